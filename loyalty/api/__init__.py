@@ -1,0 +1,23 @@
+"""The till API v1 (shared/spec/pos-api.md) on django-ninja."""
+from ninja import NinjaAPI
+
+from . import errors
+from .auth import ApiKeyAuth
+from .events import router as events_router
+from .members import router as members_router
+from .purchases import router as purchases_router
+from .rewards import router as rewards_router
+
+api = NinjaAPI(
+    title="Regulars till API",
+    version="1",
+    description="The JSON API that shop tills and web shops use. Authenticate with `Authorization: Bearer <key>`; "
+    "every state-changing POST needs an `Idempotency-Key` header.",
+    auth=ApiKeyAuth(),
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+errors.install(api)
+for router in (members_router, purchases_router, rewards_router, events_router):
+    api.add_router("/", router)

@@ -1,0 +1,111 @@
+"""Idempotency-Key handling for every state-changing POST of the till API (pos-api.md: Idempotency).
+
+A middleware, so that it wraps everything the API answers (its own validation errors included). The record
+is inserted first, in the same transaction as the request's effects: a concurrent repeat of the key waits on
+the unique index until the first commits, then replays its stored response. 5xx and 429 roll the record
+back with everything else, so those may be retried with the same key.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+
+from loyalty.models import IdempotencyRecord
+
+from .auth import api_key_resolve
+from .errors import error_response
+
+API_PREFIX = "/api/v1/"
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+class _Unstored(Exception):
+    """Raised inside the transaction to roll it back while still answering the response it carries."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+def _valid_key(key: str) -> bool:
+    return 1 <= len(key) <= 255 and all(32 < ord(ch) < 127 or ch == " " for ch in key) and key.strip() == key
+
+
+def fingerprint(method: str, path: str, body: dict) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(bytes(record.body), status=record.status, content_type="application/json")
+    response[REPLAY_HEADER] = "true"
+    return response
+
+
+def _bearer(request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "POST" or not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        api_key = api_key_resolve(_bearer(request))
+        if api_key is None:
+            return self.get_response(request)  # the API answers 401
+        request.api_key = api_key
+        body = self._body_object(request)
+        if isinstance(body, HttpResponse):
+            return body
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return error_response(400, "idempotency_key_required", "This request needs an Idempotency-Key header.")
+        if not _valid_key(key):
+            return error_response(400, "idempotency_key_invalid",
+                                  "The Idempotency-Key must be 1-255 printable ASCII characters.")
+        return self._once(request, api_key.shop_id, key, fingerprint(request.method, request.path, body))
+
+    @staticmethod
+    def _body_object(request):
+        if not request.body:
+            return {}
+        try:
+            body = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return error_response(400, "invalid_json", "The body is not valid JSON.")
+        if not isinstance(body, dict):
+            return error_response(400, "invalid_json", "The body must be a JSON object.")
+        return body
+
+    def _once(self, request, shop_id: int, key: str, print_: str) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                existing = IdempotencyRecord.objects.filter(shop_id=shop_id, key=key).first()
+                if existing is None:
+                    with transaction.atomic():
+                        record = IdempotencyRecord.objects.create(shop_id=shop_id, key=key, fingerprint=print_)
+                    response = self.get_response(request)
+                    if response.status_code >= 500 or response.status_code == 429:
+                        raise _Unstored(response)
+                    record.status, record.body = response.status_code, response.content
+                    record.save(update_fields=["status", "body"])
+                    return response
+        except _Unstored as unstored:
+            return unstored.response
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(shop_id=shop_id, key=key).first()  # the first has committed
+            if existing is None:
+                return error_response(409, "idempotency_conflict", "A request with this key is still in progress.")
+        if existing.fingerprint != print_:
+            return error_response(409, "idempotency_conflict",
+                                  "This Idempotency-Key was used with a different request.")
+        if existing.status is None:
+            return error_response(409, "idempotency_conflict", "A request with this key is still in progress.")
+        return _replay(existing)

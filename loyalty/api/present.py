@@ -1,0 +1,57 @@
+"""Domain objects as the API's JSON (pos-api.md), built from the shared selectors."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from loyalty.models import LedgerEntry, Member
+from loyalty.money import money_str
+from loyalty.selectors import member_discount_percent, points_summary, stamp_cards_of
+from loyalty.services.members import member_card_number
+from rewards.services import vouchers_open_for
+
+
+def points_out(account, at: datetime) -> dict:
+    summary = points_summary(account, at)
+    expiring = None
+    if summary.expiring_at is not None and summary.expiring_points:
+        expiring = {"points": summary.expiring_points, "at": summary.expiring_at}
+    return {"available": summary.available, "pending": summary.pending, "lifetime_earned": summary.lifetime_earned,
+            "expiring_next": expiring}
+
+
+def tier_out(account) -> dict | None:
+    return {"code": account.tier.code, "name": account.tier.name} if account.tier_id else None
+
+
+def voucher_out(voucher) -> dict:
+    return {"code": voucher.code, "reward": voucher.reward.code, "status": voucher.status,
+            "expires_at": voucher.expires_at}
+
+
+def member_out(member: Member, at: datetime) -> dict:
+    account = member.account
+    currency = member.shop.currency
+    return {
+        "id": str(member.pk),
+        "card_number": member_card_number(member),
+        "name": member.name or None,
+        "phone": member.phone,
+        "email": member.email or None,
+        "birthday": member.birthday,
+        "tier": tier_out(account),
+        "discount_percent": f"{member_discount_percent(account).normalize():f}",
+        "points": points_out(account, at),
+        "wallet": money_str(account.wallet_balance, currency),
+        "stamps": stamp_cards_of(account),
+        "membership": None,
+        "referral_code": member.referral_code,
+        "vouchers": [voucher_out(v) for v in vouchers_open_for(member, at).select_related("reward")],
+    }
+
+
+def entry_out(entry: LedgerEntry) -> dict:
+    return {
+        "id": str(entry.pk), "kind": entry.kind, "points": entry.points, "created_at": entry.created_at,
+        "occurred_at": entry.occurred_at, "available_at": entry.available_at, "expires_at": entry.expires_at,
+        "reason": entry.reason, "source": entry.source,
+    }

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class LoyaltyConfig(AppConfig):
+    name = "loyalty"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .celery import ensure_filesystem_broker_folders
+
+        ensure_filesystem_broker_folders()

@@ -1,0 +1,13 @@
+from .api_keys import ApiKey, IdempotencyRecord
+from .ledger import Allocation, EntryKind, LedgerEntry, WalletEntry
+from .members import Account, Card, Member, TierChange
+from .programs import Bonus, Campaign, CategoryMultiplier, Program, StampCard, TierLevel
+from .purchases import Purchase, PurchaseLine, Refund, StampCompletion, StampEntry, StampProgress
+from .shops import Invitation, Location, Role, Shop, StaffMembership
+
+__all__ = [
+    "Account", "Allocation", "ApiKey", "Bonus", "Campaign", "Card", "CategoryMultiplier", "EntryKind",
+    "IdempotencyRecord", "Invitation", "LedgerEntry", "Location", "Member", "Program", "Purchase",
+    "PurchaseLine", "Refund", "Role", "Shop", "StaffMembership", "StampCard", "StampCompletion",
+    "StampEntry", "StampProgress", "TierChange", "TierLevel", "WalletEntry",
+]

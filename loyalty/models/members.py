@@ -1,0 +1,103 @@
+"""Members (a customer's relationship with a shop), their points accounts and their cards."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .programs import MONEY, Program, TierLevel
+from .shops import Location, Shop
+
+
+class Account(models.Model):
+    """Where points and wallet money live. One per member today; shared across a coalition later."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="accounts")
+    points_balance = models.BigIntegerField(default=0, help_text=_("spendable + pending; negative only as debt"))
+    lifetime_earned = models.BigIntegerField(default=0)
+    wallet_balance = models.DecimalField(**MONEY, default=Decimal("0"))
+    tier = models.ForeignKey(TierLevel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tier_since = models.DateTimeField(null=True, blank=True)
+    tier_below_since = models.DateTimeField(
+        null=True, blank=True, help_text=_("when the tier review first found the basis below the tier")
+    )
+    last_purchase_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text=_("merged into another account"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(lifetime_earned__gte=0), name="account_lifetime_earned_not_negative"),
+            models.CheckConstraint(condition=Q(wallet_balance__gte=0), name="account_wallet_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"account {self.pk}"
+
+
+class Member(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="members")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="members")
+    phone = models.CharField(max_length=20, help_text=_("E.164"))
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    birthday = models.DateField(null=True, blank=True)
+    marketing_consent = models.BooleanField(default=False)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_source = models.CharField(max_length=30, blank=True)
+    enrolled_location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    referral_code = models.CharField(max_length=16, unique=True)
+    qr_key_version = models.PositiveIntegerField(default=1, help_text=_("bump to invalidate every QR payload"))
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships_as_member"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "phone"], condition=Q(merged_into__isnull=True), name="member_phone_unique_per_shop"
+            ),
+        ]
+        indexes = [models.Index(fields=["shop", "email"])]
+
+    def __str__(self) -> str:
+        return self.name or self.phone
+
+    @property
+    def public_id(self) -> str:
+        return str(self.pk)
+
+
+class Card(models.Model):
+    """A member card number (with a Luhn check digit): issued at enrolment, or pre-printed and attached later."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="cards")
+    number = models.CharField(max_length=20, unique=True)
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="cards")
+    printed = models.BooleanField(default=False)
+    blocked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TierChange(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="tier_changes")
+    from_tier = models.ForeignKey(TierLevel, null=True, on_delete=models.SET_NULL, related_name="+")
+    to_tier = models.ForeignKey(TierLevel, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    reason = models.CharField(max_length=30)
+
+    class Meta:
+        ordering = ["-at"]

@@ -1,0 +1,97 @@
+"""Shops, their locations, and the staff who work there."""
+import secrets
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.money import minor_units
+
+
+class Shop(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, help_text=_("ISO 3166 code, the default region for phone numbers"))
+    currency = models.CharField(max_length=3, help_text=_("ISO 4217 code"))
+    timezone = models.CharField(max_length=64)
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def currency_digits(self) -> int:
+        return minor_units(self.currency)
+
+
+class Location(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="locations")
+    code = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["shop", "code"], name="location_code_unique_per_shop")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    CASHIER = "cashier", _("Cashier")
+
+    @classmethod
+    def rank(cls, role: str) -> int:
+        return {cls.CASHIER: 1, cls.MANAGER: 2, cls.OWNER: 3}[role]
+
+    @classmethod
+    def at_least(cls, role: str, required: str) -> bool:
+        return cls.rank(role) >= cls.rank(required)
+
+
+class StaffMembership(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shop__name"]
+        constraints = [models.UniqueConstraint(fields=["shop", "user"], name="one_membership_per_shop_and_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) at {self.shop}"
+
+
+def new_invitation_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Invitation(models.Model):
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices)
+    token = models.CharField(max_length=64, unique=True, default=new_invitation_token)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.shop} ({self.role})"

@@ -1,0 +1,72 @@
+"""Reads that pages and the API share. Each starts from the shop (rule 4)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Min, Q, Sum
+
+from loyalty.models import LedgerEntry, Member, StampProgress
+from loyalty.models.programs import ExpiryPolicy
+from loyalty.services.members import member_card_number
+
+
+@dataclass
+class PointsSummary:
+    available: int
+    pending: int
+    lifetime_earned: int
+    balance: int
+    expiring_points: int | None
+    expiring_at: datetime | None
+
+
+def points_summary(account, at: datetime) -> PointsSummary:
+    """Available, pending and the soonest expiry, from the open lots in two queries."""
+    program = account.program
+    if account.points_balance <= 0:
+        return PointsSummary(0, 0, account.lifetime_earned, account.points_balance, None, None)
+    lots = LedgerEntry.objects.filter(account=account, remaining__gt=0).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=at)
+    )
+    figures = lots.aggregate(
+        available=Sum("remaining", filter=Q(available_at__lte=at), default=0),
+        pending=Sum("remaining", filter=Q(available_at__gt=at), default=0),
+        soonest=Min("expires_at"),
+    )
+    expiring_points = expiring_at = None
+    if figures["soonest"] is not None:
+        expiring_at = figures["soonest"]
+        expiring_points = lots.filter(expires_at=expiring_at).aggregate(s=Sum("remaining"))["s"]
+    elif program.expiry_policy == ExpiryPolicy.INACTIVITY and program.expiry_days:
+        expiring_at = (account.last_purchase_at or account.created_at) + timedelta(days=program.expiry_days)
+        expiring_points = figures["available"] + figures["pending"]
+    return PointsSummary(figures["available"], figures["pending"], account.lifetime_earned, account.points_balance,
+                         expiring_points, expiring_at)
+
+
+def stamp_cards_of(account) -> list[dict]:
+    """Every card of the program with this account's count (0 where it has none yet)."""
+    counts = {p.card_id: p.count for p in StampProgress.objects.filter(account=account)}
+    return [
+        {"card": card.code, "name": card.name, "count": counts.get(card.pk, 0), "required": card.stamps_required}
+        for card in account.program.stamp_cards.all()
+    ]
+
+
+def member_discount_percent(account) -> Decimal:
+    """The larger of the tier's and the membership's discount (memberships arrive with their issue)."""
+    return account.tier.discount_percent if account.tier_id else Decimal(0)
+
+
+def member_with_everything(shop, member_id) -> Member:
+    return (
+        Member.objects.select_related("account__tier", "account__program", "shop")
+        .prefetch_related("cards")
+        .get(shop=shop, pk=member_id)
+    )
+
+
+def card_number_of(member: Member) -> str | None:
+    return member_card_number(member)

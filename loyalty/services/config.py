@@ -1,0 +1,559 @@
+"""The configuration file (shared/spec/program-config.md): import with errors that name the JSON path,
+export, and the round trip between them. Sections not built yet are refused by name, never ignored."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from zoneinfo import available_timezones
+
+from babel.numbers import get_currency_precision
+from django.conf import settings
+from django.db import transaction
+
+from loyalty.errors import ConfigurationError
+from loyalty.models import (Bonus, Campaign, CategoryMultiplier, Location, Program, Shop, StampCard, StampEntry,
+                            TierLevel)
+from loyalty.models.programs import ExpiryPolicy, LimitPeriod, Rounding, StampPer, TierBasis, TierWindow
+from loyalty.money import MoneyError, money_str, parse_money
+from rewards.models import Reward, RewardKind
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
+HOUR = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+LANGUAGES = {code for code, _ in settings.LANGUAGES}
+PAYMENT_METHODS = {"cash", "card", "ewallet", "bank_transfer", "other"}
+NOT_YET = {"referral": "referral programs", "memberships": "paid memberships", "partners": "affiliate partners",
+           "coalition": "coalitions"}
+
+
+def fail(path: str, message: str):
+    raise ConfigurationError(f"{path}: {message}")
+
+
+# ---------------------------------------------------------------- reading values
+
+
+class Reader:
+    """Walks one JSON object, checking keys and types; every error names its JSON path."""
+
+    def __init__(self, data, path: str, *, required=(), optional=()):
+        if not isinstance(data, dict):
+            fail(path or "document", "must be an object")
+        unknown = sorted(set(data) - set(required) - set(optional))
+        if unknown:
+            fail(self._join(path, unknown[0]), "is not a known key")
+        for key in required:
+            if key not in data:
+                fail(self._join(path, key), "is required")
+        self.data, self.path = data, path
+
+    @staticmethod
+    def _join(path: str, key) -> str:
+        return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else key)
+
+    def at(self, key) -> str:
+        return self._join(self.path, key)
+
+    def has(self, key) -> bool:
+        return key in self.data and self.data[key] is not None
+
+    def raw(self, key, default=None):
+        return self.data.get(key, default)
+
+    def text(self, key, default: str = "", *, max_length: int = 200, pattern=None, choices=None) -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            value = default
+        if not isinstance(value, str):
+            fail(self.at(key), "must be a string")
+        if len(value) > max_length:
+            fail(self.at(key), f"must be at most {max_length} characters")
+        if pattern is not None and not pattern.match(value):
+            fail(self.at(key), "must be lower-case letters, digits and dashes" if pattern is SLUG else
+                 "must be letters, digits, dashes and underscores")
+        if choices is not None and value not in choices:
+            fail(self.at(key), f"must be one of {', '.join(sorted(choices))}")
+        return value
+
+    def whole(self, key, default=None, *, minimum: int = 0, allow_null: bool = False):
+        value = self.data.get(key, default)
+        if value is None and allow_null:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(self.at(key), "must be a whole number")
+        if value < minimum:
+            fail(self.at(key), f"must be at least {minimum}")
+        return value
+
+    def decimal(self, key, default: str = "0", *, minimum: Decimal = Decimal(0), positive: bool = False) -> Decimal:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            fail(self.at(key), "must be a decimal string")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            fail(self.at(key), "must be a decimal string")
+        if positive and number <= 0:
+            fail(self.at(key), "must be greater than 0")
+        if number < minimum:
+            fail(self.at(key), f"must be at least {minimum}")
+        return number
+
+    def money(self, key, currency: str, default: str | None = "0", *, allow_null: bool = False, positive=False):
+        value = self.data.get(key, default)
+        if value is None and allow_null:
+            return None
+        try:
+            amount = parse_money(value, currency)
+        except MoneyError as error:
+            fail(self.at(key), str(error))
+        if positive and amount <= 0:
+            fail(self.at(key), "must be greater than 0")
+        return amount
+
+    def boolean(self, key, default: bool = False) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            fail(self.at(key), "must be true or false")
+        return value
+
+    def day(self, key):
+        value = self.data.get(key)
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else fail(
+                self.at(key), "must be a date (YYYY-MM-DD)")
+        except ValueError:
+            fail(self.at(key), "must be a date (YYYY-MM-DD)")
+
+    def items(self, key) -> list:
+        value = self.data.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            fail(self.at(key), "must be a list")
+        return value
+
+    def strings(self, key, *, choices=None) -> list[str]:
+        values = self.items(key)
+        for index, value in enumerate(values):
+            if not isinstance(value, str) or not value or len(value) > 100:
+                fail(f"{self.at(key)}[{index}]", "must be a non-empty string")
+            if choices is not None and value not in choices:
+                fail(f"{self.at(key)}[{index}]", f"must be one of {', '.join(sorted(choices))}")
+        return values
+
+    def child(self, key, **keys) -> Reader:
+        return Reader(self.data.get(key, {}) if self.data.get(key) is not None else {}, self.at(key), **keys)
+
+
+def unique_codes(rows: list[dict], path: str, key: str = "code") -> None:
+    seen = set()
+    for index, row in enumerate(rows):
+        if row[key] in seen:
+            fail(f"{path}[{index}].{key}", f"{row[key]!r} appears twice")
+        seen.add(row[key])
+
+
+# ---------------------------------------------------------------- parsing the document
+
+
+def parse_merchant(doc: Reader) -> dict:
+    m = doc.child("merchant", required=("slug", "name", "country", "currency", "timezone"),
+                  optional=("language", "locations"))
+    country = m.text("country", max_length=2)
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        fail(m.at("country"), "must be an ISO 3166 code such as VN")
+    currency = m.text("currency", max_length=3)
+    try:
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise ValueError
+        get_currency_precision(currency)
+    except (ValueError, KeyError):
+        fail(m.at("currency"), "must be an ISO 4217 code such as VND")
+    timezone_name = m.text("timezone", max_length=64)
+    if timezone_name not in available_timezones():
+        fail(m.at("timezone"), "must be an IANA time zone such as Asia/Ho_Chi_Minh")
+    locations = []
+    for index, raw in enumerate(m.items("locations")):
+        loc = Reader(raw, f"{m.at('locations')}[{index}]", required=("code", "name"))
+        locations.append({"code": loc.text("code", pattern=SLUG, max_length=60), "name": loc.text("name")})
+    unique_codes(locations, m.at("locations"))
+    name = m.text("name")
+    if not name.strip():
+        fail(m.at("name"), "must not be empty")
+    return {"slug": m.text("slug", pattern=SLUG, max_length=60), "name": name, "country": country,
+            "currency": currency, "timezone": timezone_name,
+            "language": m.text("language", "en", choices=LANGUAGES), "locations": locations}
+
+
+PROGRAM_KEYS = ("name", "points_name", "point_value", "earn", "pending_days", "expiry", "backdate_days", "bonuses",
+                "category_multipliers", "campaigns", "tiers", "stamp_cards", "cashback")
+
+
+def parse_program(doc: Reader, currency: str, location_codes: set[str]) -> dict | None:
+    if not doc.has("program"):
+        return None
+    p = doc.child("program", required=("name", "earn"), optional=PROGRAM_KEYS)
+    earn = p.child("earn", required=("per_amount",), optional=("points", "rounding", "min_spend", "exclude_categories"))
+    expiry = p.child("expiry", optional=("policy", "days", "months"))
+    policy = expiry.text("policy", ExpiryPolicy.NONE, choices=set(ExpiryPolicy.values))
+    days = months = None
+    if policy in (ExpiryPolicy.DAYS_AFTER_EARN, ExpiryPolicy.INACTIVITY):
+        days = expiry.whole("days", minimum=1)
+    if policy == ExpiryPolicy.MONTHS_AFTER_EARN_MONTH:
+        months = expiry.whole("months", minimum=0)
+    tiers = parse_tiers(p, currency)
+    tier_codes = {t["code"] for t in tiers["levels"]} if tiers else set()
+    return {
+        "name": p.text("name"), "points_name": p.text("points_name", "points", max_length=50),
+        "point_value": p.money("point_value", currency),
+        "earn_per_amount": earn.money("per_amount", currency, positive=True),
+        "earn_points": earn.whole("points", 1, minimum=1),
+        "rounding": earn.text("rounding", Rounding.DOWN, choices=set(Rounding.values)),
+        "min_spend": earn.money("min_spend", currency),
+        "exclude_categories": earn.strings("exclude_categories"),
+        "pending_days": p.whole("pending_days", 0), "expiry_policy": policy, "expiry_days": days,
+        "expiry_months": months, "backdate_days": p.whole("backdate_days", 90),
+        "cashback_percent": p.child("cashback", optional=("percent",)).decimal("percent"),
+        "bonuses": parse_bonuses(p),
+        "category_multipliers": parse_multipliers(p),
+        "campaigns": parse_campaigns(p, tier_codes, location_codes),
+        "tiers": tiers,
+        "stamp_cards": parse_stamp_cards(p, currency),
+    }
+
+
+def parse_bonuses(p: Reader) -> list[dict]:
+    rows = []
+    for index, raw in enumerate(p.items("bonuses")):
+        b = Reader(raw, f"{p.at('bonuses')}[{index}]", required=("event", "points"), optional=("limit",))
+        limit = None
+        if b.has("limit"):
+            lim = b.child("limit", required=("count", "per"))
+            limit = {"count": lim.whole("count", minimum=1), "per": lim.text("per", choices=set(LimitPeriod.values))}
+        rows.append({"event": b.text("event", pattern=CODE, max_length=60), "points": b.whole("points", minimum=0),
+                     "limit": limit})
+    unique_codes(rows, p.at("bonuses"), "event")
+    return rows
+
+
+def parse_multipliers(p: Reader) -> list[dict]:
+    rows = []
+    for index, raw in enumerate(p.items("category_multipliers")):
+        c = Reader(raw, f"{p.at('category_multipliers')}[{index}]", required=("category", "multiplier"))
+        rows.append({"category": c.text("category", max_length=100),
+                     "multiplier": c.decimal("multiplier", minimum=Decimal(0))})
+    unique_codes(rows, p.at("category_multipliers"), "category")
+    return rows
+
+
+def parse_campaigns(p: Reader, tier_codes: set[str], location_codes: set[str]) -> list[dict]:
+    rows = []
+    for index, raw in enumerate(p.items("campaigns")):
+        path = f"{p.at('campaigns')}[{index}]"
+        c = Reader(raw, path, required=("code", "name", "multiplier"),
+                   optional=("weekdays", "hours", "starts", "ends", "categories", "tiers", "locations", "payment_methods"))
+        weekdays = c.items("weekdays")
+        for i, day in enumerate(weekdays):
+            if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 7:
+                fail(f"{c.at('weekdays')}[{i}]", "must be an ISO weekday, 1 (Monday) to 7 (Sunday)")
+        hours = c.strings("hours")
+        if hours and (len(hours) != 2 or not all(HOUR.match(h) for h in hours) or hours[0] >= hours[1]):
+            fail(c.at("hours"), 'must be ["HH:MM", "HH:MM"] with the start before the end')
+        starts, ends = c.day("starts"), c.day("ends")
+        if starts and ends and ends <= starts:
+            fail(c.at("ends"), "must be after starts")
+        tiers = c.strings("tiers", choices=tier_codes)
+        rows.append({"code": c.text("code", pattern=CODE, max_length=60), "name": c.text("name"),
+                     "multiplier": c.decimal("multiplier", minimum=Decimal(0)), "weekdays": weekdays, "hours": hours,
+                     "starts": starts, "ends": ends, "categories": c.strings("categories"), "tiers": tiers,
+                     "locations": c.strings("locations", choices=location_codes),
+                     "payment_methods": c.strings("payment_methods", choices=PAYMENT_METHODS)})
+    unique_codes(rows, p.at("campaigns"))
+    return rows
+
+
+def parse_tiers(p: Reader, currency: str) -> dict | None:
+    if not p.has("tiers"):
+        return None
+    t = p.child("tiers", required=("levels",), optional=("basis", "window", "downgrade_grace_days"))
+    basis = t.text("basis", TierBasis.POINTS_EARNED, choices=set(TierBasis.values))
+    levels = []
+    for index, raw in enumerate(t.items("levels")):
+        lv = Reader(raw, f"{t.at('levels')}[{index}]", required=("code", "name", "threshold"),
+                    optional=("multiplier", "discount_percent"))
+        threshold = (lv.money("threshold", currency) if basis == TierBasis.AMOUNT_SPENT
+                     else Decimal(lv.whole("threshold", minimum=0)))
+        if levels and threshold <= levels[-1]["threshold"]:
+            fail(lv.at("threshold"), "must be higher than the level before")
+        discount = lv.decimal("discount_percent", "0")
+        if discount > 100:
+            fail(lv.at("discount_percent"), "must be at most 100")
+        levels.append({"code": lv.text("code", pattern=CODE, max_length=60), "name": lv.text("name"),
+                       "threshold": threshold, "multiplier": lv.decimal("multiplier", "1"), "discount_percent": discount})
+    unique_codes(levels, t.at("levels"))
+    return {"basis": basis, "window": t.text("window", TierWindow.LIFETIME, choices=set(TierWindow.values)),
+            "downgrade_grace_days": t.whole("downgrade_grace_days", 0), "levels": levels}
+
+
+def parse_stamp_cards(p: Reader, currency: str) -> list[dict]:
+    rows = []
+    for index, raw in enumerate(p.items("stamp_cards")):
+        c = Reader(raw, f"{p.at('stamp_cards')}[{index}]", required=("code", "name", "stamps_required"),
+                   optional=("per", "categories", "min_spend", "cooldown_minutes", "reward"))
+        rows.append({"code": c.text("code", pattern=CODE, max_length=60), "name": c.text("name"),
+                     "stamps_required": c.whole("stamps_required", minimum=1),
+                     "per": c.text("per", StampPer.VISIT, choices=set(StampPer.values)),
+                     "categories": c.strings("categories"), "min_spend": c.money("min_spend", currency),
+                     "cooldown_minutes": c.whole("cooldown_minutes", 0),
+                     "reward": c.text("reward", "", max_length=60), "path": c.at("reward")})
+    unique_codes(rows, p.at("stamp_cards"))
+    return rows
+
+
+REWARD_KEYS = ("code", "name", "kind", "points", "value", "max_discount", "tiers", "stock", "per_member_limit",
+               "voucher_valid_days", "refund_points_on_expiry", "starts", "ends", "description")
+
+
+def parse_rewards(doc: Reader, currency: str, tier_codes: set[str]) -> list[dict]:
+    rows = []
+    for index, raw in enumerate(doc.items("rewards")):
+        r = Reader(raw, f"rewards[{index}]", required=("code", "name", "kind"), optional=REWARD_KEYS)
+        kind = r.text("kind", choices=set(RewardKind.values))
+        value = r.decimal("value", "0") if kind == RewardKind.PERCENT_OFF else r.money("value", currency)
+        if kind == RewardKind.PERCENT_OFF and not 0 < value <= 100:
+            fail(r.at("value"), "must be a percentage between 0 and 100")
+        starts, ends = r.day("starts"), r.day("ends")
+        if starts and ends and ends <= starts:
+            fail(r.at("ends"), "must be after starts")
+        rows.append({"code": r.text("code", pattern=CODE, max_length=60), "name": r.text("name"), "kind": kind,
+                     "points": r.whole("points", 0), "value": value,
+                     "max_discount": r.money("max_discount", currency, None, allow_null=True),
+                     "tiers": r.strings("tiers", choices=tier_codes),
+                     "stock": r.whole("stock", None, allow_null=True),
+                     "per_member_limit": r.whole("per_member_limit", None, minimum=1, allow_null=True),
+                     "voucher_valid_days": r.whole("voucher_valid_days", 30, minimum=1),
+                     "refund_points_on_expiry": r.boolean("refund_points_on_expiry"),
+                     "starts": starts, "ends": ends, "description": r.text("description", "", max_length=2000)})
+    unique_codes(rows, "rewards")
+    return rows
+
+
+def parse_document(data) -> dict:
+    top = Reader(data, "", optional=("merchant", "program", "rewards", *NOT_YET))
+    for key, what in NOT_YET.items():
+        if key in data:
+            fail(key, f"{what} are not available in this version of Regulars yet")
+    if "merchant" not in data:
+        fail("merchant", "is required")
+    merchant = parse_merchant(top)
+    currency = merchant["currency"]
+    program = parse_program(top, currency, {loc["code"] for loc in merchant["locations"]})
+    tier_codes = {t["code"] for t in program["tiers"]["levels"]} if program and program["tiers"] else set()
+    rewards = parse_rewards(top, currency, tier_codes)
+    reward_codes = {r["code"] for r in rewards}
+    for card in (program or {}).get("stamp_cards", []):
+        if card["reward"] and card["reward"] not in reward_codes:
+            fail(card["path"], f"no reward with code {card['reward']!r} in rewards")
+    return {"merchant": merchant, "program": program, "rewards": rewards}
+
+
+# ---------------------------------------------------------------- applying it
+
+
+@transaction.atomic
+def config_import(data, *, update: bool = False) -> Shop:
+    """Create the shop from a document, or with `update` replace an existing shop's configuration."""
+    parsed = parse_document(data)
+    merchant = parsed["merchant"]
+    shop = Shop.objects.select_for_update().filter(slug=merchant["slug"]).first()
+    if shop is not None and not update:
+        fail("merchant.slug", f"a shop with slug {merchant['slug']!r} exists (use --update to replace its configuration)")
+    if shop is not None and shop.currency != merchant["currency"] and shop.purchases.exists():
+        fail("merchant.currency", "cannot change once the shop has purchases")
+    shop = shop or Shop(slug=merchant["slug"])
+    for key in ("name", "country", "currency", "timezone", "language"):
+        setattr(shop, key, merchant[key])
+    shop.save()
+    for loc in merchant["locations"]:
+        Location.objects.update_or_create(shop=shop, code=loc["code"], defaults={"name": loc["name"]})
+    program_data = parsed["program"] or default_program(shop)
+    _apply_program(shop, program_data)
+    _apply_rewards(shop, parsed["rewards"])
+    return shop
+
+
+def default_program(shop: Shop) -> dict:
+    """A shop imported without a program gets one that earns nothing until it is configured."""
+    parsed = parse_program(Reader({"program": {"name": shop.name, "earn": {"per_amount": "1", "points": 1}}}, ""),
+                           shop.currency, set())
+    parsed["earn_points"] = 1
+    return parsed
+
+
+PROGRAM_FIELDS = ("name", "points_name", "point_value", "earn_per_amount", "earn_points", "rounding", "min_spend",
+                  "exclude_categories", "pending_days", "expiry_policy", "expiry_days", "expiry_months", "backdate_days",
+                  "cashback_percent")
+
+
+def _apply_program(shop: Shop, data: dict) -> Program:
+    program = Program.objects.filter(shop=shop).first() or Program(shop=shop)
+    for field in PROGRAM_FIELDS:
+        setattr(program, field, data[field])
+    tiers = data["tiers"]
+    program.tier_basis = tiers["basis"] if tiers else TierBasis.POINTS_EARNED
+    program.tier_window = tiers["window"] if tiers else TierWindow.LIFETIME
+    program.downgrade_grace_days = tiers["downgrade_grace_days"] if tiers else 0
+    program.save()
+    program.bonuses.all().delete()
+    Bonus.objects.bulk_create([
+        Bonus(program=program, event=b["event"], points=b["points"],
+              limit_count=b["limit"]["count"] if b["limit"] else None, limit_per=b["limit"]["per"] if b["limit"] else "")
+        for b in data["bonuses"]
+    ])
+    program.category_multipliers.all().delete()
+    CategoryMultiplier.objects.bulk_create([CategoryMultiplier(program=program, **m) for m in data["category_multipliers"]])
+    program.campaigns.all().delete()
+    Campaign.objects.bulk_create([Campaign(program=program, **c) for c in data["campaigns"]])
+    _apply_tiers(program, tiers["levels"] if tiers else [])
+    _apply_stamp_cards(program, data["stamp_cards"])
+    return program
+
+
+def _apply_tiers(program: Program, levels: list[dict]) -> None:
+    """Levels are matched by code so that members keep their level across an update."""
+    program.tiers.exclude(code__in=[lv["code"] for lv in levels]).delete()
+    for index, kept in enumerate(program.tiers.all()):  # distinct placeholders: thresholds are unique per program
+        TierLevel.objects.filter(pk=kept.pk).update(threshold=-(index + 1))
+    for lv in levels:
+        TierLevel.objects.update_or_create(program=program, code=lv["code"], defaults={
+            k: lv[k] for k in ("name", "threshold", "multiplier", "discount_percent")})
+
+
+def _apply_stamp_cards(program: Program, cards: list[dict]) -> None:
+    codes = [c["code"] for c in cards]
+    for gone in program.stamp_cards.exclude(code__in=codes):
+        if StampEntry.objects.filter(card=gone).exists():
+            fail("program.stamp_cards", f"card {gone.code!r} has stamps and cannot be removed")
+        gone.delete()
+    for c in cards:
+        StampCard.objects.update_or_create(program=program, code=c["code"], defaults={
+            "name": c["name"], "stamps_required": c["stamps_required"], "per": c["per"], "categories": c["categories"],
+            "min_spend": c["min_spend"], "cooldown_minutes": c["cooldown_minutes"], "reward_code": c["reward"]})
+
+
+def _apply_rewards(shop: Shop, rewards: list[dict]) -> None:
+    codes = [r["code"] for r in rewards]
+    for gone in Reward.objects.filter(shop=shop).exclude(code__in=codes):
+        if gone.vouchers.exists():
+            gone.active = False
+            gone.save(update_fields=["active"])
+        else:
+            gone.delete()
+    for position, r in enumerate(rewards):
+        reward = Reward.objects.filter(shop=shop, code=r["code"]).first() or Reward(shop=shop, code=r["code"])
+        issued = reward.vouchers.exclude(status="cancelled").count() if reward.pk else 0
+        for key in ("name", "kind", "points", "value", "max_discount", "tiers", "stock", "per_member_limit",
+                    "voucher_valid_days", "refund_points_on_expiry", "starts", "ends", "description"):
+            setattr(reward, key, r[key])
+        reward.stock_left = None if r["stock"] is None else max(r["stock"] - issued, 0)
+        reward.position, reward.active = position, True
+        reward.save()
+
+
+# ---------------------------------------------------------------- export
+
+
+def _num(value: Decimal) -> str:
+    return f"{Decimal(value).normalize():f}"
+
+
+def config_export(shop: Shop) -> dict:
+    currency = shop.currency
+    doc = {"merchant": {
+        "slug": shop.slug, "name": shop.name, "country": shop.country, "currency": currency,
+        "timezone": shop.timezone, "language": shop.language,
+        "locations": [{"code": loc.code, "name": loc.name} for loc in shop.locations.order_by("code")],
+    }}
+    program = Program.objects.filter(shop=shop).first()
+    if program is not None:
+        doc["program"] = export_program(program, currency)
+    doc["rewards"] = [export_reward(r, currency) for r in Reward.objects.filter(shop=shop, active=True).order_by("position")]
+    return doc
+
+
+def export_program(program: Program, currency: str) -> dict:
+    expiry = {"policy": program.expiry_policy}
+    if program.expiry_days is not None and program.expiry_policy in (ExpiryPolicy.DAYS_AFTER_EARN, ExpiryPolicy.INACTIVITY):
+        expiry["days"] = program.expiry_days
+    if program.expiry_policy == ExpiryPolicy.MONTHS_AFTER_EARN_MONTH:
+        expiry["months"] = program.expiry_months
+    out = {
+        "name": program.name, "points_name": program.points_name, "point_value": money_str(program.point_value, currency),
+        "earn": {"per_amount": money_str(program.earn_per_amount, currency), "points": program.earn_points,
+                 "rounding": program.rounding, "min_spend": money_str(program.min_spend, currency),
+                 "exclude_categories": list(program.exclude_categories)},
+        "pending_days": program.pending_days, "expiry": expiry, "backdate_days": program.backdate_days,
+        "bonuses": [_export_bonus(b) for b in program.bonuses.all()],
+        "category_multipliers": [{"category": m.category, "multiplier": _num(m.multiplier)}
+                                 for m in program.category_multipliers.all()],
+        "campaigns": [_export_campaign(c) for c in program.campaigns.order_by("code")],
+        "stamp_cards": [_export_card(c, currency) for c in program.stamp_cards.all()],
+        "cashback": {"percent": _num(program.cashback_percent)},
+    }
+    levels = list(program.tiers.order_by("threshold"))
+    if levels:
+        out["tiers"] = {"basis": program.tier_basis, "window": program.tier_window,
+                        "downgrade_grace_days": program.downgrade_grace_days,
+                        "levels": [_export_level(lv, program, currency) for lv in levels]}
+    return out
+
+
+def _export_bonus(b: Bonus) -> dict:
+    row = {"event": b.event, "points": b.points}
+    if b.limit_count:
+        row["limit"] = {"count": b.limit_count, "per": b.limit_per}
+    return row
+
+
+def _export_campaign(c: Campaign) -> dict:
+    row = {"code": c.code, "name": c.name, "multiplier": _num(c.multiplier), "weekdays": list(c.weekdays),
+           "hours": list(c.hours), "categories": list(c.categories), "tiers": list(c.tiers),
+           "locations": list(c.locations), "payment_methods": list(c.payment_methods)}
+    if c.starts:
+        row["starts"] = c.starts.isoformat()
+    if c.ends:
+        row["ends"] = c.ends.isoformat()
+    return row
+
+
+def _export_level(lv: TierLevel, program: Program, currency: str) -> dict:
+    threshold = money_str(lv.threshold, currency) if program.tier_basis == TierBasis.AMOUNT_SPENT else int(lv.threshold)
+    return {"code": lv.code, "name": lv.name, "threshold": threshold, "multiplier": _num(lv.multiplier),
+            "discount_percent": _num(lv.discount_percent)}
+
+
+def _export_card(c: StampCard, currency: str) -> dict:
+    return {"code": c.code, "name": c.name, "stamps_required": c.stamps_required, "per": c.per,
+            "categories": list(c.categories), "min_spend": money_str(c.min_spend, currency),
+            "cooldown_minutes": c.cooldown_minutes, "reward": c.reward_code}
+
+
+def export_reward(r: Reward, currency: str) -> dict:
+    value = _num(r.value) if r.kind == RewardKind.PERCENT_OFF else money_str(r.value, currency)
+    row = {"code": r.code, "name": r.name, "kind": r.kind, "points": r.points, "value": value,
+           "max_discount": money_str(r.max_discount, currency) if r.max_discount is not None else None,
+           "tiers": list(r.tiers), "stock": r.stock, "per_member_limit": r.per_member_limit,
+           "voucher_valid_days": r.voucher_valid_days, "refund_points_on_expiry": r.refund_points_on_expiry}
+    if r.starts:
+        row["starts"] = r.starts.isoformat()
+    if r.ends:
+        row["ends"] = r.ends.isoformat()
+    if r.description:
+        row["description"] = r.description
+    return row

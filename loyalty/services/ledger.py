@@ -1,0 +1,226 @@
+"""The points ledger's write paths: lots, spends, reversals and give-backs under one lock order.
+
+Every function that changes an account's points expects the account row locked by `account_lock` in the
+same transaction (LEDGER.md: one lock order, no deadlocks).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Q, Sum
+
+from loyalty.errors import InsufficientPoints
+from loyalty.models import Account, Allocation, EntryKind, LedgerEntry
+from loyalty.models.ledger import EARNING_KINDS
+
+SPEND_ORDER = (F("expires_at").asc(nulls_last=True), "available_at", "id")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted and where: recorded on every entry."""
+
+    shop: object
+    staff: object = None
+    api_key: object = None
+    location: object = None
+
+    def entry_fields(self) -> dict:
+        return {"shop": self.shop, "staff": self.staff, "api_key": self.api_key, "location": self.location}
+
+
+def account_lock(account_id: int) -> Account:
+    """Lock the account row first, before any lot: the one lock order of every points write."""
+    return Account.objects.select_for_update(no_key=True).get(pk=account_id)
+
+
+def _open_lots(account: Account):
+    return LedgerEntry.objects.filter(account=account, remaining__gt=0)
+
+
+def spendable_lots(account: Account, at: datetime):
+    return _open_lots(account).filter(available_at__lte=at).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+
+
+def points_available(account: Account, at: datetime) -> int:
+    if account.points_balance <= 0:
+        return 0
+    return spendable_lots(account, at).aggregate(total=Sum("remaining"))["total"] or 0
+
+
+def points_pending(account: Account, at: datetime) -> int:
+    if account.points_balance <= 0:
+        return 0
+    return _open_lots(account).filter(available_at__gt=at).aggregate(total=Sum("remaining"))["total"] or 0
+
+
+def _save_figures(account: Account, *, points: int, earned: int = 0) -> None:
+    account.points_balance += points
+    account.lifetime_earned += earned
+    Account.objects.filter(pk=account.pk).update(
+        points_balance=F("points_balance") + points, lifetime_earned=F("lifetime_earned") + earned
+    )
+
+
+def lot_create(
+    *,
+    account: Account,
+    actor: Actor,
+    kind: str,
+    points: int,
+    occurred_at: datetime,
+    available_at: datetime,
+    expires_at: datetime | None,
+    source: str = "",
+    reason: str = "",
+    purchase=None,
+    reverses: LedgerEntry | None = None,
+    event_key: str = "",
+) -> LedgerEntry:
+    """Insert a lot; if the account is in debt, the new lot pays the debt first (LEDGER.md: Earn)."""
+    assert points > 0, "a lot adds points"
+    lot = LedgerEntry.objects.create(
+        account=account, kind=kind, points=points, remaining=points, occurred_at=occurred_at,
+        available_at=available_at, expires_at=expires_at, source=source, reason=reason, purchase=purchase,
+        reverses=reverses, event_key=event_key, **actor.entry_fields(),
+    )
+    if account.points_balance < 0:
+        _pay_debt_from(lot, account)
+    _save_figures(account, points=points, earned=points if kind in EARNING_KINDS else 0)
+    return lot
+
+
+def _unpaid_debts(account: Account) -> list[tuple[LedgerEntry, int]]:
+    """Reversals whose points were not all drawn from lots: what the account still owes, oldest first."""
+    owing = (
+        LedgerEntry.objects.filter(account=account, kind=EntryKind.REVERSE)
+        .annotate(drawn=Sum("allocations__points", default=0))
+        .filter(drawn__lt=-F("points"))
+        .order_by("id")
+    )
+    return [(entry, -entry.points - entry.drawn) for entry in owing]
+
+
+def _pay_debt_from(lot: LedgerEntry, account: Account) -> None:
+    for debt, unpaid in _unpaid_debts(account):
+        take = min(unpaid, lot.remaining)
+        if take <= 0:
+            break
+        Allocation.objects.create(entry=debt, lot=lot, points=take)
+        lot.remaining -= take
+    LedgerEntry.objects.filter(pk=lot.pk).update(remaining=lot.remaining)
+
+
+def _allocate(entry: LedgerEntry, lots, points: int) -> int:
+    """Draw up to `points` from `lots` in the order given; returns what was drawn."""
+    drawn, allocations, touched = 0, [], []
+    for lot in lots:
+        if drawn >= points:
+            break
+        take = min(lot.remaining, points - drawn)
+        if take <= 0:
+            continue
+        lot.remaining -= take
+        drawn += take
+        allocations.append(Allocation(entry=entry, lot=lot, points=take))
+        touched.append(lot)
+    Allocation.objects.bulk_create(allocations)
+    LedgerEntry.objects.bulk_update(touched, ["remaining"])
+    return drawn
+
+
+def points_spend(
+    *,
+    account: Account,
+    actor: Actor,
+    kind: str,
+    points: int,
+    at: datetime,
+    source: str = "",
+    reason: str = "",
+    purchase=None,
+) -> LedgerEntry:
+    """Spend from what is available now, soonest expiry first; never creates a debt (LEDGER.md: Spend)."""
+    assert points > 0, "a spend takes points"
+    lots = list(spendable_lots(account, at).order_by(*SPEND_ORDER).only("id", "remaining"))
+    available = sum(lot.remaining for lot in lots) if account.points_balance > 0 else 0
+    if available < points:
+        raise InsufficientPoints(
+            f"{points} points asked for, {available} available.", fields={"points": f"{available} available"}
+        )
+    entry = LedgerEntry.objects.create(
+        account=account, kind=kind, points=-points, occurred_at=at, source=source, reason=reason, purchase=purchase,
+        **actor.entry_fields(),
+    )
+    _allocate(entry, lots, points)
+    _save_figures(account, points=-points)
+    return entry
+
+
+def points_reverse(
+    *, account: Account, actor: Actor, lot: LedgerEntry, points: int, refund, reason: str = ""
+) -> LedgerEntry:
+    """Take back `points` of an earning lot: from the lot itself, then other lots in spend order; the rest
+    becomes debt. The reversal carries the lot's occurred_at so windowed tier bases lose it where it counted."""
+    assert points > 0
+    entry = LedgerEntry.objects.create(
+        account=account, kind=EntryKind.REVERSE, points=-points, occurred_at=lot.occurred_at, source="refund",
+        reason=reason, purchase=lot.purchase, refund=refund, reverses=lot, **actor.entry_fields(),
+    )
+    own = LedgerEntry.objects.filter(pk=lot.pk).only("id", "remaining")
+    drawn = _allocate(entry, own, points)
+    if drawn < points:
+        others = _open_lots(account).exclude(pk=lot.pk).order_by(*SPEND_ORDER).only("id", "remaining")
+        _allocate(entry, others, points - drawn)
+    _save_figures(account, points=-points, earned=-points if lot.kind in EARNING_KINDS else 0)
+    return entry
+
+
+def points_give_back(
+    *, account: Account, actor: Actor, spend: LedgerEntry, points: int, at: datetime, refund=None, reason: str = ""
+) -> list[LedgerEntry]:
+    """Return `points` of a spend as new `refund_redeem` lots carrying the dates of the lots it consumed, so
+    giving back never lengthens or shortens a point's life. Returned last-consumed first, and cumulatively:
+    what earlier give-backs of the same spend returned is skipped."""
+    already = (
+        LedgerEntry.objects.filter(account=account, kind=EntryKind.REFUND_REDEEM, reverses=spend)
+        .aggregate(total=Sum("points"))["total"] or 0
+    )
+    lots = []
+    skip, left = already, points
+    for allocation in spend.allocations.select_related("lot").order_by("-id"):
+        portion = allocation.points
+        skipped = min(skip, portion)
+        skip -= skipped
+        take = min(portion - skipped, left)
+        if take <= 0:
+            continue
+        left -= take
+        source_lot = allocation.lot
+        lots.append(
+            lot_create(
+                account=account, actor=actor, kind=EntryKind.REFUND_REDEEM, points=take, occurred_at=at,
+                available_at=source_lot.available_at, expires_at=source_lot.expires_at, source=spend.source,
+                reason=reason, purchase=spend.purchase, reverses=spend,
+            )
+        )
+        if left == 0:
+            break
+    return lots
+
+
+@transaction.atomic
+def points_adjust(*, account_id: int, actor: Actor, points: int, reason: str, at: datetime) -> LedgerEntry:
+    """A manager's correction. Positive: a lot available at once, with the program's expiry. Negative: a spend."""
+    from .rules import lot_expiry
+
+    account = account_lock(account_id)
+    if points > 0:
+        return lot_create(
+            account=account, actor=actor, kind=EntryKind.ADJUST, points=points, occurred_at=at, available_at=at,
+            expires_at=lot_expiry(account.program, at), source="adjustment", reason=reason,
+        )
+    return points_spend(account=account, actor=actor, kind=EntryKind.ADJUST, points=-points, at=at,
+                        source="adjustment", reason=reason)

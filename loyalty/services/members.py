@@ -1,0 +1,234 @@
+"""Enrolling members, finding them, their cards and QR payloads, merging duplicates."""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+import phonenumbers
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from loyalty.errors import CardInUse, MemberExists, NotFound, ValidationFailed
+from loyalty.models import Account, Card, Member, Shop
+
+from .ledger import Actor
+
+QR_SALT = "regulars.member-qr"
+REFERRAL_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+
+
+# ---------------------------------------------------------------- phone numbers
+
+
+def phone_normalise(raw: str, country: str) -> str:
+    """Any common format to E.164, read in the shop's country; raises ValidationFailed(invalid_phone)."""
+    try:
+        parsed = phonenumbers.parse(str(raw), country)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ValidationFailed("This is not a valid phone number.", fields={"phone": "not a valid phone number"},
+                               code="invalid_phone")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_grouped(e164: str) -> str:
+    """The number read back in groups (international format), so a typo is caught."""
+    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# ---------------------------------------------------------------- card numbers (Luhn check digit)
+
+
+def luhn_digit(digits: str) -> str:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 0:
+            value *= 2
+            value -= 9 if value > 9 else 0
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def card_number_valid(number: str) -> bool:
+    return number.isdigit() and len(number) >= 6 and luhn_digit(number[:-1]) == number[-1]
+
+
+def card_number_new() -> str:
+    """Nine digits: eight random and a check digit, so one mistyped digit is caught."""
+    body = str(secrets.randbelow(9 * 10**7) + 10**7)
+    return body + luhn_digit(body)
+
+
+def _card_issue(shop: Shop, member: Member) -> Card:
+    for _attempt in range(10):
+        number = card_number_new()
+        try:
+            with transaction.atomic():
+                return Card.objects.create(shop=shop, number=number, member=member)
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not draw a free card number")
+
+
+def card_attach(*, member: Member, number: str) -> Card:
+    """Attach a pre-printed card (or a replacement) to a member; their previous card is blocked."""
+    number = number.strip().replace(" ", "")
+    if not card_number_valid(number):
+        raise ValidationFailed("The card number's check digit is wrong.", fields={"card_number": "invalid card number"},
+                               code="invalid_card_number")
+    with transaction.atomic():
+        card = Card.objects.select_for_update().filter(number=number).first()
+        if card is not None and (card.shop_id != member.shop_id or (card.member_id not in (None, member.pk))
+                                 or card.blocked_at):
+            raise CardInUse("This card belongs to another member.", fields={"card_number": "in use"})
+        if card is None:
+            card = Card.objects.create(shop=member.shop, number=number, member=member, printed=True)
+        else:
+            card.member = member
+            card.save(update_fields=["member"])
+        Card.objects.filter(member=member, blocked_at__isnull=True).exclude(pk=card.pk).update(blocked_at=timezone.now())
+    return card
+
+
+def member_card_number(member: Member) -> str | None:
+    card = next((c for c in member.cards.all() if c.blocked_at is None), None)
+    return card.number if card else None
+
+
+# ---------------------------------------------------------------- QR payloads
+
+
+def qr_payload(member: Member) -> str:
+    """A signed, timestamped payload naming the member: it rotates, expires, and cannot be edited into another."""
+    return signing.TimestampSigner(salt=QR_SALT).sign(f"M{member.pk}.{member.qr_key_version}")
+
+
+def qr_payload_member(shop: Shop, payload: str, *, max_age: int | None = None) -> Member | None:
+    try:
+        value = signing.TimestampSigner(salt=QR_SALT).unsign(
+            payload, max_age=max_age if max_age is not None else settings.QR_PAYLOAD_MAX_AGE
+        )
+    except signing.BadSignature:
+        return None
+    member_part, _, version = value[1:].partition(".")
+    return Member.objects.filter(shop=shop, pk=member_part, qr_key_version=version, merged_into__isnull=True).first()
+
+
+# ---------------------------------------------------------------- lookup
+
+
+def member_lookup(shop: Shop, query: str) -> Member:
+    """A scanned QR payload, a card number (with a valid check digit) or a phone, tried in that order."""
+    query = (query or "").strip()
+    if not query:
+        raise NotFound("Member not found.", code="member_not_found")
+    member = qr_payload_member(shop, query) if ":" in query else None
+    compact = query.replace(" ", "").replace("-", "")
+    if member is None and card_number_valid(compact):
+        card = Card.objects.filter(shop=shop, number=compact, blocked_at__isnull=True, member__isnull=False).first()
+        member = card.member if card else None
+    if member is None:
+        try:
+            phone = phone_normalise(query, shop.country)
+        except ValidationFailed:
+            phone = None
+        if phone:
+            member = Member.objects.filter(shop=shop, phone=phone, merged_into__isnull=True).first()
+    if member is None or member.merged_into_id:
+        raise NotFound("Member not found.", code="member_not_found")
+    return member
+
+
+def member_get(shop: Shop, member_id) -> Member:
+    try:
+        return Member.objects.select_related("account__tier", "account__program").get(
+            shop=shop, pk=int(str(member_id))
+        )
+    except (Member.DoesNotExist, ValueError, OverflowError):
+        raise NotFound("Member not found.", code="member_not_found") from None
+
+
+# ---------------------------------------------------------------- enrolment
+
+
+def _referral_code_new() -> str:
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(7))
+
+
+@transaction.atomic
+def member_enrol(
+    *,
+    shop: Shop,
+    phone: str,
+    name: str = "",
+    email: str = "",
+    birthday: date | None = None,
+    marketing_consent: bool = False,
+    consent_source: str = "",
+    card_number: str = "",
+    referral_code: str = "",
+    actor: Actor | None = None,
+    at: datetime | None = None,
+) -> Member:
+    """Enrol a customer: a member of the shop with an account in its program, a card, the signup bonus."""
+    from .bonuses import bonus_award
+    from .tiers import starting_tier
+
+    at = at or timezone.now()
+    actor = actor or Actor(shop=shop)
+    e164 = phone_normalise(phone, shop.country)
+    existing = Member.objects.filter(shop=shop, phone=e164, merged_into__isnull=True).only("id").first()
+    if existing:
+        raise MemberExists("A member with this phone is already enrolled.", fields={"member": str(existing.pk)})
+    if referral_code and not Member.objects.filter(shop=shop, referral_code=referral_code.strip().upper()).exists():
+        raise ValidationFailed("No member has this referral code.", fields={"referral_code": "unknown code"},
+                               code="invalid_referral_code")
+    program = shop.program
+    tiers = list(program.tiers.order_by("threshold"))
+    first_tier = starting_tier(tiers)
+    account = Account.objects.create(program=program, tier=first_tier, tier_since=at if first_tier else None)
+    try:
+        with transaction.atomic():
+            member = Member.objects.create(
+                shop=shop, account=account, phone=e164, name=name.strip(), email=email.strip().lower(),
+                birthday=birthday, marketing_consent=marketing_consent,
+                consent_at=at if marketing_consent else None, consent_source=consent_source if marketing_consent else "",
+                enrolled_location=actor.location, enrolled_by=actor.staff, referral_code=_unique_referral_code(),
+            )
+    except IntegrityError:
+        raise MemberExists("A member with this phone is already enrolled.") from None
+    if card_number:
+        card_attach(member=member, number=card_number)
+    else:
+        _card_issue(shop, member)
+    bonus_award(member=member, event="signup", actor=actor, at=at)
+    return member
+
+
+def _unique_referral_code() -> str:
+    while True:
+        code = _referral_code_new()
+        if not Member.objects.filter(referral_code=code).exists():
+            return code
+
+
+@transaction.atomic
+def member_update(*, member: Member, **fields) -> Member:
+    """Change a member's personal data; consent changes record their time and source."""
+    at = timezone.now()
+    if "phone" in fields:
+        fields["phone"] = phone_normalise(fields["phone"], member.shop.country)
+        clash = Member.objects.filter(shop=member.shop, phone=fields["phone"], merged_into__isnull=True).exclude(pk=member.pk)
+        if clash.exists():
+            raise MemberExists("Another member has this phone.", fields={"member": str(clash.first().pk)})
+    source = fields.pop("consent_source", "staff")
+    if "marketing_consent" in fields and fields["marketing_consent"] != member.marketing_consent:
+        member.consent_at, member.consent_source = at, source
+    for name, value in fields.items():
+        setattr(member, name, value)
+    member.save()
+    return member

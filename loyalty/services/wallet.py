@@ -1,0 +1,33 @@
+"""The money wallet (cashback, wallet-credit rewards): entries and a cached balance under the account lock."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import F
+
+from loyalty.errors import InsufficientWallet
+from loyalty.models import Account, WalletEntry
+
+
+def wallet_credit(*, account: Account, shop, amount: Decimal, kind: str, purchase=None, refund=None, staff=None,
+                  reason: str = "") -> WalletEntry:
+    assert amount > 0
+    entry = WalletEntry.objects.create(account=account, shop=shop, kind=kind, amount=amount, purchase=purchase,
+                                       refund=refund, staff=staff, reason=reason)
+    account.wallet_balance += amount
+    Account.objects.filter(pk=account.pk).update(wallet_balance=F("wallet_balance") + amount)
+    return entry
+
+
+def wallet_debit(*, account: Account, shop, amount: Decimal, kind: str, purchase=None, refund=None, staff=None,
+                 reason: str = "") -> WalletEntry:
+    """Take money from the (locked) account's wallet; never below zero."""
+    assert amount > 0
+    if account.wallet_balance < amount:
+        raise InsufficientWallet(f"The wallet holds {account.wallet_balance}.",
+                                 fields={"wallet_redeemed": f"{account.wallet_balance} available"})
+    entry = WalletEntry.objects.create(account=account, shop=shop, kind=kind, amount=-amount, purchase=purchase,
+                                       refund=refund, staff=staff, reason=reason)
+    account.wallet_balance -= amount
+    Account.objects.filter(pk=account.pk).update(wallet_balance=F("wallet_balance") - amount)
+    return entry

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from loyalty.api import api
+from loyalty.api.errors import error_response
+from loyalty.portal import views as portal_views
+
+urlpatterns = [
+    path("", portal_views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("portal/", include("loyalty.portal.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+
+def handler404(request, exception=None):
+    """The till API answers JSON even for paths it does not have."""
+    if request.path.startswith("/api/"):
+        return error_response(404, "not_found", "There is no such API path.")
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
