@@ -213,7 +213,7 @@ def parse_program(doc: Reader, currency: str, location_codes: set[str]) -> dict 
         "name": p.text("name"), "points_name": p.text("points_name", "points", max_length=50),
         "point_value": p.money("point_value", currency),
         "earn_per_amount": earn.money("per_amount", currency, positive=True),
-        "earn_points": earn.whole("points", 1, minimum=1),
+        "earn_points": earn.whole("points", 1, minimum=0),  # 0: a stamps-only program
         "rounding": earn.text("rounding", Rounding.DOWN, choices=set(Rounding.values)),
         "min_spend": earn.money("min_spend", currency),
         "exclude_categories": earn.strings("exclude_categories"),

@@ -1,15 +1,17 @@
 """The ledger's invariants (LEDGER.md), checked over the whole database with aggregate queries."""
 from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from loyalty.models import Account, Allocation, EntryKind, LedgerEntry, WalletEntry
 from loyalty.models.ledger import EARNING_KINDS
 
 
-def _sum_of(queryset, field: str):
-    return Coalesce(Subquery(queryset.values("account").annotate(s=Sum(field)).values("s")[:1]), Value(0))
+def _sum_of(queryset, field: str, output=None):
+    output = output or BigIntegerField()
+    summed = Subquery(queryset.values("account").annotate(s=Sum(field)).values("s")[:1], output_field=output)
+    return Coalesce(summed, Value(0), output_field=output)
 
 
 def ledger_violations(account_ids=None) -> list[str]:
@@ -21,7 +23,7 @@ def ledger_violations(account_ids=None) -> list[str]:
         ledger_sum=_sum_of(entries, "points"),
         lots_remaining=_sum_of(entries.filter(points__gt=0), "remaining"),
         earned=_sum_of(entries.filter(Q(kind__in=EARNING_KINDS) | Q(kind=EntryKind.REVERSE, reverses__kind__in=EARNING_KINDS)), "points"),
-        wallet_sum=_sum_of(WalletEntry.objects.filter(account=OuterRef("pk")), "amount"),
+        wallet_sum=_sum_of(WalletEntry.objects.filter(account=OuterRef("pk")), "amount", DecimalField(max_digits=20, decimal_places=4)),
     )
     for a in annotated.filter(~Q(points_balance=F("ledger_sum")) | ~Q(lifetime_earned=F("earned"))
                               | ~Q(wallet_balance=F("wallet_sum"))):

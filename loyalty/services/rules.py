@@ -97,6 +97,9 @@ def explain_points(rules: ProgramRules, *, amount: Decimal, lines: list[Line], c
     """Points for a purchase, rounded once on the total (program-config.md: program.earn)."""
     program = rules.program
     result = Explanation()
+    if program.earn_points == 0:
+        result.add(_("This program earns no points."))
+        return result
     if amount < program.min_spend:
         result.add(_("Below the minimum spend of %(min)s: no points.") % {"min": fmt(program.min_spend)})
         return result
