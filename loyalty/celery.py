@@ -1,4 +1,5 @@
 """The Celery app. With no CELERY_BROKER_URL the settings pick a filesystem broker, so `make run` needs no service."""
+
 import os
 from pathlib import Path
 

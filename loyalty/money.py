@@ -1,4 +1,5 @@
 """Money: Decimal amounts in a currency's minor units, rounded once, half up, at the end."""
+
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision

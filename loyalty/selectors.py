@@ -1,4 +1,5 @@
 """Reads that pages and the API share. Each starts from the shop (rule 4)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,8 +43,14 @@ def points_summary(account, at: datetime) -> PointsSummary:
     elif program.expiry_policy == ExpiryPolicy.INACTIVITY and program.expiry_days:
         expiring_at = (account.last_purchase_at or account.created_at) + timedelta(days=program.expiry_days)
         expiring_points = figures["available"] + figures["pending"]
-    return PointsSummary(figures["available"], figures["pending"], account.lifetime_earned, account.points_balance,
-                         expiring_points, expiring_at)
+    return PointsSummary(
+        figures["available"],
+        figures["pending"],
+        account.lifetime_earned,
+        account.points_balance,
+        expiring_points,
+        expiring_at,
+    )
 
 
 def stamp_cards_of(account) -> list[dict]:

@@ -1,4 +1,5 @@
 """Celery tasks: each takes ids or a moment and calls a service."""
+
 from celery import shared_task
 from django.utils import timezone
 

@@ -1,4 +1,5 @@
 """The rewards domain's errors (each an API error code)."""
+
 from loyalty.errors import DomainError, NotFound
 
 

@@ -1,4 +1,5 @@
 """The rewards catalogue and the vouchers it issues."""
+
 import secrets
 from decimal import Decimal
 
@@ -45,7 +46,8 @@ class Reward(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shop", "code"], name="reward_code_unique_per_shop"),
             models.CheckConstraint(
-                condition=Q(stock__isnull=True) | Q(stock_left__lte=models.F("stock")), name="reward_stock_left_within_stock"
+                condition=Q(stock__isnull=True) | Q(stock_left__lte=models.F("stock")),
+                name="reward_stock_left_within_stock",
             ),
         ]
 
@@ -100,7 +102,9 @@ class Voucher(models.Model):
     issued_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    used_purchase = models.ForeignKey(Purchase, null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers_used")
+    used_purchase = models.ForeignKey(
+        Purchase, null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers_used"
+    )
     closed_at = models.DateTimeField(null=True, blank=True, help_text=_("cancelled or expired"))
 
     class Meta:

@@ -1,4 +1,5 @@
 """Redeeming rewards and the life of a voucher: issue, use (exactly once), cancel, expire."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,8 +11,17 @@ from django.utils import timezone
 from loyalty.models import EntryKind, LedgerEntry, Member
 from loyalty.services.ledger import Actor, account_lock, points_give_back, points_spend
 
-from .errors import (LimitReached, NotEligible, OutOfStock, RewardNotFound, VoucherCancelled, VoucherExpired,
-                     VoucherNotFound, VoucherNotValid, VoucherUsed)
+from .errors import (
+    LimitReached,
+    NotEligible,
+    OutOfStock,
+    RewardNotFound,
+    VoucherCancelled,
+    VoucherExpired,
+    VoucherNotFound,
+    VoucherNotValid,
+    VoucherUsed,
+)
 from .models import Reward, Voucher, VoucherSource, VoucherStatus, new_voucher_code, normalise_voucher_code
 
 INELIGIBLE_REASONS = ("insufficient_points", "tier", "out_of_stock", "limit_reached", "not_eligible")
@@ -41,7 +51,11 @@ def reward_ineligibility(reward: Reward, member: Member, *, available: int, at: 
 
 
 def _redeemed_by(reward: Reward, member: Member) -> int:
-    return Voucher.objects.filter(reward=reward, account_id=member.account_id).exclude(status=VoucherStatus.CANCELLED).count()
+    return (
+        Voucher.objects.filter(reward=reward, account_id=member.account_id)
+        .exclude(status=VoucherStatus.CANCELLED)
+        .count()
+    )
 
 
 def _take_stock(reward: Reward) -> None:
@@ -58,7 +72,12 @@ def _return_stock(reward: Reward) -> None:
 
 
 def voucher_issue(
-    *, reward: Reward, member: Member, source: str, at: datetime | None = None, points_spent: int = 0,
+    *,
+    reward: Reward,
+    member: Member,
+    source: str,
+    at: datetime | None = None,
+    points_spent: int = 0,
     redemption_entry: LedgerEntry | None = None,
 ) -> Voucher:
     """The one issuing service: redemptions, stamp cards, referrals, memberships, milestones and birthdays."""
@@ -67,8 +86,15 @@ def voucher_issue(
         try:
             with transaction.atomic():
                 return Voucher.objects.create(
-                    shop=member.shop, code=new_voucher_code(), reward=reward, member=member, account_id=member.account_id,
-                    source=source, points_spent=points_spent, redemption_entry=redemption_entry, issued_at=at,
+                    shop=member.shop,
+                    code=new_voucher_code(),
+                    reward=reward,
+                    member=member,
+                    account_id=member.account_id,
+                    source=source,
+                    points_spent=points_spent,
+                    redemption_entry=redemption_entry,
+                    issued_at=at,
                     expires_at=at + timedelta(days=reward.voucher_valid_days),
                 )
         except IntegrityError:  # a code drawn twice: draw again
@@ -99,14 +125,28 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
     _take_stock(reward)
     entry = None
     if reward.points:
-        entry = points_spend(account=account, actor=actor, kind=EntryKind.REDEEM, points=reward.points, at=at,
-                             source=f"reward:{reward.code}")
-    return voucher_issue(reward=reward, member=member, source=VoucherSource.REDEMPTION, at=at,
-                         points_spent=reward.points, redemption_entry=entry)
+        entry = points_spend(
+            account=account,
+            actor=actor,
+            kind=EntryKind.REDEEM,
+            points=reward.points,
+            at=at,
+            source=f"reward:{reward.code}",
+        )
+    return voucher_issue(
+        reward=reward,
+        member=member,
+        source=VoucherSource.REDEMPTION,
+        at=at,
+        points_spent=reward.points,
+        redemption_entry=entry,
+    )
 
 
 def voucher_find(shop, code: str) -> Voucher:
-    voucher = Voucher.objects.select_related("reward", "member").filter(shop=shop, code=normalise_voucher_code(code)).first()
+    voucher = (
+        Voucher.objects.select_related("reward", "member").filter(shop=shop, code=normalise_voucher_code(code)).first()
+    )
     if voucher is None:
         raise VoucherNotFound("No voucher with this code.")
     return voucher
@@ -148,8 +188,14 @@ def voucher_close(voucher: Voucher, status: str, at: datetime, *, give_points_ba
     if not Voucher.objects.filter(pk=voucher.pk, status=VoucherStatus.ISSUED).update(status=status, closed_at=at):
         return False
     if give_back:
-        points_give_back(account=account, actor=actor, spend=voucher.redemption_entry, points=voucher.points_spent,
-                         at=at, reason=f"voucher {voucher.code} {status}")
+        points_give_back(
+            account=account,
+            actor=actor,
+            spend=voucher.redemption_entry,
+            points=voucher.points_spent,
+            at=at,
+            reason=f"voucher {voucher.code} {status}",
+        )
     if status == VoucherStatus.CANCELLED:
         _return_stock(voucher.reward)
     return True
@@ -174,12 +220,18 @@ def vouchers_expire(*, as_of: datetime, batch: int = 500) -> int:
     while True:
         due = list(
             Voucher.objects.select_related("reward", "redemption_entry", "shop")
-            .filter(status=VoucherStatus.ISSUED, expires_at__lte=as_of, pk__gt=after).order_by("id")[:batch]
+            .filter(status=VoucherStatus.ISSUED, expires_at__lte=as_of, pk__gt=after)
+            .order_by("id")[:batch]
         )
         with transaction.atomic():
             for voucher in due:
-                expired += voucher_close(voucher, VoucherStatus.EXPIRED, voucher.expires_at,
-                                  give_points_back=voucher.reward.refund_points_on_expiry, actor=Actor(shop=voucher.shop))
+                expired += voucher_close(
+                    voucher,
+                    VoucherStatus.EXPIRED,
+                    voucher.expires_at,
+                    give_points_back=voucher.reward.refund_points_on_expiry,
+                    actor=Actor(shop=voucher.shop),
+                )
         if len(due) < batch:
             return expired
         after = due[-1].pk

@@ -1,4 +1,5 @@
 """factory-boy factories. Members are enrolled through the service, as every caller must."""
+
 from decimal import Decimal
 
 import factory

@@ -1,4 +1,5 @@
 """The till API v1 (shared/spec/pos-api.md) on django-ninja."""
+
 from ninja import NinjaAPI
 
 from . import errors

@@ -1,4 +1,5 @@
 """API keys: bearer auth, roles and the per-key rate limit."""
+
 from __future__ import annotations
 
 import time

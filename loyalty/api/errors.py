@@ -1,4 +1,5 @@
 """Every API failure in the spec's shape: {"error": {"code", "message", "fields"}} (pos-api.md)."""
+
 from __future__ import annotations
 
 import logging
@@ -65,8 +66,9 @@ def install(api) -> None:
     @api.exception_handler(Throttled)
     def throttled(request, exc: Throttled):
         wait = max(int(exc.wait or 1), 1)
-        return error_response(429, "rate_limited", "Too many requests for this API key; slow down.",
-                              headers={"Retry-After": str(wait)})
+        return error_response(
+            429, "rate_limited", "Too many requests for this API key; slow down.", headers={"Retry-After": str(wait)}
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):

@@ -1,4 +1,5 @@
 """Events that earn bonuses."""
+
 from __future__ import annotations
 
 from django.utils import timezone

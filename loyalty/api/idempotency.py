@@ -5,6 +5,7 @@ is inserted first, in the same transaction as the request's effects: a concurren
 the unique index until the first commits, then replays its stored response. 5xx and 429 roll the record
 back with everything else, so those may be retried with the same key.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,8 +69,9 @@ class IdempotencyMiddleware:
         if key is None:
             return error_response(400, "idempotency_key_required", "This request needs an Idempotency-Key header.")
         if not _valid_key(key):
-            return error_response(400, "idempotency_key_invalid",
-                                  "The Idempotency-Key must be 1-255 printable ASCII characters.")
+            return error_response(
+                400, "idempotency_key_invalid", "The Idempotency-Key must be 1-255 printable ASCII characters."
+            )
         return self._once(request, api_key.shop_id, key, fingerprint(request.method, request.path, body))
 
     @staticmethod
@@ -104,8 +106,9 @@ class IdempotencyMiddleware:
             if existing is None:
                 return error_response(409, "idempotency_conflict", "A request with this key is still in progress.")
         if existing.fingerprint != print_:
-            return error_response(409, "idempotency_conflict",
-                                  "This Idempotency-Key was used with a different request.")
+            return error_response(
+                409, "idempotency_conflict", "This Idempotency-Key was used with a different request."
+            )
         if existing.status is None:
             return error_response(409, "idempotency_conflict", "A request with this key is still in progress.")
         return _replay(existing)

@@ -1,4 +1,5 @@
 """Members: enrol, look up, show, ledger, adjustments."""
+
 from __future__ import annotations
 
 from django.utils import timezone
@@ -40,14 +41,23 @@ def enrol(request, payload: s.MemberIn):
     shop = request.auth.shop
     actor = actor_of(request, location_of(shop, payload.location))
     member = member_enrol(
-        shop=shop, phone=payload.phone, name=payload.name or "", email=payload.email or "", birthday=payload.birthday,
-        marketing_consent=payload.marketing_consent, consent_source="api", card_number=payload.card_number or "",
-        referral_code=payload.referral_code or "", actor=actor,
+        shop=shop,
+        phone=payload.phone,
+        name=payload.name or "",
+        email=payload.email or "",
+        birthday=payload.birthday,
+        marketing_consent=payload.marketing_consent,
+        consent_source="api",
+        card_number=payload.card_number or "",
+        referral_code=payload.referral_code or "",
+        actor=actor,
     )
     return 201, member_out(member_get(shop, member.pk), timezone.now())
 
 
-@router.get("/members/lookup", response={200: s.MemberOut, **ERRORS}, summary="Find a member by QR payload, card or phone")
+@router.get(
+    "/members/lookup", response={200: s.MemberOut, **ERRORS}, summary="Find a member by QR payload, card or phone"
+)
 def lookup(request, q: str):
     member = member_lookup(request.auth.shop, q)
     return 200, member_out(member_get(request.auth.shop, member.pk), timezone.now())
@@ -58,22 +68,34 @@ def show(request, member_id: str):
     return 200, member_out(member_get(request.auth.shop, member_id), timezone.now())
 
 
-@router.get("/members/{member_id}/ledger", response={200: list[s.LedgerEntryOut], **ERRORS}, summary="A member's ledger")
+@router.get(
+    "/members/{member_id}/ledger", response={200: list[s.LedgerEntryOut], **ERRORS}, summary="A member's ledger"
+)
 def ledger(request, member_id: str, limit: int = 500):
     member = member_get(request.auth.shop, member_id)
-    entries = LedgerEntry.objects.filter(account_id=member.account_id).order_by("-created_at", "-id")[: max(1, min(limit, 5000))]
+    entries = LedgerEntry.objects.filter(account_id=member.account_id).order_by("-created_at", "-id")[
+        : max(1, min(limit, 5000))
+    ]
     return 200, [entry_out(e) for e in entries]
 
 
-@router.post("/members/{member_id}/adjustments", response={201: s.AdjustmentOut, **ERRORS},
-             summary="Adjust a member's points (manager)")
+@router.post(
+    "/members/{member_id}/adjustments",
+    response={201: s.AdjustmentOut, **ERRORS},
+    summary="Adjust a member's points (manager)",
+)
 def adjust(request, member_id: str, payload: s.AdjustmentIn):
     require_manager(request)
     member = member_get(request.auth.shop, member_id)
     if payload.points == 0:
         raise ValidationFailed(fields={"points": "must not be zero"})
     now = timezone.now()
-    entry = points_adjust(account_id=member.account_id, actor=actor_of(request), points=payload.points,
-                          reason=payload.reason.strip(), at=now)
+    entry = points_adjust(
+        account_id=member.account_id,
+        actor=actor_of(request),
+        points=payload.points,
+        reason=payload.reason.strip(),
+        at=now,
+    )
     member.account.refresh_from_db()
     return 201, {"entry": entry_out(entry), "points": points_out(member.account, now)}

@@ -1,4 +1,5 @@
 """Domain objects as the API's JSON (pos-api.md), built from the shared selectors."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,8 +16,12 @@ def points_out(account, at: datetime) -> dict:
     expiring = None
     if summary.expiring_at is not None and summary.expiring_points:
         expiring = {"points": summary.expiring_points, "at": summary.expiring_at}
-    return {"available": summary.available, "pending": summary.pending, "lifetime_earned": summary.lifetime_earned,
-            "expiring_next": expiring}
+    return {
+        "available": summary.available,
+        "pending": summary.pending,
+        "lifetime_earned": summary.lifetime_earned,
+        "expiring_next": expiring,
+    }
 
 
 def tier_out(account) -> dict | None:
@@ -24,8 +29,12 @@ def tier_out(account) -> dict | None:
 
 
 def voucher_out(voucher) -> dict:
-    return {"code": voucher.code, "reward": voucher.reward.code, "status": voucher.status,
-            "expires_at": voucher.expires_at}
+    return {
+        "code": voucher.code,
+        "reward": voucher.reward.code,
+        "status": voucher.status,
+        "expires_at": voucher.expires_at,
+    }
 
 
 def member_out(member: Member, at: datetime) -> dict:
@@ -51,7 +60,13 @@ def member_out(member: Member, at: datetime) -> dict:
 
 def entry_out(entry: LedgerEntry) -> dict:
     return {
-        "id": str(entry.pk), "kind": entry.kind, "points": entry.points, "created_at": entry.created_at,
-        "occurred_at": entry.occurred_at, "available_at": entry.available_at, "expires_at": entry.expires_at,
-        "reason": entry.reason, "source": entry.source,
+        "id": str(entry.pk),
+        "kind": entry.kind,
+        "points": entry.points,
+        "created_at": entry.created_at,
+        "occurred_at": entry.occurred_at,
+        "available_at": entry.available_at,
+        "expires_at": entry.expires_at,
+        "reason": entry.reason,
+        "source": entry.source,
     }

@@ -1,4 +1,5 @@
 """Quotes, purchases and refunds."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,7 +11,13 @@ from loyalty.errors import ValidationFailed
 from loyalty.money import MoneyError, money_str, parse_money
 from loyalty.selectors import member_discount_percent
 from loyalty.services.ledger import points_available
-from loyalty.services.purchases import lines_checked, occurred_at_checked, purchase_quote, purchase_record, purchase_refund
+from loyalty.services.purchases import (
+    lines_checked,
+    occurred_at_checked,
+    purchase_quote,
+    purchase_record,
+    purchase_refund,
+)
 from loyalty.services.rules import Line
 from rewards.services import voucher_find
 
@@ -31,8 +38,12 @@ def money_field(value, currency: str, field: str) -> Decimal:
 
 def lines_of(payload, currency: str) -> list[Line]:
     return [
-        Line(amount=money_field(item.amount, currency, f"items[{i}].amount"), category=item.category or "",
-             sku=item.sku or "", quantity=item.quantity)
+        Line(
+            amount=money_field(item.amount, currency, f"items[{i}].amount"),
+            category=item.category or "",
+            sku=item.sku or "",
+            quantity=item.quantity,
+        )
         for i, item in enumerate(payload.items or [])
     ]
 
@@ -53,8 +64,15 @@ def quote(request, payload: s.QuoteIn):
     occurred_at = occurred_at_checked(shop.program, payload.occurred_at, now)
     member = _optional_member(shop, payload)
     location = location_of(shop, payload.location) or request.auth.location
-    explanation = purchase_quote(shop=shop, member=member, amount=amount, lines=lines, occurred_at=occurred_at,
-                                 location=location, payment_method=payload.payment_method or "")
+    explanation = purchase_quote(
+        shop=shop,
+        member=member,
+        amount=amount,
+        lines=lines,
+        occurred_at=occurred_at,
+        location=location,
+        payment_method=payload.payment_method or "",
+    )
     program = shop.program
     if member is None:
         return 200, _anonymous_quote(explanation, currency)
@@ -76,9 +94,17 @@ def quote(request, payload: s.QuoteIn):
 
 def _anonymous_quote(explanation, currency: str) -> dict:
     zero = money_str(Decimal(0), currency)
-    return {"member_discount_percent": "0", "member_discount": zero, "vouchers": [], "points_available": 0,
-            "points_redeemable": 0, "points_value": zero, "wallet": zero, "points_to_earn": 0,
-            "explanation": explanation.steps}
+    return {
+        "member_discount_percent": "0",
+        "member_discount": zero,
+        "vouchers": [],
+        "points_available": 0,
+        "points_redeemable": 0,
+        "points_value": zero,
+        "wallet": zero,
+        "points_to_earn": 0,
+        "explanation": explanation.steps,
+    }
 
 
 def _voucher_check(shop, member, code: str, at) -> dict:
@@ -99,16 +125,27 @@ def record(request, payload: s.PurchaseIn):
     location = location_of(shop, payload.location)
     now = timezone.now()
     result = purchase_record(
-        shop=shop, external_id=payload.external_id.strip(), amount=amount, member=member,
-        lines=lines_of(payload, currency), occurred_at=payload.occurred_at, payment_method=payload.payment_method or "",
-        points_redeemed=payload.points_redeemed, wallet_redeemed=money_field(payload.wallet_redeemed, currency, "wallet_redeemed"),
-        voucher_codes=payload.voucher_codes or [], actor=actor_of(request, location), now=now,
+        shop=shop,
+        external_id=payload.external_id.strip(),
+        amount=amount,
+        member=member,
+        lines=lines_of(payload, currency),
+        occurred_at=payload.occurred_at,
+        payment_method=payload.payment_method or "",
+        points_redeemed=payload.points_redeemed,
+        wallet_redeemed=money_field(payload.wallet_redeemed, currency, "wallet_redeemed"),
+        voucher_codes=payload.voucher_codes or [],
+        actor=actor_of(request, location),
+        now=now,
     )
     purchase = result.purchase
     account = purchase.account
     return 201, {
-        "id": str(purchase.pk), "external_id": purchase.external_id, "member": str(member.pk) if member else None,
-        "amount": money_str(purchase.amount, currency), "points_earned": purchase.points_earned,
+        "id": str(purchase.pk),
+        "external_id": purchase.external_id,
+        "member": str(member.pk) if member else None,
+        "amount": money_str(purchase.amount, currency),
+        "points_earned": purchase.points_earned,
         "points_pending": purchase.points_pending,
         "stamps_earned": [{"card": card.code, "count": count} for card, count in result.stamps],
         "vouchers_issued": [voucher_out(v) for v in result.vouchers_issued],
@@ -123,10 +160,19 @@ def refund(request, purchase_id: str, payload: s.RefundIn):
     shop = request.auth.shop
     amount = money_field(payload.amount, shop.currency, "amount")
     now = timezone.now()
-    result = purchase_refund(shop=shop, purchase_id=purchase_id, amount=amount, external_id=payload.external_id.strip(),
-                             actor=actor_of(request), now=now)
+    result = purchase_refund(
+        shop=shop,
+        purchase_id=purchase_id,
+        amount=amount,
+        external_id=payload.external_id.strip(),
+        actor=actor_of(request),
+        now=now,
+    )
     account = result.refund.purchase.account
     if account is not None:
         account.refresh_from_db()
-    return 201, {"id": str(result.refund.pk), "points_reversed": result.points_reversed,
-                 "points": points_out(account, now) if account else None}
+    return 201, {
+        "id": str(result.refund.pk),
+        "points_reversed": result.points_reversed,
+        "points": points_out(account, now) if account else None,
+    }

@@ -1,4 +1,5 @@
 """The rewards catalogue, redemptions and vouchers."""
+
 from __future__ import annotations
 
 from django.utils import timezone
@@ -26,8 +27,13 @@ def catalogue(request, member: str | None = None):
     available = points_available(who.account, now) if who else 0
     rows = []
     for reward in Reward.objects.filter(shop=shop, active=True):
-        row = {"code": reward.code, "name": reward.name, "kind": reward.kind, "points": reward.points,
-               "value": money_str(reward.value, shop.currency)}
+        row = {
+            "code": reward.code,
+            "name": reward.name,
+            "kind": reward.kind,
+            "points": reward.points,
+            "value": money_str(reward.value, shop.currency),
+        }
         if who is not None:
             reason = reward_ineligibility(reward, who, available=available, at=now)
             row.update(eligible=reason is None, reason=reason)

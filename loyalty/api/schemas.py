@@ -1,4 +1,5 @@
 """Request and response bodies of the till API (pos-api.md), which also make its OpenAPI document."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Till API keys (stored hashed) and idempotency records."""
+
 import hashlib
 import secrets
 

@@ -1,4 +1,5 @@
 """The points ledger (append-only; see shared/LEDGER.md) and the wallet's money entries."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -40,12 +41,18 @@ class LedgerEntry(models.Model):
     remaining = models.BigIntegerField(null=True, blank=True)
     # Where it came from:
     source = models.CharField(max_length=30, blank=True)
-    purchase = models.ForeignKey("loyalty.Purchase", null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
-    refund = models.ForeignKey("loyalty.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    purchase = models.ForeignKey(
+        "loyalty.Purchase", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    refund = models.ForeignKey(
+        "loyalty.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
     reverses = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
     event_key = models.CharField(max_length=120, blank=True, help_text=_("makes a business event count once"))
     reason = models.CharField(max_length=500, blank=True)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     api_key = models.ForeignKey("loyalty.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -107,10 +114,16 @@ class WalletEntry(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=WalletKind.choices)
     amount = models.DecimalField(**MONEY)
-    purchase = models.ForeignKey("loyalty.Purchase", null=True, blank=True, on_delete=models.PROTECT, related_name="wallet_entries")
-    refund = models.ForeignKey("loyalty.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="wallet_entries")
+    purchase = models.ForeignKey(
+        "loyalty.Purchase", null=True, blank=True, on_delete=models.PROTECT, related_name="wallet_entries"
+    )
+    refund = models.ForeignKey(
+        "loyalty.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="wallet_entries"
+    )
     reason = models.CharField(max_length=500, blank=True)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -119,9 +132,13 @@ class WalletEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="wallet_entry_not_zero"),
             models.UniqueConstraint(
-                fields=["purchase", "kind"], condition=Q(kind__in=["cashback", "spend"]), name="one_cashback_or_spend_per_purchase"
+                fields=["purchase", "kind"],
+                condition=Q(kind__in=["cashback", "spend"]),
+                name="one_cashback_or_spend_per_purchase",
             ),
             models.UniqueConstraint(
-                fields=["refund", "kind"], condition=Q(refund__isnull=False), name="one_wallet_entry_per_refund_and_kind"
+                fields=["refund", "kind"],
+                condition=Q(refund__isnull=False),
+                name="one_wallet_entry_per_refund_and_kind",
             ),
         ]

@@ -1,4 +1,5 @@
 """Members (a customer's relationship with a shop), their points accounts and their cards."""
+
 from decimal import Decimal
 
 from django.conf import settings

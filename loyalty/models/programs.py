@@ -1,4 +1,5 @@
 """A points program and the configuration rows its rules are evaluated from."""
+
 from decimal import Decimal
 
 from django.db import models

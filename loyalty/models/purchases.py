@@ -1,4 +1,5 @@
 """Purchases and refunds, and the stamps they put on stamp cards."""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -35,7 +36,9 @@ class Purchase(models.Model):
     payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices, blank=True)
     occurred_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     api_key = models.ForeignKey("loyalty.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -77,7 +80,9 @@ class Refund(models.Model):
     amount = models.DecimalField(**MONEY)
     points_reversed = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     api_key = models.ForeignKey("loyalty.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

@@ -1,4 +1,5 @@
 """Shops, their locations, and the staff who work there."""
+
 import secrets
 from zoneinfo import ZoneInfo
 

@@ -1,4 +1,5 @@
 """Creating and revoking till API keys. The raw key is returned once and only its hash is stored."""
+
 from __future__ import annotations
 
 from django.utils import timezone
@@ -14,8 +15,9 @@ def api_key_create(*, shop: Shop, role: str, name: str = "", location: Location 
     if location is not None and location.shop_id != shop.pk:
         raise ValidationFailed(fields={"location": "belongs to another shop"})
     raw = ApiKey.generate()
-    key = ApiKey.objects.create(shop=shop, role=role, name=name or f"{role} key", location=location,
-                                prefix=raw[:10], key_hash=hash_key(raw))
+    key = ApiKey.objects.create(
+        shop=shop, role=role, name=name or f"{role} key", location=location, prefix=raw[:10], key_hash=hash_key(raw)
+    )
     return key, raw
 
 

@@ -1,5 +1,6 @@
 """Points for events (signup, birthday, profile_complete, newsletter_signup, review, social_follow, custom),
 within their limits. Each award's event key is unique per account, so a limit holds under any concurrency."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -50,9 +51,15 @@ def bonus_award(*, member: Member, event: str, actor: Actor | None = None, at: d
     try:
         with transaction.atomic():
             lot_create(
-                account=account, actor=actor or Actor(shop=member.shop), kind=EntryKind.BONUS, points=bonus.points,
-                occurred_at=at, available_at=at, expires_at=lot_expiry(account.program, at, member.shop.tz),
-                source=f"event:{event}", event_key=f"{prefix}{used + 1}",
+                account=account,
+                actor=actor or Actor(shop=member.shop),
+                kind=EntryKind.BONUS,
+                points=bonus.points,
+                occurred_at=at,
+                available_at=at,
+                expires_at=lot_expiry(account.program, at, member.shop.tz),
+                source=f"event:{event}",
+                event_key=f"{prefix}{used + 1}",
             )
     except IntegrityError:  # the same award made meanwhile: the limit holds
         return 0

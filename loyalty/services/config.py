@@ -1,5 +1,6 @@
 """The configuration file (shared/spec/program-config.md): import with errors that name the JSON path,
 export, and the round trip between them. Sections not built yet are refused by name, never ignored."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,17 @@ from django.conf import settings
 from django.db import transaction
 
 from loyalty.errors import ConfigurationError
-from loyalty.models import (Bonus, Campaign, CategoryMultiplier, Location, Program, Shop, StampCard, StampEntry,
-                            TierLevel)
+from loyalty.models import (
+    Bonus,
+    Campaign,
+    CategoryMultiplier,
+    Location,
+    Program,
+    Shop,
+    StampCard,
+    StampEntry,
+    TierLevel,
+)
 from loyalty.models.programs import ExpiryPolicy, LimitPeriod, Rounding, StampPer, TierBasis, TierWindow
 from loyalty.money import MoneyError, money_str, parse_money
 from rewards.models import Reward, RewardKind
@@ -23,8 +33,12 @@ CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
 HOUR = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 LANGUAGES = {code for code, _ in settings.LANGUAGES}
 PAYMENT_METHODS = {"cash", "card", "ewallet", "bank_transfer", "other"}
-NOT_YET = {"referral": "referral programs", "memberships": "paid memberships", "partners": "affiliate partners",
-           "coalition": "coalitions"}
+NOT_YET = {
+    "referral": "referral programs",
+    "memberships": "paid memberships",
+    "partners": "affiliate partners",
+    "coalition": "coalitions",
+}
 
 
 def fail(path: str, message: str):
@@ -70,8 +84,12 @@ class Reader:
         if len(value) > max_length:
             fail(self.at(key), f"must be at most {max_length} characters")
         if pattern is not None and not pattern.match(value):
-            fail(self.at(key), "must be lower-case letters, digits and dashes" if pattern is SLUG else
-                 "must be letters, digits, dashes and underscores")
+            fail(
+                self.at(key),
+                "must be lower-case letters, digits and dashes"
+                if pattern is SLUG
+                else "must be letters, digits, dashes and underscores",
+            )
         if choices is not None and value not in choices:
             fail(self.at(key), f"must be one of {', '.join(sorted(choices))}")
         return value
@@ -125,8 +143,11 @@ class Reader:
         if value is None:
             return None
         try:
-            return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else fail(
-                self.at(key), "must be a date (YYYY-MM-DD)")
+            return (
+                date.fromisoformat(value)
+                if isinstance(value, str) and len(value) == 10
+                else fail(self.at(key), "must be a date (YYYY-MM-DD)")
+            )
         except ValueError:
             fail(self.at(key), "must be a date (YYYY-MM-DD)")
 
@@ -163,8 +184,9 @@ def unique_codes(rows: list[dict], path: str, key: str = "code") -> None:
 
 
 def parse_merchant(doc: Reader) -> dict:
-    m = doc.child("merchant", required=("slug", "name", "country", "currency", "timezone"),
-                  optional=("language", "locations"))
+    m = doc.child(
+        "merchant", required=("slug", "name", "country", "currency", "timezone"), optional=("language", "locations")
+    )
     country = m.text("country", max_length=2)
     if not re.fullmatch(r"[A-Z]{2}", country):
         fail(m.at("country"), "must be an ISO 3166 code such as VN")
@@ -186,13 +208,32 @@ def parse_merchant(doc: Reader) -> dict:
     name = m.text("name")
     if not name.strip():
         fail(m.at("name"), "must not be empty")
-    return {"slug": m.text("slug", pattern=SLUG, max_length=60), "name": name, "country": country,
-            "currency": currency, "timezone": timezone_name,
-            "language": m.text("language", "en", choices=LANGUAGES), "locations": locations}
+    return {
+        "slug": m.text("slug", pattern=SLUG, max_length=60),
+        "name": name,
+        "country": country,
+        "currency": currency,
+        "timezone": timezone_name,
+        "language": m.text("language", "en", choices=LANGUAGES),
+        "locations": locations,
+    }
 
 
-PROGRAM_KEYS = ("name", "points_name", "point_value", "earn", "pending_days", "expiry", "backdate_days", "bonuses",
-                "category_multipliers", "campaigns", "tiers", "stamp_cards", "cashback")
+PROGRAM_KEYS = (
+    "name",
+    "points_name",
+    "point_value",
+    "earn",
+    "pending_days",
+    "expiry",
+    "backdate_days",
+    "bonuses",
+    "category_multipliers",
+    "campaigns",
+    "tiers",
+    "stamp_cards",
+    "cashback",
+)
 
 
 def parse_program(doc: Reader, currency: str, location_codes: set[str]) -> dict | None:
@@ -210,15 +251,19 @@ def parse_program(doc: Reader, currency: str, location_codes: set[str]) -> dict 
     tiers = parse_tiers(p, currency)
     tier_codes = {t["code"] for t in tiers["levels"]} if tiers else set()
     return {
-        "name": p.text("name"), "points_name": p.text("points_name", "points", max_length=50),
+        "name": p.text("name"),
+        "points_name": p.text("points_name", "points", max_length=50),
         "point_value": p.money("point_value", currency),
         "earn_per_amount": earn.money("per_amount", currency, positive=True),
         "earn_points": earn.whole("points", 1, minimum=0),  # 0: a stamps-only program
         "rounding": earn.text("rounding", Rounding.DOWN, choices=set(Rounding.values)),
         "min_spend": earn.money("min_spend", currency),
         "exclude_categories": earn.strings("exclude_categories"),
-        "pending_days": p.whole("pending_days", 0), "expiry_policy": policy, "expiry_days": days,
-        "expiry_months": months, "backdate_days": p.whole("backdate_days", 90),
+        "pending_days": p.whole("pending_days", 0),
+        "expiry_policy": policy,
+        "expiry_days": days,
+        "expiry_months": months,
+        "backdate_days": p.whole("backdate_days", 90),
         "cashback_percent": p.child("cashback", optional=("percent",)).decimal("percent"),
         "bonuses": parse_bonuses(p),
         "category_multipliers": parse_multipliers(p),
@@ -236,8 +281,13 @@ def parse_bonuses(p: Reader) -> list[dict]:
         if b.has("limit"):
             lim = b.child("limit", required=("count", "per"))
             limit = {"count": lim.whole("count", minimum=1), "per": lim.text("per", choices=set(LimitPeriod.values))}
-        rows.append({"event": b.text("event", pattern=CODE, max_length=60), "points": b.whole("points", minimum=0),
-                     "limit": limit})
+        rows.append(
+            {
+                "event": b.text("event", pattern=CODE, max_length=60),
+                "points": b.whole("points", minimum=0),
+                "limit": limit,
+            }
+        )
     unique_codes(rows, p.at("bonuses"), "event")
     return rows
 
@@ -246,8 +296,9 @@ def parse_multipliers(p: Reader) -> list[dict]:
     rows = []
     for index, raw in enumerate(p.items("category_multipliers")):
         c = Reader(raw, f"{p.at('category_multipliers')}[{index}]", required=("category", "multiplier"))
-        rows.append({"category": c.text("category", max_length=100),
-                     "multiplier": c.decimal("multiplier", minimum=Decimal(0))})
+        rows.append(
+            {"category": c.text("category", max_length=100), "multiplier": c.decimal("multiplier", minimum=Decimal(0))}
+        )
     unique_codes(rows, p.at("category_multipliers"), "category")
     return rows
 
@@ -256,8 +307,12 @@ def parse_campaigns(p: Reader, tier_codes: set[str], location_codes: set[str]) -
     rows = []
     for index, raw in enumerate(p.items("campaigns")):
         path = f"{p.at('campaigns')}[{index}]"
-        c = Reader(raw, path, required=("code", "name", "multiplier"),
-                   optional=("weekdays", "hours", "starts", "ends", "categories", "tiers", "locations", "payment_methods"))
+        c = Reader(
+            raw,
+            path,
+            required=("code", "name", "multiplier"),
+            optional=("weekdays", "hours", "starts", "ends", "categories", "tiers", "locations", "payment_methods"),
+        )
         weekdays = c.items("weekdays")
         for i, day in enumerate(weekdays):
             if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 7:
@@ -269,11 +324,21 @@ def parse_campaigns(p: Reader, tier_codes: set[str], location_codes: set[str]) -
         if starts and ends and ends <= starts:
             fail(c.at("ends"), "must be after starts")
         tiers = c.strings("tiers", choices=tier_codes)
-        rows.append({"code": c.text("code", pattern=CODE, max_length=60), "name": c.text("name"),
-                     "multiplier": c.decimal("multiplier", minimum=Decimal(0)), "weekdays": weekdays, "hours": hours,
-                     "starts": starts, "ends": ends, "categories": c.strings("categories"), "tiers": tiers,
-                     "locations": c.strings("locations", choices=location_codes),
-                     "payment_methods": c.strings("payment_methods", choices=PAYMENT_METHODS)})
+        rows.append(
+            {
+                "code": c.text("code", pattern=CODE, max_length=60),
+                "name": c.text("name"),
+                "multiplier": c.decimal("multiplier", minimum=Decimal(0)),
+                "weekdays": weekdays,
+                "hours": hours,
+                "starts": starts,
+                "ends": ends,
+                "categories": c.strings("categories"),
+                "tiers": tiers,
+                "locations": c.strings("locations", choices=location_codes),
+                "payment_methods": c.strings("payment_methods", choices=PAYMENT_METHODS),
+            }
+        )
     unique_codes(rows, p.at("campaigns"))
     return rows
 
@@ -285,39 +350,82 @@ def parse_tiers(p: Reader, currency: str) -> dict | None:
     basis = t.text("basis", TierBasis.POINTS_EARNED, choices=set(TierBasis.values))
     levels = []
     for index, raw in enumerate(t.items("levels")):
-        lv = Reader(raw, f"{t.at('levels')}[{index}]", required=("code", "name", "threshold"),
-                    optional=("multiplier", "discount_percent"))
-        threshold = (lv.money("threshold", currency) if basis == TierBasis.AMOUNT_SPENT
-                     else Decimal(lv.whole("threshold", minimum=0)))
+        lv = Reader(
+            raw,
+            f"{t.at('levels')}[{index}]",
+            required=("code", "name", "threshold"),
+            optional=("multiplier", "discount_percent"),
+        )
+        threshold = (
+            lv.money("threshold", currency)
+            if basis == TierBasis.AMOUNT_SPENT
+            else Decimal(lv.whole("threshold", minimum=0))
+        )
         if levels and threshold <= levels[-1]["threshold"]:
             fail(lv.at("threshold"), "must be higher than the level before")
         discount = lv.decimal("discount_percent", "0")
         if discount > 100:
             fail(lv.at("discount_percent"), "must be at most 100")
-        levels.append({"code": lv.text("code", pattern=CODE, max_length=60), "name": lv.text("name"),
-                       "threshold": threshold, "multiplier": lv.decimal("multiplier", "1"), "discount_percent": discount})
+        levels.append(
+            {
+                "code": lv.text("code", pattern=CODE, max_length=60),
+                "name": lv.text("name"),
+                "threshold": threshold,
+                "multiplier": lv.decimal("multiplier", "1"),
+                "discount_percent": discount,
+            }
+        )
     unique_codes(levels, t.at("levels"))
-    return {"basis": basis, "window": t.text("window", TierWindow.LIFETIME, choices=set(TierWindow.values)),
-            "downgrade_grace_days": t.whole("downgrade_grace_days", 0), "levels": levels}
+    return {
+        "basis": basis,
+        "window": t.text("window", TierWindow.LIFETIME, choices=set(TierWindow.values)),
+        "downgrade_grace_days": t.whole("downgrade_grace_days", 0),
+        "levels": levels,
+    }
 
 
 def parse_stamp_cards(p: Reader, currency: str) -> list[dict]:
     rows = []
     for index, raw in enumerate(p.items("stamp_cards")):
-        c = Reader(raw, f"{p.at('stamp_cards')}[{index}]", required=("code", "name", "stamps_required"),
-                   optional=("per", "categories", "min_spend", "cooldown_minutes", "reward"))
-        rows.append({"code": c.text("code", pattern=CODE, max_length=60), "name": c.text("name"),
-                     "stamps_required": c.whole("stamps_required", minimum=1),
-                     "per": c.text("per", StampPer.VISIT, choices=set(StampPer.values)),
-                     "categories": c.strings("categories"), "min_spend": c.money("min_spend", currency),
-                     "cooldown_minutes": c.whole("cooldown_minutes", 0),
-                     "reward": c.text("reward", "", max_length=60), "path": c.at("reward")})
+        c = Reader(
+            raw,
+            f"{p.at('stamp_cards')}[{index}]",
+            required=("code", "name", "stamps_required"),
+            optional=("per", "categories", "min_spend", "cooldown_minutes", "reward"),
+        )
+        rows.append(
+            {
+                "code": c.text("code", pattern=CODE, max_length=60),
+                "name": c.text("name"),
+                "stamps_required": c.whole("stamps_required", minimum=1),
+                "per": c.text("per", StampPer.VISIT, choices=set(StampPer.values)),
+                "categories": c.strings("categories"),
+                "min_spend": c.money("min_spend", currency),
+                "cooldown_minutes": c.whole("cooldown_minutes", 0),
+                "reward": c.text("reward", "", max_length=60),
+                "path": c.at("reward"),
+            }
+        )
     unique_codes(rows, p.at("stamp_cards"))
     return rows
 
 
-REWARD_KEYS = ("code", "name", "kind", "points", "value", "max_discount", "tiers", "stock", "per_member_limit",
-               "voucher_valid_days", "refund_points_on_expiry", "starts", "ends", "description")
+REWARD_KEYS = (
+    "code",
+    "name",
+    "kind",
+    "points",
+    "value",
+    "max_discount",
+    "tiers",
+    "stock",
+    "per_member_limit",
+    "voucher_valid_days",
+    "refund_points_on_expiry",
+    "starts",
+    "ends",
+    "description",
+)
 
 
 def parse_rewards(doc: Reader, currency: str, tier_codes: set[str]) -> list[dict]:
@@ -331,15 +439,24 @@ def parse_rewards(doc: Reader, currency: str, tier_codes: set[str]) -> list[dict
         starts, ends = r.day("starts"), r.day("ends")
         if starts and ends and ends <= starts:
             fail(r.at("ends"), "must be after starts")
-        rows.append({"code": r.text("code", pattern=CODE, max_length=60), "name": r.text("name"), "kind": kind,
-                     "points": r.whole("points", 0), "value": value,
-                     "max_discount": r.money("max_discount", currency, None, allow_null=True),
-                     "tiers": r.strings("tiers", choices=tier_codes),
-                     "stock": r.whole("stock", None, allow_null=True),
-                     "per_member_limit": r.whole("per_member_limit", None, minimum=1, allow_null=True),
-                     "voucher_valid_days": r.whole("voucher_valid_days", 30, minimum=1),
-                     "refund_points_on_expiry": r.boolean("refund_points_on_expiry"),
-                     "starts": starts, "ends": ends, "description": r.text("description", "", max_length=2000)})
+        rows.append(
+            {
+                "code": r.text("code", pattern=CODE, max_length=60),
+                "name": r.text("name"),
+                "kind": kind,
+                "points": r.whole("points", 0),
+                "value": value,
+                "max_discount": r.money("max_discount", currency, None, allow_null=True),
+                "tiers": r.strings("tiers", choices=tier_codes),
+                "stock": r.whole("stock", None, allow_null=True),
+                "per_member_limit": r.whole("per_member_limit", None, minimum=1, allow_null=True),
+                "voucher_valid_days": r.whole("voucher_valid_days", 30, minimum=1),
+                "refund_points_on_expiry": r.boolean("refund_points_on_expiry"),
+                "starts": starts,
+                "ends": ends,
+                "description": r.text("description", "", max_length=2000),
+            }
+        )
     unique_codes(rows, "rewards")
     return rows
 
@@ -373,7 +490,9 @@ def config_import(data, *, update: bool = False) -> Shop:
     merchant = parsed["merchant"]
     shop = Shop.objects.select_for_update().filter(slug=merchant["slug"]).first()
     if shop is not None and not update:
-        fail("merchant.slug", f"a shop with slug {merchant['slug']!r} exists (use --update to replace its configuration)")
+        fail(
+            "merchant.slug", f"a shop with slug {merchant['slug']!r} exists (use --update to replace its configuration)"
+        )
     if shop is not None and shop.currency != merchant["currency"] and shop.purchases.exists():
         fail("merchant.currency", "cannot change once the shop has purchases")
     shop = shop or Shop(slug=merchant["slug"])
@@ -390,15 +509,29 @@ def config_import(data, *, update: bool = False) -> Shop:
 
 def default_program(shop: Shop) -> dict:
     """A shop imported without a program gets one that earns nothing until it is configured."""
-    parsed = parse_program(Reader({"program": {"name": shop.name, "earn": {"per_amount": "1", "points": 1}}}, ""),
-                           shop.currency, set())
+    parsed = parse_program(
+        Reader({"program": {"name": shop.name, "earn": {"per_amount": "1", "points": 1}}}, ""), shop.currency, set()
+    )
     parsed["earn_points"] = 1
     return parsed
 
 
-PROGRAM_FIELDS = ("name", "points_name", "point_value", "earn_per_amount", "earn_points", "rounding", "min_spend",
-                  "exclude_categories", "pending_days", "expiry_policy", "expiry_days", "expiry_months", "backdate_days",
-                  "cashback_percent")
+PROGRAM_FIELDS = (
+    "name",
+    "points_name",
+    "point_value",
+    "earn_per_amount",
+    "earn_points",
+    "rounding",
+    "min_spend",
+    "exclude_categories",
+    "pending_days",
+    "expiry_policy",
+    "expiry_days",
+    "expiry_months",
+    "backdate_days",
+    "cashback_percent",
+)
 
 
 def _apply_program(shop: Shop, data: dict) -> Program:
@@ -411,13 +544,22 @@ def _apply_program(shop: Shop, data: dict) -> Program:
     program.downgrade_grace_days = tiers["downgrade_grace_days"] if tiers else 0
     program.save()
     program.bonuses.all().delete()
-    Bonus.objects.bulk_create([
-        Bonus(program=program, event=b["event"], points=b["points"],
-              limit_count=b["limit"]["count"] if b["limit"] else None, limit_per=b["limit"]["per"] if b["limit"] else "")
-        for b in data["bonuses"]
-    ])
+    Bonus.objects.bulk_create(
+        [
+            Bonus(
+                program=program,
+                event=b["event"],
+                points=b["points"],
+                limit_count=b["limit"]["count"] if b["limit"] else None,
+                limit_per=b["limit"]["per"] if b["limit"] else "",
+            )
+            for b in data["bonuses"]
+        ]
+    )
     program.category_multipliers.all().delete()
-    CategoryMultiplier.objects.bulk_create([CategoryMultiplier(program=program, **m) for m in data["category_multipliers"]])
+    CategoryMultiplier.objects.bulk_create(
+        [CategoryMultiplier(program=program, **m) for m in data["category_multipliers"]]
+    )
     program.campaigns.all().delete()
     Campaign.objects.bulk_create([Campaign(program=program, **c) for c in data["campaigns"]])
     _apply_tiers(program, tiers["levels"] if tiers else [])
@@ -431,8 +573,11 @@ def _apply_tiers(program: Program, levels: list[dict]) -> None:
     for index, kept in enumerate(program.tiers.all()):  # distinct placeholders: thresholds are unique per program
         TierLevel.objects.filter(pk=kept.pk).update(threshold=-(index + 1))
     for lv in levels:
-        TierLevel.objects.update_or_create(program=program, code=lv["code"], defaults={
-            k: lv[k] for k in ("name", "threshold", "multiplier", "discount_percent")})
+        TierLevel.objects.update_or_create(
+            program=program,
+            code=lv["code"],
+            defaults={k: lv[k] for k in ("name", "threshold", "multiplier", "discount_percent")},
+        )
 
 
 def _apply_stamp_cards(program: Program, cards: list[dict]) -> None:
@@ -442,9 +587,19 @@ def _apply_stamp_cards(program: Program, cards: list[dict]) -> None:
             fail("program.stamp_cards", f"card {gone.code!r} has stamps and cannot be removed")
         gone.delete()
     for c in cards:
-        StampCard.objects.update_or_create(program=program, code=c["code"], defaults={
-            "name": c["name"], "stamps_required": c["stamps_required"], "per": c["per"], "categories": c["categories"],
-            "min_spend": c["min_spend"], "cooldown_minutes": c["cooldown_minutes"], "reward_code": c["reward"]})
+        StampCard.objects.update_or_create(
+            program=program,
+            code=c["code"],
+            defaults={
+                "name": c["name"],
+                "stamps_required": c["stamps_required"],
+                "per": c["per"],
+                "categories": c["categories"],
+                "min_spend": c["min_spend"],
+                "cooldown_minutes": c["cooldown_minutes"],
+                "reward_code": c["reward"],
+            },
+        )
 
 
 def _apply_rewards(shop: Shop, rewards: list[dict]) -> None:
@@ -458,8 +613,21 @@ def _apply_rewards(shop: Shop, rewards: list[dict]) -> None:
     for position, r in enumerate(rewards):
         reward = Reward.objects.filter(shop=shop, code=r["code"]).first() or Reward(shop=shop, code=r["code"])
         issued = reward.vouchers.exclude(status="cancelled").count() if reward.pk else 0
-        for key in ("name", "kind", "points", "value", "max_discount", "tiers", "stock", "per_member_limit",
-                    "voucher_valid_days", "refund_points_on_expiry", "starts", "ends", "description"):
+        for key in (
+            "name",
+            "kind",
+            "points",
+            "value",
+            "max_discount",
+            "tiers",
+            "stock",
+            "per_member_limit",
+            "voucher_valid_days",
+            "refund_points_on_expiry",
+            "starts",
+            "ends",
+            "description",
+        ):
             setattr(reward, key, r[key])
         reward.stock_left = None if r["stock"] is None else max(r["stock"] - issued, 0)
         reward.position, reward.active = position, True
@@ -475,42 +643,65 @@ def _num(value: Decimal) -> str:
 
 def config_export(shop: Shop) -> dict:
     currency = shop.currency
-    doc = {"merchant": {
-        "slug": shop.slug, "name": shop.name, "country": shop.country, "currency": currency,
-        "timezone": shop.timezone, "language": shop.language,
-        "locations": [{"code": loc.code, "name": loc.name} for loc in shop.locations.order_by("code")],
-    }}
+    doc = {
+        "merchant": {
+            "slug": shop.slug,
+            "name": shop.name,
+            "country": shop.country,
+            "currency": currency,
+            "timezone": shop.timezone,
+            "language": shop.language,
+            "locations": [{"code": loc.code, "name": loc.name} for loc in shop.locations.order_by("code")],
+        }
+    }
     program = Program.objects.filter(shop=shop).first()
     if program is not None:
         doc["program"] = export_program(program, currency)
-    doc["rewards"] = [export_reward(r, currency) for r in Reward.objects.filter(shop=shop, active=True).order_by("position")]
+    doc["rewards"] = [
+        export_reward(r, currency) for r in Reward.objects.filter(shop=shop, active=True).order_by("position")
+    ]
     return doc
 
 
 def export_program(program: Program, currency: str) -> dict:
     expiry = {"policy": program.expiry_policy}
-    if program.expiry_days is not None and program.expiry_policy in (ExpiryPolicy.DAYS_AFTER_EARN, ExpiryPolicy.INACTIVITY):
+    if program.expiry_days is not None and program.expiry_policy in (
+        ExpiryPolicy.DAYS_AFTER_EARN,
+        ExpiryPolicy.INACTIVITY,
+    ):
         expiry["days"] = program.expiry_days
     if program.expiry_policy == ExpiryPolicy.MONTHS_AFTER_EARN_MONTH:
         expiry["months"] = program.expiry_months
     out = {
-        "name": program.name, "points_name": program.points_name, "point_value": money_str(program.point_value, currency),
-        "earn": {"per_amount": money_str(program.earn_per_amount, currency), "points": program.earn_points,
-                 "rounding": program.rounding, "min_spend": money_str(program.min_spend, currency),
-                 "exclude_categories": list(program.exclude_categories)},
-        "pending_days": program.pending_days, "expiry": expiry, "backdate_days": program.backdate_days,
+        "name": program.name,
+        "points_name": program.points_name,
+        "point_value": money_str(program.point_value, currency),
+        "earn": {
+            "per_amount": money_str(program.earn_per_amount, currency),
+            "points": program.earn_points,
+            "rounding": program.rounding,
+            "min_spend": money_str(program.min_spend, currency),
+            "exclude_categories": list(program.exclude_categories),
+        },
+        "pending_days": program.pending_days,
+        "expiry": expiry,
+        "backdate_days": program.backdate_days,
         "bonuses": [_export_bonus(b) for b in program.bonuses.all()],
-        "category_multipliers": [{"category": m.category, "multiplier": _num(m.multiplier)}
-                                 for m in program.category_multipliers.all()],
+        "category_multipliers": [
+            {"category": m.category, "multiplier": _num(m.multiplier)} for m in program.category_multipliers.all()
+        ],
         "campaigns": [_export_campaign(c) for c in program.campaigns.order_by("code")],
         "stamp_cards": [_export_card(c, currency) for c in program.stamp_cards.all()],
         "cashback": {"percent": _num(program.cashback_percent)},
     }
     levels = list(program.tiers.order_by("threshold"))
     if levels:
-        out["tiers"] = {"basis": program.tier_basis, "window": program.tier_window,
-                        "downgrade_grace_days": program.downgrade_grace_days,
-                        "levels": [_export_level(lv, program, currency) for lv in levels]}
+        out["tiers"] = {
+            "basis": program.tier_basis,
+            "window": program.tier_window,
+            "downgrade_grace_days": program.downgrade_grace_days,
+            "levels": [_export_level(lv, program, currency) for lv in levels],
+        }
     return out
 
 
@@ -522,9 +713,17 @@ def _export_bonus(b: Bonus) -> dict:
 
 
 def _export_campaign(c: Campaign) -> dict:
-    row = {"code": c.code, "name": c.name, "multiplier": _num(c.multiplier), "weekdays": list(c.weekdays),
-           "hours": list(c.hours), "categories": list(c.categories), "tiers": list(c.tiers),
-           "locations": list(c.locations), "payment_methods": list(c.payment_methods)}
+    row = {
+        "code": c.code,
+        "name": c.name,
+        "multiplier": _num(c.multiplier),
+        "weekdays": list(c.weekdays),
+        "hours": list(c.hours),
+        "categories": list(c.categories),
+        "tiers": list(c.tiers),
+        "locations": list(c.locations),
+        "payment_methods": list(c.payment_methods),
+    }
     if c.starts:
         row["starts"] = c.starts.isoformat()
     if c.ends:
@@ -534,22 +733,43 @@ def _export_campaign(c: Campaign) -> dict:
 
 def _export_level(lv: TierLevel, program: Program, currency: str) -> dict:
     threshold = money_str(lv.threshold, currency) if program.tier_basis == TierBasis.AMOUNT_SPENT else int(lv.threshold)
-    return {"code": lv.code, "name": lv.name, "threshold": threshold, "multiplier": _num(lv.multiplier),
-            "discount_percent": _num(lv.discount_percent)}
+    return {
+        "code": lv.code,
+        "name": lv.name,
+        "threshold": threshold,
+        "multiplier": _num(lv.multiplier),
+        "discount_percent": _num(lv.discount_percent),
+    }
 
 
 def _export_card(c: StampCard, currency: str) -> dict:
-    return {"code": c.code, "name": c.name, "stamps_required": c.stamps_required, "per": c.per,
-            "categories": list(c.categories), "min_spend": money_str(c.min_spend, currency),
-            "cooldown_minutes": c.cooldown_minutes, "reward": c.reward_code}
+    return {
+        "code": c.code,
+        "name": c.name,
+        "stamps_required": c.stamps_required,
+        "per": c.per,
+        "categories": list(c.categories),
+        "min_spend": money_str(c.min_spend, currency),
+        "cooldown_minutes": c.cooldown_minutes,
+        "reward": c.reward_code,
+    }
 
 
 def export_reward(r: Reward, currency: str) -> dict:
     value = _num(r.value) if r.kind == RewardKind.PERCENT_OFF else money_str(r.value, currency)
-    row = {"code": r.code, "name": r.name, "kind": r.kind, "points": r.points, "value": value,
-           "max_discount": money_str(r.max_discount, currency) if r.max_discount is not None else None,
-           "tiers": list(r.tiers), "stock": r.stock, "per_member_limit": r.per_member_limit,
-           "voucher_valid_days": r.voucher_valid_days, "refund_points_on_expiry": r.refund_points_on_expiry}
+    row = {
+        "code": r.code,
+        "name": r.name,
+        "kind": r.kind,
+        "points": r.points,
+        "value": value,
+        "max_discount": money_str(r.max_discount, currency) if r.max_discount is not None else None,
+        "tiers": list(r.tiers),
+        "stock": r.stock,
+        "per_member_limit": r.per_member_limit,
+        "voucher_valid_days": r.voucher_valid_days,
+        "refund_points_on_expiry": r.refund_points_on_expiry,
+    }
     if r.starts:
         row["starts"] = r.starts.isoformat()
     if r.ends:

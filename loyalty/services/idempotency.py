@@ -1,4 +1,5 @@
 """Idempotency records for the till API: the first response per (shop, key) is kept and replayed."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

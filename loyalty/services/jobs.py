@@ -1,5 +1,6 @@
 """Periodic jobs. Each computes what is due at `as_of` from the data, in short batched transactions, so a
 re-run for the same moment, or after a killed run, changes nothing twice."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -25,18 +26,31 @@ def _expire_lots_of(account_ids: list[int], lot_filter: Q, occurred_at_expr) -> 
         list(Account.objects.select_for_update(no_key=True).filter(pk__in=account_ids).order_by("pk").values_list("pk"))
         lots = list(
             LedgerEntry.objects.filter(lot_filter, account_id__in=account_ids, remaining__gt=0)
-            .annotate(expire_at=occurred_at_expr).values("id", "account_id", "shop_id", "remaining", "expire_at")
+            .annotate(expire_at=occurred_at_expr)
+            .values("id", "account_id", "shop_id", "remaining", "expire_at")
         )
         if not lots:
             return 0
         entries = LedgerEntry.objects.bulk_create(
-            [LedgerEntry(account_id=lot["account_id"], shop_id=lot["shop_id"], kind=EntryKind.EXPIRE,
-                         points=-lot["remaining"], occurred_at=lot["expire_at"], reverses_id=lot["id"], source="expiry")
-             for lot in lots],
+            [
+                LedgerEntry(
+                    account_id=lot["account_id"],
+                    shop_id=lot["shop_id"],
+                    kind=EntryKind.EXPIRE,
+                    points=-lot["remaining"],
+                    occurred_at=lot["expire_at"],
+                    reverses_id=lot["id"],
+                    source="expiry",
+                )
+                for lot in lots
+            ],
             batch_size=1000,
         )
         Allocation.objects.bulk_create(
-            [Allocation(entry_id=entry.pk, lot_id=lot["id"], points=lot["remaining"]) for entry, lot in zip(entries, lots)],
+            [
+                Allocation(entry_id=entry.pk, lot_id=lot["id"], points=lot["remaining"])
+                for entry, lot in zip(entries, lots, strict=True)
+            ],
             batch_size=1000,
         )
         LedgerEntry.objects.filter(pk__in=[lot["id"] for lot in lots]).update(remaining=0)
@@ -44,7 +58,8 @@ def _expire_lots_of(account_ids: list[int], lot_filter: Q, occurred_at_expr) -> 
         for lot in lots:
             totals[lot["account_id"]] = totals.get(lot["account_id"], 0) + lot["remaining"]
         Account.objects.filter(pk__in=list(totals)).update(
-            points_balance=F("points_balance") - Case(*[When(pk=a, then=Value(t)) for a, t in totals.items()], default=0)
+            points_balance=F("points_balance")
+            - Case(*[When(pk=a, then=Value(t)) for a, t in totals.items()], default=0)
         )
         return len(lots)
 
@@ -52,8 +67,12 @@ def _expire_lots_of(account_ids: list[int], lot_filter: Q, occurred_at_expr) -> 
 def _in_batches(ids_query, work) -> int:
     done, after = 0, 0
     while True:
-        ids = list(ids_query.filter(account_id__gt=after).order_by("account_id").values_list("account_id", flat=True)
-                   .distinct()[:BATCH])
+        ids = list(
+            ids_query.filter(account_id__gt=after)
+            .order_by("account_id")
+            .values_list("account_id", flat=True)
+            .distinct()[:BATCH]
+        )
         if not ids:
             return done
         done += work(ids)
@@ -74,14 +93,20 @@ def points_expire_inactive(*, as_of: datetime) -> int:
     done = 0
     for program in Program.objects.filter(expiry_policy=ExpiryPolicy.INACTIVITY, expiry_days__isnull=False):
         limit = timedelta(days=program.expiry_days)
-        idle = Account.objects.filter(program=program).annotate(
-            last_active=Coalesce("last_purchase_at", "created_at")
-        ).filter(last_active__lte=as_of - limit)
+        idle = (
+            Account.objects.filter(program=program)
+            .annotate(last_active=Coalesce("last_purchase_at", "created_at"))
+            .filter(last_active__lte=as_of - limit)
+        )
         idle_accounts = LedgerEntry.objects.filter(account__in=idle.values("pk"), remaining__gt=0)
 
         def expire(ids, limit=limit):
-            deadline = {a: (last or created) + limit for a, last, created in
-                        Account.objects.filter(pk__in=ids).values_list("pk", "last_purchase_at", "created_at")}
+            deadline = {
+                a: (last or created) + limit
+                for a, last, created in Account.objects.filter(pk__in=ids).values_list(
+                    "pk", "last_purchase_at", "created_at"
+                )
+            }
             when = Case(*[When(account_id=a, then=Value(d)) for a, d in deadline.items()])
             return _expire_lots_of(ids, Q(), when)
 

@@ -3,6 +3,7 @@
 Every function that changes an account's points expects the account row locked by `account_lock` in the
 same transaction (LEDGER.md: one lock order, no deadlocks).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F, Q, Sum
 
-from loyalty.errors import InsufficientPoints
+from loyalty.errors import DomainError, InsufficientPoints
 from loyalty.models import Account, Allocation, EntryKind, LedgerEntry
 from loyalty.models.ledger import EARNING_KINDS
 
@@ -82,9 +83,19 @@ def lot_create(
     """Insert a lot; if the account is in debt, the new lot pays the debt first (LEDGER.md: Earn)."""
     assert points > 0, "a lot adds points"
     lot = LedgerEntry.objects.create(
-        account=account, kind=kind, points=points, remaining=points, occurred_at=occurred_at,
-        available_at=available_at, expires_at=expires_at, source=source, reason=reason, purchase=purchase,
-        reverses=reverses, event_key=event_key, **actor.entry_fields(),
+        account=account,
+        kind=kind,
+        points=points,
+        remaining=points,
+        occurred_at=occurred_at,
+        available_at=available_at,
+        expires_at=expires_at,
+        source=source,
+        reason=reason,
+        purchase=purchase,
+        reverses=reverses,
+        event_key=event_key,
+        **actor.entry_fields(),
     )
     if account.points_balance < 0:
         _pay_debt_from(lot, account)
@@ -151,7 +162,13 @@ def points_spend(
             f"{points} points asked for, {available} available.", fields={"points": f"{available} available"}
         )
     entry = LedgerEntry.objects.create(
-        account=account, kind=kind, points=-points, occurred_at=at, source=source, reason=reason, purchase=purchase,
+        account=account,
+        kind=kind,
+        points=-points,
+        occurred_at=at,
+        source=source,
+        reason=reason,
+        purchase=purchase,
         **actor.entry_fields(),
     )
     _allocate(entry, lots, points)
@@ -166,8 +183,16 @@ def points_reverse(
     becomes debt. The reversal carries the lot's occurred_at so windowed tier bases lose it where it counted."""
     assert points > 0
     entry = LedgerEntry.objects.create(
-        account=account, kind=EntryKind.REVERSE, points=-points, occurred_at=lot.occurred_at, source="refund",
-        reason=reason, purchase=lot.purchase, refund=refund, reverses=lot, **actor.entry_fields(),
+        account=account,
+        kind=EntryKind.REVERSE,
+        points=-points,
+        occurred_at=lot.occurred_at,
+        source="refund",
+        reason=reason,
+        purchase=lot.purchase,
+        refund=refund,
+        reverses=lot,
+        **actor.entry_fields(),
     )
     own = LedgerEntry.objects.filter(pk=lot.pk).only("id", "remaining")
     drawn = _allocate(entry, own, points)
@@ -185,8 +210,10 @@ def points_give_back(
     giving back never lengthens or shortens a point's life. Returned last-consumed first, and cumulatively:
     what earlier give-backs of the same spend returned is skipped."""
     already = (
-        LedgerEntry.objects.filter(account=account, kind=EntryKind.REFUND_REDEEM, reverses=spend)
-        .aggregate(total=Sum("points"))["total"] or 0
+        LedgerEntry.objects.filter(account=account, kind=EntryKind.REFUND_REDEEM, reverses=spend).aggregate(
+            total=Sum("points")
+        )["total"]
+        or 0
     )
     lots = []
     skip, left = already, points
@@ -201,9 +228,17 @@ def points_give_back(
         source_lot = allocation.lot
         lots.append(
             lot_create(
-                account=account, actor=actor, kind=EntryKind.REFUND_REDEEM, points=take, occurred_at=at,
-                available_at=source_lot.available_at, expires_at=source_lot.expires_at, source=spend.source,
-                reason=reason, purchase=spend.purchase, reverses=spend,
+                account=account,
+                actor=actor,
+                kind=EntryKind.REFUND_REDEEM,
+                points=take,
+                occurred_at=at,
+                available_at=source_lot.available_at,
+                expires_at=source_lot.expires_at,
+                source=spend.source,
+                reason=reason,
+                purchase=spend.purchase,
+                reverses=spend,
             )
         )
         if left == 0:
@@ -219,8 +254,52 @@ def points_adjust(*, account_id: int, actor: Actor, points: int, reason: str, at
     account = account_lock(account_id)
     if points > 0:
         return lot_create(
-            account=account, actor=actor, kind=EntryKind.ADJUST, points=points, occurred_at=at, available_at=at,
-            expires_at=lot_expiry(account.program, at), source="adjustment", reason=reason,
+            account=account,
+            actor=actor,
+            kind=EntryKind.ADJUST,
+            points=points,
+            occurred_at=at,
+            available_at=at,
+            expires_at=lot_expiry(account.program, at),
+            source="adjustment",
+            reason=reason,
         )
-    return points_spend(account=account, actor=actor, kind=EntryKind.ADJUST, points=-points, at=at,
-                        source="adjustment", reason=reason)
+    return points_spend(
+        account=account, actor=actor, kind=EntryKind.ADJUST, points=-points, at=at, source="adjustment", reason=reason
+    )
+
+
+def merge_points(*, source: Account, target: Account, actor: Actor, at: datetime) -> None:
+    """Close the source's points into the target: one `merge` entry consumes every open lot of the source,
+    and a `merge` lot with the same dates opens on the target for each. Both accounts are locked."""
+    if source.points_balance < 0:
+        raise DomainError("The duplicate owes points from a refund; adjust its balance to zero before merging.")
+    lots = list(_open_lots(source).order_by(*SPEND_ORDER))
+    if not lots:
+        return
+    total = sum(lot.remaining for lot in lots)
+    closing = LedgerEntry.objects.create(
+        account=source,
+        kind=EntryKind.MERGE,
+        points=-total,
+        occurred_at=at,
+        source="merge",
+        reason=f"merged into account {target.pk}",
+        **actor.entry_fields(),
+    )
+    mirrored = [(lot.available_at, lot.expires_at, lot.remaining) for lot in lots]
+    _allocate(closing, lots, total)
+    _save_figures(source, points=-total)
+    for available_at, expires_at, points in mirrored:
+        lot_create(
+            account=target,
+            actor=actor,
+            kind=EntryKind.MERGE,
+            points=points,
+            occurred_at=at,
+            available_at=available_at,
+            expires_at=expires_at,
+            source="merge",
+            reverses=closing,
+            reason=f"merged from account {source.pk}",
+        )

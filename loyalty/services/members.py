@@ -1,4 +1,5 @@
 """Enrolling members, finding them, their cards and QR payloads, merging duplicates."""
+
 from __future__ import annotations
 
 import secrets
@@ -11,9 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from loyalty.errors import CardInUse, MemberExists, NotFound, ValidationFailed
-from loyalty.models import Account, Card, Member, Shop
+from loyalty.models import Account, Card, Member, Shop, StampProgress
+from rewards.models import Voucher
 
-from .ledger import Actor
+from .ledger import Actor, account_lock, merge_points
+from .wallet import wallet_move
 
 QR_SALT = "regulars.member-qr"
 REFERRAL_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -29,8 +32,9 @@ def phone_normalise(raw: str, country: str) -> str:
     except phonenumbers.NumberParseException:
         parsed = None
     if parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise ValidationFailed("This is not a valid phone number.", fields={"phone": "not a valid phone number"},
-                               code="invalid_phone")
+        raise ValidationFailed(
+            "This is not a valid phone number.", fields={"phone": "not a valid phone number"}, code="invalid_phone"
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -78,19 +82,25 @@ def card_attach(*, member: Member, number: str) -> Card:
     """Attach a pre-printed card (or a replacement) to a member; their previous card is blocked."""
     number = number.strip().replace(" ", "")
     if not card_number_valid(number):
-        raise ValidationFailed("The card number's check digit is wrong.", fields={"card_number": "invalid card number"},
-                               code="invalid_card_number")
+        raise ValidationFailed(
+            "The card number's check digit is wrong.",
+            fields={"card_number": "invalid card number"},
+            code="invalid_card_number",
+        )
     with transaction.atomic():
         card = Card.objects.select_for_update().filter(number=number).first()
-        if card is not None and (card.shop_id != member.shop_id or (card.member_id not in (None, member.pk))
-                                 or card.blocked_at):
+        if card is not None and (
+            card.shop_id != member.shop_id or (card.member_id not in (None, member.pk)) or card.blocked_at
+        ):
             raise CardInUse("This card belongs to another member.", fields={"card_number": "in use"})
         if card is None:
             card = Card.objects.create(shop=member.shop, number=number, member=member, printed=True)
         else:
             card.member = member
             card.save(update_fields=["member"])
-        Card.objects.filter(member=member, blocked_at__isnull=True).exclude(pk=card.pk).update(blocked_at=timezone.now())
+        Card.objects.filter(member=member, blocked_at__isnull=True).exclude(pk=card.pk).update(
+            blocked_at=timezone.now()
+        )
     return card
 
 
@@ -145,9 +155,7 @@ def member_lookup(shop: Shop, query: str) -> Member:
 
 def member_get(shop: Shop, member_id) -> Member:
     try:
-        return Member.objects.select_related("account__tier", "account__program").get(
-            shop=shop, pk=int(str(member_id))
-        )
+        return Member.objects.select_related("account__tier", "account__program").get(shop=shop, pk=int(str(member_id)))
     except (Member.DoesNotExist, ValueError, OverflowError):
         raise NotFound("Member not found.", code="member_not_found") from None
 
@@ -185,8 +193,9 @@ def member_enrol(
     if existing:
         raise MemberExists("A member with this phone is already enrolled.", fields={"member": str(existing.pk)})
     if referral_code and not Member.objects.filter(shop=shop, referral_code=referral_code.strip().upper()).exists():
-        raise ValidationFailed("No member has this referral code.", fields={"referral_code": "unknown code"},
-                               code="invalid_referral_code")
+        raise ValidationFailed(
+            "No member has this referral code.", fields={"referral_code": "unknown code"}, code="invalid_referral_code"
+        )
     program = shop.program
     tiers = list(program.tiers.order_by("threshold"))
     first_tier = starting_tier(tiers)
@@ -194,10 +203,18 @@ def member_enrol(
     try:
         with transaction.atomic():
             member = Member.objects.create(
-                shop=shop, account=account, phone=e164, name=name.strip(), email=email.strip().lower(),
-                birthday=birthday, marketing_consent=marketing_consent,
-                consent_at=at if marketing_consent else None, consent_source=consent_source if marketing_consent else "",
-                enrolled_location=actor.location, enrolled_by=actor.staff, referral_code=_unique_referral_code(),
+                shop=shop,
+                account=account,
+                phone=e164,
+                name=name.strip(),
+                email=email.strip().lower(),
+                birthday=birthday,
+                marketing_consent=marketing_consent,
+                consent_at=at if marketing_consent else None,
+                consent_source=consent_source if marketing_consent else "",
+                enrolled_location=actor.location,
+                enrolled_by=actor.staff,
+                referral_code=_unique_referral_code(),
             )
     except IntegrityError:
         raise MemberExists("A member with this phone is already enrolled.") from None
@@ -222,7 +239,9 @@ def member_update(*, member: Member, **fields) -> Member:
     at = timezone.now()
     if "phone" in fields:
         fields["phone"] = phone_normalise(fields["phone"], member.shop.country)
-        clash = Member.objects.filter(shop=member.shop, phone=fields["phone"], merged_into__isnull=True).exclude(pk=member.pk)
+        clash = Member.objects.filter(shop=member.shop, phone=fields["phone"], merged_into__isnull=True).exclude(
+            pk=member.pk
+        )
         if clash.exists():
             raise MemberExists("Another member has this phone.", fields={"member": str(clash.first().pk)})
     source = fields.pop("consent_source", "staff")
@@ -232,3 +251,36 @@ def member_update(*, member: Member, **fields) -> Member:
         setattr(member, name, value)
     member.save()
     return member
+
+
+@transaction.atomic
+def members_merge(*, keep: Member, duplicate: Member, actor: Actor, at: datetime | None = None) -> Member:
+    """Support merges a customer who enrolled twice. The duplicate's lots are consumed by one `merge` entry and
+    mirrored as `merge` lots with the same dates on the kept account; wallet money, stamps, vouchers and
+    purchases move to the kept member; the duplicate is closed, nothing is deleted (LEDGER.md: Merge)."""
+    at = at or timezone.now()
+    if keep.pk == duplicate.pk or keep.shop_id != duplicate.shop_id:
+        raise ValidationFailed(fields={"duplicate": "must be another member of the same shop"})
+    if duplicate.merged_into_id:
+        raise ValidationFailed(fields={"duplicate": "was already merged"})
+    first, second = sorted([keep.account_id, duplicate.account_id])  # one lock order for two accounts
+    locked = {first: account_lock(first), second: account_lock(second)}
+    source, target = locked[duplicate.account_id], locked[keep.account_id]
+    merge_points(source=source, target=target, actor=actor, at=at)
+    wallet_move(source=source, target=target, shop=keep.shop)
+    _stamps_move(source, target)
+    Voucher.objects.filter(account=source).update(account=target, member=keep)
+    duplicate.purchases.update(member=keep)
+    Account.objects.filter(pk=source.pk).update(closed_at=at)
+    Card.objects.filter(member=duplicate, blocked_at__isnull=True).update(blocked_at=at)
+    duplicate.merged_into = keep
+    duplicate.save(update_fields=["merged_into"])
+    return keep
+
+
+def _stamps_move(source: Account, target: Account) -> None:
+    for progress in StampProgress.objects.filter(account=source).exclude(count=0):
+        kept, _ = StampProgress.objects.get_or_create(account=target, card=progress.card)
+        kept.count += progress.count
+        kept.save(update_fields=["count"])
+        StampProgress.objects.filter(pk=progress.pk).update(count=0)

@@ -1,4 +1,5 @@
 """Recording purchases and refunding them: points, pay-with-points, wallet, cashback, stamps and tiers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,10 +10,26 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from loyalty.errors import (DuplicatePurchase, DuplicateRefund, NotFound, RefundExceedsPurchase,
-                            ValidationFailed)
-from loyalty.models import (Account, EntryKind, LedgerEntry, Member, Purchase, PurchaseLine, Refund, StampCompletion,
-                            StampEntry, StampProgress, WalletEntry)
+from loyalty.errors import (
+    DuplicatePurchase,
+    DuplicateRefund,
+    NotFound,
+    RefundExceedsPurchase,
+    ValidationFailed,
+)
+from loyalty.models import (
+    Account,
+    EntryKind,
+    LedgerEntry,
+    Member,
+    Purchase,
+    PurchaseLine,
+    Refund,
+    StampCompletion,
+    StampEntry,
+    StampProgress,
+    WalletEntry,
+)
 from loyalty.models.ledger import WalletKind
 from loyalty.money import quantum
 from rewards.models import Reward, VoucherSource, VoucherStatus
@@ -20,7 +37,16 @@ from rewards.services import voucher_close, voucher_issue, voucher_use
 
 from . import wallet
 from .ledger import Actor, account_lock, lot_create, points_give_back, points_reverse, points_spend
-from .rules import Context, Explanation, Line, ProgramRules, eligible_spend, explain_points, lot_expiry, stamps_for
+from .rules import (
+    Context,
+    Explanation,
+    Line,
+    ProgramRules,
+    eligible_spend,
+    explain_points,
+    lot_expiry,
+    stamps_for,
+)
 from .tiers import tier_upgrade_if_reached
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -59,18 +85,34 @@ def lines_checked(amount: Decimal, lines: list[Line]) -> list[Line]:
     return lines
 
 
-def earning_context(rules: ProgramRules, account: Account | None, *, occurred_at, tz, location, payment_method) -> Context:
-    return Context(occurred_at=occurred_at, tz=tz, tier=account.tier if account else None,
-                   location_code=location.code if location else "", payment_method=payment_method or "")
+def earning_context(
+    rules: ProgramRules, account: Account | None, *, occurred_at, tz, location, payment_method
+) -> Context:
+    return Context(
+        occurred_at=occurred_at,
+        tz=tz,
+        tier=account.tier if account else None,
+        location_code=location.code if location else "",
+        payment_method=payment_method or "",
+    )
 
 
-def purchase_quote(*, shop, member: Member | None, amount: Decimal, lines: list[Line], occurred_at, location=None,
-                   payment_method: str = "") -> Explanation:
+def purchase_quote(
+    *,
+    shop,
+    member: Member | None,
+    amount: Decimal,
+    lines: list[Line],
+    occurred_at,
+    location=None,
+    payment_method: str = "",
+) -> Explanation:
     """What a purchase would earn, changing nothing (the till's quote and the portal's preview)."""
     rules = ProgramRules.load(shop.program)
     account = member.account if member else None
-    ctx = earning_context(rules, account, occurred_at=occurred_at, tz=shop.tz, location=location,
-                          payment_method=payment_method)
+    ctx = earning_context(
+        rules, account, occurred_at=occurred_at, tz=shop.tz, location=location, payment_method=payment_method
+    )
     return explain_points(rules, amount=amount, lines=lines, ctx=ctx)
 
 
@@ -101,11 +143,14 @@ def purchase_record(
     account = account_lock(member.account_id) if member else None
     if member:
         member.account = account
-    purchase = _purchase_create(shop, external_id, amount, account, member, occurred_at, payment_method, actor,
-                                points_redeemed, wallet_redeemed)
+    purchase = _purchase_create(
+        shop, external_id, amount, account, member, occurred_at, payment_method, actor, points_redeemed, wallet_redeemed
+    )
     PurchaseLine.objects.bulk_create(
-        [PurchaseLine(purchase=purchase, sku=ln.sku, category=ln.category, quantity=ln.quantity, amount=ln.amount)
-         for ln in lines]
+        [
+            PurchaseLine(purchase=purchase, sku=ln.sku, category=ln.category, quantity=ln.quantity, amount=ln.amount)
+            for ln in lines
+        ]
     )
     result = PurchaseResult(purchase=purchase)
     if account is None:
@@ -113,14 +158,28 @@ def purchase_record(
     for code in voucher_codes or []:
         voucher_use(shop=shop, code=code, member=member, purchase=purchase, at=now)
     if points_redeemed:
-        points_spend(account=account, actor=actor, kind=EntryKind.REDEEM, points=points_redeemed, at=now,
-                     source="purchase", purchase=purchase)
+        points_spend(
+            account=account,
+            actor=actor,
+            kind=EntryKind.REDEEM,
+            points=points_redeemed,
+            at=now,
+            source="purchase",
+            purchase=purchase,
+        )
     if wallet_redeemed:
-        wallet.wallet_debit(account=account, shop=shop, amount=wallet_redeemed, kind=WalletKind.SPEND,
-                            purchase=purchase, staff=actor.staff)
+        wallet.wallet_debit(
+            account=account,
+            shop=shop,
+            amount=wallet_redeemed,
+            kind=WalletKind.SPEND,
+            purchase=purchase,
+            staff=actor.staff,
+        )
     rules = ProgramRules.load(program)
-    ctx = earning_context(rules, account, occurred_at=occurred_at, tz=shop.tz, location=actor.location,
-                          payment_method=payment_method)
+    ctx = earning_context(
+        rules, account, occurred_at=occurred_at, tz=shop.tz, location=actor.location, payment_method=payment_method
+    )
     result.explanation = explain_points(rules, amount=amount, lines=lines, ctx=ctx)
     _earn(purchase, account, actor, result.explanation.points, now)
     _cashback(purchase, account, shop, rules, lines)
@@ -131,23 +190,33 @@ def purchase_record(
     return result
 
 
-def _purchase_create(shop, external_id, amount, account, member, occurred_at, payment_method, actor, points_redeemed,
-                     wallet_redeemed) -> Purchase:
+def _purchase_create(
+    shop, external_id, amount, account, member, occurred_at, payment_method, actor, points_redeemed, wallet_redeemed
+) -> Purchase:
     existing = Purchase.objects.filter(shop=shop, external_id=external_id).only("id").first()
     if existing:
         raise DuplicatePurchase("This receipt is already recorded.", fields={"purchase": str(existing.pk)})
     try:
         with transaction.atomic():
             return Purchase.objects.create(
-                shop=shop, external_id=external_id, amount=amount, member=member, account=account,
-                location=actor.location, occurred_at=occurred_at, payment_method=payment_method or "",
-                points_redeemed=points_redeemed, wallet_redeemed=wallet_redeemed, staff=actor.staff,
+                shop=shop,
+                external_id=external_id,
+                amount=amount,
+                member=member,
+                account=account,
+                location=actor.location,
+                occurred_at=occurred_at,
+                payment_method=payment_method or "",
+                points_redeemed=points_redeemed,
+                wallet_redeemed=wallet_redeemed,
+                staff=actor.staff,
                 api_key=actor.api_key,
             )
     except IntegrityError:
         existing = Purchase.objects.filter(shop=shop, external_id=external_id).only("id").first()
-        raise DuplicatePurchase("This receipt is already recorded.",
-                                fields={"purchase": str(existing.pk) if existing else ""}) from None
+        raise DuplicatePurchase(
+            "This receipt is already recorded.", fields={"purchase": str(existing.pk) if existing else ""}
+        ) from None
 
 
 def _earn(purchase: Purchase, account: Account, actor: Actor, points: int, now: datetime) -> None:
@@ -156,9 +225,15 @@ def _earn(purchase: Purchase, account: Account, actor: Actor, points: int, now: 
     program = account.program
     available_at = purchase.occurred_at + timedelta(days=program.pending_days)
     lot_create(
-        account=account, actor=actor, kind=EntryKind.EARN, points=points, occurred_at=purchase.occurred_at,
-        available_at=available_at, expires_at=lot_expiry(program, purchase.occurred_at, purchase.shop.tz),
-        source="purchase", purchase=purchase,
+        account=account,
+        actor=actor,
+        kind=EntryKind.EARN,
+        points=points,
+        occurred_at=purchase.occurred_at,
+        available_at=available_at,
+        expires_at=lot_expiry(program, purchase.occurred_at, purchase.shop.tz),
+        source="purchase",
+        purchase=purchase,
     )
     purchase.points_earned = points
     purchase.points_pending = points if available_at > now else 0
@@ -188,8 +263,9 @@ def _stamp(purchase: Purchase, account: Account, member: Member, rules: ProgramR
         stamped.append((card, count))
         if not count:
             continue
-        StampEntry.objects.create(account=account, card=card, purchase=purchase, count=count,
-                                  occurred_at=purchase.occurred_at)
+        StampEntry.objects.create(
+            account=account, card=card, purchase=purchase, count=count, occurred_at=purchase.occurred_at
+        )
         progress, _ = StampProgress.objects.get_or_create(account=account, card=card)
         progress.count += count
         if progress.last_stamp_at is None or purchase.occurred_at > progress.last_stamp_at:
@@ -204,8 +280,12 @@ def _stamp(purchase: Purchase, account: Account, member: Member, rules: ProgramR
 def _in_cooldown(account: Account, card, occurred_at: datetime) -> bool:
     window = timedelta(minutes=card.cooldown_minutes)
     return StampEntry.objects.filter(
-        account=account, card=card, count__gt=0, refund__isnull=True,
-        occurred_at__gt=occurred_at - window, occurred_at__lt=occurred_at + window,
+        account=account,
+        card=card,
+        count__gt=0,
+        refund__isnull=True,
+        occurred_at__gt=occurred_at - window,
+        occurred_at__lt=occurred_at + window,
     ).exists()
 
 
@@ -238,8 +318,9 @@ def _still_kept(total, purchase: Purchase, complete: bool):
 
 
 @transaction.atomic
-def purchase_refund(*, shop, purchase_id, amount: Decimal, external_id: str, actor: Actor | None = None,
-                    now: datetime | None = None) -> RefundResult:
+def purchase_refund(
+    *, shop, purchase_id, amount: Decimal, external_id: str, actor: Actor | None = None, now: datetime | None = None
+) -> RefundResult:
     """Refund part or all of a purchase: earned points, cashback and stamps shrink in proportion; points and
     wallet spent on it come back in proportion; the tier basis falls with it."""
     now = now or timezone.now()
@@ -259,8 +340,14 @@ def purchase_refund(*, shop, purchase_id, amount: Decimal, external_id: str, act
         )
     try:
         with transaction.atomic():
-            refund = Refund.objects.create(shop=shop, purchase=purchase, external_id=external_id, amount=amount,
-                                           staff=actor.staff, api_key=actor.api_key)
+            refund = Refund.objects.create(
+                shop=shop,
+                purchase=purchase,
+                external_id=external_id,
+                amount=amount,
+                staff=actor.staff,
+                api_key=actor.api_key,
+            )
     except IntegrityError:
         raise DuplicateRefund("This refund is already recorded.") from None
     purchase.refunded_amount += amount
@@ -285,49 +372,87 @@ def _reverse_points(purchase, account, refund, actor, complete) -> int:
     to_reverse = lot.points - _still_kept(lot.points, purchase, complete) - already
     if to_reverse <= 0:
         return 0
-    points_reverse(account=account, actor=actor, lot=lot, points=to_reverse, refund=refund,
-                   reason=f"refund {refund.external_id}")
+    points_reverse(
+        account=account, actor=actor, lot=lot, points=to_reverse, refund=refund, reason=f"refund {refund.external_id}"
+    )
     return to_reverse
 
 
 def _give_back_spent(purchase, account, refund, actor, complete, now) -> None:
     spend = LedgerEntry.objects.filter(purchase=purchase, kind=EntryKind.REDEEM).first()
     if spend is not None:
-        given = LedgerEntry.objects.filter(reverses=spend, kind=EntryKind.REFUND_REDEEM).aggregate(s=Sum("points"))["s"] or 0
+        given = (
+            LedgerEntry.objects.filter(reverses=spend, kind=EntryKind.REFUND_REDEEM).aggregate(s=Sum("points"))["s"]
+            or 0
+        )
         due = -spend.points - _still_kept(-spend.points, purchase, complete) - given
         if due > 0:
-            points_give_back(account=account, actor=actor, spend=spend, points=due, at=now, refund=refund,
-                             reason=f"refund {refund.external_id}")
+            points_give_back(
+                account=account,
+                actor=actor,
+                spend=spend,
+                points=due,
+                at=now,
+                refund=refund,
+                reason=f"refund {refund.external_id}",
+            )
     if purchase.wallet_redeemed:
-        given = WalletEntry.objects.filter(purchase=purchase, kind=WalletKind.REFUND_SPEND).aggregate(s=Sum("amount"))["s"] or 0
+        given = (
+            WalletEntry.objects.filter(purchase=purchase, kind=WalletKind.REFUND_SPEND).aggregate(s=Sum("amount"))["s"]
+            or 0
+        )
         due = purchase.wallet_redeemed - _still_kept(purchase.wallet_redeemed, purchase, complete) - given
         if due > 0:
-            wallet.wallet_credit(account=account, shop=purchase.shop, amount=due, kind=WalletKind.REFUND_SPEND,
-                                 purchase=purchase, refund=refund)
+            wallet.wallet_credit(
+                account=account,
+                shop=purchase.shop,
+                amount=due,
+                kind=WalletKind.REFUND_SPEND,
+                purchase=purchase,
+                refund=refund,
+            )
 
 
 def _reverse_cashback(purchase, account, refund, complete) -> None:
     if not purchase.cashback:
         return
-    taken = -(WalletEntry.objects.filter(purchase=purchase, kind=WalletKind.REVERSE).aggregate(s=Sum("amount"))["s"] or 0)
+    taken = -(
+        WalletEntry.objects.filter(purchase=purchase, kind=WalletKind.REVERSE).aggregate(s=Sum("amount"))["s"] or 0
+    )
     due = purchase.cashback - _still_kept(purchase.cashback, purchase, complete) - taken
     if due > 0:
         # Cashback already spent cannot be taken back from an empty wallet: take what is there.
         due = min(due, account.wallet_balance)
         if due > 0:
-            wallet.wallet_debit(account=account, shop=purchase.shop, amount=due, kind=WalletKind.REVERSE,
-                                purchase=purchase, refund=refund)
+            wallet.wallet_debit(
+                account=account,
+                shop=purchase.shop,
+                amount=due,
+                kind=WalletKind.REVERSE,
+                purchase=purchase,
+                refund=refund,
+            )
 
 
 def _reverse_stamps(purchase, account, refund, complete) -> None:
     for entry in StampEntry.objects.filter(purchase=purchase, refund__isnull=True, count__gt=0).select_related("card"):
-        taken = -(StampEntry.objects.filter(purchase=purchase, card=entry.card, refund__isnull=False)
-                  .aggregate(s=Sum("count"))["s"] or 0)
+        taken = -(
+            StampEntry.objects.filter(purchase=purchase, card=entry.card, refund__isnull=False).aggregate(
+                s=Sum("count")
+            )["s"]
+            or 0
+        )
         due = entry.count - _still_kept(entry.count, purchase, complete) - taken
         if due <= 0:
             continue
-        StampEntry.objects.create(account=account, card=entry.card, purchase=purchase, refund=refund, count=-due,
-                                  occurred_at=entry.occurred_at)
+        StampEntry.objects.create(
+            account=account,
+            card=entry.card,
+            purchase=purchase,
+            refund=refund,
+            count=-due,
+            occurred_at=entry.occurred_at,
+        )
         progress = StampProgress.objects.select_for_update().get(account=account, card=entry.card)
         progress.count -= due
         if progress.count < 0:
@@ -338,14 +463,22 @@ def _reverse_stamps(purchase, account, refund, complete) -> None:
 def _reopen_completed_card(progress, purchase, refund) -> None:
     """A refund that takes a full card below its reward: an unused voucher is cancelled and the card reopens."""
     completion = (
-        StampCompletion.objects.filter(account=progress.account, card=progress.card, reopened_by__isnull=True,
-                                       voucher__status=VoucherStatus.ISSUED)
-        .select_related("voucher__reward").order_by("-id").first()
+        StampCompletion.objects.filter(
+            account=progress.account, card=progress.card, reopened_by__isnull=True, voucher__status=VoucherStatus.ISSUED
+        )
+        .select_related("voucher__reward")
+        .order_by("-id")
+        .first()
     )
     if completion is None:
         return  # its voucher was used: the count stays below zero
-    voucher_close(completion.voucher, VoucherStatus.CANCELLED, timezone.now(), give_points_back=False,
-          actor=Actor(shop=purchase.shop))
+    voucher_close(
+        completion.voucher,
+        VoucherStatus.CANCELLED,
+        timezone.now(),
+        give_points_back=False,
+        actor=Actor(shop=purchase.shop),
+    )
     completion.reopened_by = refund
     completion.save(update_fields=["reopened_by"])
     progress.count += progress.card.stamps_required

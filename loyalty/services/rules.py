@@ -1,6 +1,7 @@
 """Evaluating a program's configuration rows: points for a purchase (with a line-by-line explanation),
 lot dates (pending and expiry), stamps, cashback and tier levels. Pure functions over loaded rows, so the
 portal preview, the counter, the quote and the purchase compute the same numbers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -108,12 +109,17 @@ def explain_points(rules: ProgramRules, *, amount: Decimal, lines: list[Line], c
     for line in lines:
         label = line.sku or line.category or _("purchase")
         if line.category and line.category in program.exclude_categories:
-            result.add(_("%(label)s: category %(category)s earns nothing.") % {"label": label, "category": line.category})
+            result.add(
+                _("%(label)s: category %(category)s earns nothing.") % {"label": label, "category": line.category}
+            )
             continue
         value = line.amount * rate
         text = _("%(label)s: %(amount)s × %(points)s/%(per)s = %(value)s") % {
-            "label": label, "amount": fmt(line.amount), "points": program.earn_points,
-            "per": fmt(program.earn_per_amount), "value": fmt(value),
+            "label": label,
+            "amount": fmt(line.amount),
+            "points": program.earn_points,
+            "per": fmt(program.earn_per_amount),
+            "value": fmt(value),
         }
         multiplier = rules.category_multipliers.get(line.category) if line.category else None
         if multiplier is not None:
@@ -132,9 +138,14 @@ def explain_points(rules: ProgramRules, *, amount: Decimal, lines: list[Line], c
         result.raw *= ctx.membership_multiplier
         result.add(_("× %(m)s for the membership") % {"m": fmt(ctx.membership_multiplier)})
     result.points = int(result.raw.quantize(Decimal(1), rounding=ROUNDINGS[program.rounding]))
-    result.add(_("Total %(raw)s, rounded %(how)s: %(points)s points") % {
-        "raw": fmt(result.raw), "how": Rounding(program.rounding).label.lower(), "points": result.points,
-    })
+    result.add(
+        _("Total %(raw)s, rounded %(how)s: %(points)s points")
+        % {
+            "raw": fmt(result.raw),
+            "how": Rounding(program.rounding).label.lower(),
+            "points": result.points,
+        }
+    )
     return result
 
 

@@ -1,5 +1,6 @@
 """Shipped program templates (loyalty/program_templates/*.json) applied to a shop, and the configuration
 summarised in plain words for the program page."""
+
 from __future__ import annotations
 
 import json
@@ -20,10 +21,23 @@ FOLDER = Path(__file__).resolve().parent.parent / "program_templates"
 
 # Templates are written in VND. Other currencies scale every amount by the price of a coffee there, so a
 # template means the same thing everywhere; the owner tunes the figures afterwards.
-COFFEE_PRICE = {"VND": Decimal("45000"), "USD": Decimal("4"), "EUR": Decimal("3.5"), "GBP": Decimal("3.2"),
-                "IRR": Decimal("1500000"), "THB": Decimal("70"), "IDR": Decimal("30000"), "PHP": Decimal("150"),
-                "MYR": Decimal("12"), "SGD": Decimal("6"), "INR": Decimal("200"), "JPY": Decimal("500"),
-                "KRW": Decimal("5000"), "CNY": Decimal("25"), "AUD": Decimal("5.5")}
+COFFEE_PRICE = {
+    "VND": Decimal("45000"),
+    "USD": Decimal("4"),
+    "EUR": Decimal("3.5"),
+    "GBP": Decimal("3.2"),
+    "IRR": Decimal("1500000"),
+    "THB": Decimal("70"),
+    "IDR": Decimal("30000"),
+    "PHP": Decimal("150"),
+    "MYR": Decimal("12"),
+    "SGD": Decimal("6"),
+    "INR": Decimal("200"),
+    "JPY": Decimal("500"),
+    "KRW": Decimal("5000"),
+    "CNY": Decimal("25"),
+    "AUD": Decimal("5.5"),
+}
 MONEY_KEYS = {"point_value", "per_amount", "min_spend", "value", "max_discount"}
 
 
@@ -45,8 +59,12 @@ def program_templates() -> list[ProgramTemplate]:
 
 def _scaled(value, factor: Decimal, currency: str):
     if isinstance(value, dict):
-        return {k: (_scale_money(v, factor, currency) if k in MONEY_KEYS and v is not None else _scaled(v, factor, currency))
-                for k, v in value.items()}
+        return {
+            k: (
+                _scale_money(v, factor, currency) if k in MONEY_KEYS and v is not None else _scaled(v, factor, currency)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_scaled(v, factor, currency) for v in value]
     return value
@@ -74,35 +92,60 @@ def program_summary(shop: Shop, locale: str = "en") -> list[str]:
     program = shop.program
     money = lambda amount: format_money(amount, shop.currency, locale)  # noqa: E731
     unit = program.points_name
-    lines = [_("Members earn %(points)s %(unit)s for every %(amount)s spent.") % {
-        "points": program.earn_points, "unit": unit, "amount": money(program.earn_per_amount)}]
+    lines = [
+        _("Members earn %(points)s %(unit)s for every %(amount)s spent.")
+        % {"points": program.earn_points, "unit": unit, "amount": money(program.earn_per_amount)}
+    ]
     if program.min_spend:
         lines.append(_("Purchases under %(amount)s earn nothing.") % {"amount": money(program.min_spend)})
     if program.exclude_categories:
         lines.append(_("These categories earn nothing: %(list)s.") % {"list": ", ".join(program.exclude_categories)})
     if program.point_value:
-        lines.append(_("Each %(unit)s is worth %(amount)s when paying with points.") % {
-            "unit": unit, "amount": money(program.point_value)})
+        lines.append(
+            _("Each %(unit)s is worth %(amount)s when paying with points.")
+            % {"unit": unit, "amount": money(program.point_value)}
+        )
     if program.pending_days:
-        lines.append(ngettext("Points become spendable %(n)s day after the purchase.",
-                              "Points become spendable %(n)s days after the purchase.",
-                              program.pending_days) % {"n": program.pending_days})
+        lines.append(
+            ngettext(
+                "Points become spendable %(n)s day after the purchase.",
+                "Points become spendable %(n)s days after the purchase.",
+                program.pending_days,
+            )
+            % {"n": program.pending_days}
+        )
     lines.append(_expiry_sentence(program))
-    lines.extend(_("%(name)s: ×%(m)s") % {"name": c.name, "m": f"{c.multiplier.normalize():f}"}
-                 for c in program.campaigns.all())
-    lines.extend(_("%(category)s earns ×%(m)s") % {"category": m.category, "m": f"{m.multiplier.normalize():f}"}
-                 for m in program.category_multipliers.all())
-    lines.extend(_("Bonus for %(event)s: %(points)s %(unit)s") % {"event": b.event.replace("_", " "), "points": b.points,
-                                                                 "unit": unit} for b in program.bonuses.all())
+    lines.extend(
+        _("%(name)s: ×%(m)s") % {"name": c.name, "m": f"{c.multiplier.normalize():f}"} for c in program.campaigns.all()
+    )
+    lines.extend(
+        _("%(category)s earns ×%(m)s") % {"category": m.category, "m": f"{m.multiplier.normalize():f}"}
+        for m in program.category_multipliers.all()
+    )
+    lines.extend(
+        _("Bonus for %(event)s: %(points)s %(unit)s")
+        % {"event": b.event.replace("_", " "), "points": b.points, "unit": unit}
+        for b in program.bonuses.all()
+    )
     for level in program.tiers.order_by("threshold"):
-        lines.append(_("Tier %(name)s from %(threshold)s (×%(m)s, %(discount)s%% off)") % {
-            "name": level.name, "threshold": f"{level.threshold.normalize():f}",
-            "m": f"{level.multiplier.normalize():f}", "discount": f"{level.discount_percent.normalize():f}"})
+        lines.append(
+            _("Tier %(name)s from %(threshold)s (×%(m)s, %(discount)s%% off)")
+            % {
+                "name": level.name,
+                "threshold": f"{level.threshold.normalize():f}",
+                "m": f"{level.multiplier.normalize():f}",
+                "discount": f"{level.discount_percent.normalize():f}",
+            }
+        )
     for card in program.stamp_cards.all():
-        lines.append(_("%(name)s: %(n)s stamps give %(reward)s") % {
-            "name": card.name, "n": card.stamps_required, "reward": card.reward_code or _("a completed card")})
+        lines.append(
+            _("%(name)s: %(n)s stamps give %(reward)s")
+            % {"name": card.name, "n": card.stamps_required, "reward": card.reward_code or _("a completed card")}
+        )
     if program.cashback_percent:
-        lines.append(_("%(p)s%% cashback into the member's wallet") % {"p": f"{program.cashback_percent.normalize():f}"})
+        lines.append(
+            _("%(p)s%% cashback into the member's wallet") % {"p": f"{program.cashback_percent.normalize():f}"}
+        )
     return lines
 
 
@@ -111,7 +154,8 @@ def _expiry_sentence(program) -> str:
         return _("Points expire %(n)s days after they are earned.") % {"n": program.expiry_days}
     if program.expiry_policy == ExpiryPolicy.MONTHS_AFTER_EARN_MONTH:
         return _("Points expire at the start of the month %(n)s months after the month they were earned.") % {
-            "n": program.expiry_months}
+            "n": program.expiry_months
+        }
     if program.expiry_policy == ExpiryPolicy.INACTIVITY:
         return _("All points expire after %(n)s days without a purchase.") % {"n": program.expiry_days}
     return _("Points never expire.")

@@ -1,4 +1,5 @@
 """Tier levels: the basis (never the balance), immediate upgrades, downgrades only at review after grace."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -47,8 +48,10 @@ def basis_by_account(program: Program, as_of: datetime, tz, account_ids=None) ->
             value = Count("id")
     rows = rows.filter(occurred_at__lte=as_of)
     if start is not None:
-        rows = rows.filter(occurred_at__gt=start) if program.tier_window == TierWindow.ROLLING_12_MONTHS else rows.filter(
-            occurred_at__gte=start
+        rows = (
+            rows.filter(occurred_at__gt=start)
+            if program.tier_window == TierWindow.ROLLING_12_MONTHS
+            else rows.filter(occurred_at__gte=start)
         )
     if account_ids is not None:
         rows = rows.filter(account_id__in=account_ids)
@@ -121,6 +124,6 @@ def _apply_moves(moves: list, at: datetime) -> None:
     for (from_id, target_id), ids in by_move.items():
         for start in range(0, len(ids), 5000):
             # Only where the tier is still the one judged: a purchase may have moved it meanwhile.
-            Account.objects.filter(pk__in=ids[start:start + 5000], tier_id=from_id).update(
+            Account.objects.filter(pk__in=ids[start : start + 5000], tier_id=from_id).update(
                 tier_id=target_id, tier_since=at, tier_below_since=None
             )

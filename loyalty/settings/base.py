@@ -1,4 +1,5 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
+
 from pathlib import Path
 
 import environ

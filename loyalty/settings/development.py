@@ -1,4 +1,5 @@
 """Development: debug on, console email, SQLite unless DATABASE_URL says otherwise."""
+
 from .base import *  # noqa: F403
 from .base import env
 

@@ -1,4 +1,5 @@
 """Tests: fast hashing, in-memory mail, tasks run eagerly unless a test starts a real worker."""
+
 from .base import *  # noqa: F403
 
 DEBUG = False

@@ -20,7 +20,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"cannot read {file}: {error.strerror}") from None
         except json.JSONDecodeError as error:
-            raise CommandError(f"document: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})") from None
+            raise CommandError(
+                f"document: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+            ) from None
         try:
             shop = config_import(document, update=update)
         except ConfigurationError as error:
