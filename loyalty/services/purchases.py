@@ -185,6 +185,7 @@ def purchase_record(
     _cashback(purchase, account, shop, rules, lines)
     result.stamps, result.vouchers_issued = _stamp(purchase, account, member, rules, lines)
     if account.last_purchase_at is None or occurred_at > account.last_purchase_at:
+        account.last_purchase_at = occurred_at
         Account.objects.filter(pk=account.pk).update(last_purchase_at=occurred_at)
     tier_upgrade_if_reached(account=account, tiers=rules.tiers, as_of=now, tz=shop.tz)
     return result
