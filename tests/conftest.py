@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import ProgramFactory, StaffFactory
@@ -14,6 +15,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit buckets live in the cache; ids repeat between tests, so each test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from loyalty.services.bonuses import bonus_award
 
@@ -21,4 +21,4 @@ def event(request, payload: s.EventIn):
     now = timezone.now()
     awarded = bonus_award(member=member, event=payload.event, actor=actor_of(request), at=now)
     member.account.refresh_from_db()
-    return 201, {"points_awarded": awarded, "points": points_out(member.account, now)}
+    return Status(201, {"points_awarded": awarded, "points": points_out(member.account, now)})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from loyalty.errors import NotFound, ValidationFailed
 from loyalty.models import LedgerEntry, Location, Member
@@ -52,7 +52,7 @@ def enrol(request, payload: s.MemberIn):
         referral_code=payload.referral_code or "",
         actor=actor,
     )
-    return 201, member_out(member_get(shop, member.pk), timezone.now())
+    return Status(201, member_out(member_get(shop, member.pk), timezone.now()))
 
 
 @router.get(
@@ -60,12 +60,12 @@ def enrol(request, payload: s.MemberIn):
 )
 def lookup(request, q: str):
     member = member_lookup(request.auth.shop, q)
-    return 200, member_out(member_get(request.auth.shop, member.pk), timezone.now())
+    return Status(200, member_out(member_get(request.auth.shop, member.pk), timezone.now()))
 
 
 @router.get("/members/{member_id}", response={200: s.MemberOut, **ERRORS}, summary="A member")
 def show(request, member_id: str):
-    return 200, member_out(member_get(request.auth.shop, member_id), timezone.now())
+    return Status(200, member_out(member_get(request.auth.shop, member_id), timezone.now()))
 
 
 @router.get(
@@ -76,7 +76,7 @@ def ledger(request, member_id: str, limit: int = 500):
     entries = LedgerEntry.objects.filter(account_id=member.account_id).order_by("-created_at", "-id")[
         : max(1, min(limit, 5000))
     ]
-    return 200, [entry_out(e) for e in entries]
+    return Status(200, [entry_out(e) for e in entries])
 
 
 @router.post(
@@ -98,4 +98,4 @@ def adjust(request, member_id: str, payload: s.AdjustmentIn):
         at=now,
     )
     member.account.refresh_from_db()
-    return 201, {"entry": entry_out(entry), "points": points_out(member.account, now)}
+    return Status(201, {"entry": entry_out(entry), "points": points_out(member.account, now)})

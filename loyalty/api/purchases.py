@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from loyalty.errors import ValidationFailed
 from loyalty.money import MoneyError, money_str, parse_money
@@ -75,21 +75,24 @@ def quote(request, payload: s.QuoteIn):
     )
     program = shop.program
     if member is None:
-        return 200, _anonymous_quote(explanation, currency)
+        return Status(200, _anonymous_quote(explanation, currency))
     account = member.account
     percent = member_discount_percent(account)
     available = points_available(account, now)
-    return 200, {
-        "member_discount_percent": f"{percent.normalize():f}",
-        "member_discount": money_str(amount * percent / 100, currency),
-        "vouchers": [_voucher_check(shop, member, code, now) for code in payload.voucher_codes or []],
-        "points_available": available,
-        "points_redeemable": available if program.point_value > 0 else 0,
-        "points_value": money_str(available * program.point_value if program.point_value > 0 else 0, currency),
-        "wallet": money_str(account.wallet_balance, currency),
-        "points_to_earn": explanation.points,
-        "explanation": explanation.steps,
-    }
+    return Status(
+        200,
+        {
+            "member_discount_percent": f"{percent.normalize():f}",
+            "member_discount": money_str(amount * percent / 100, currency),
+            "vouchers": [_voucher_check(shop, member, code, now) for code in payload.voucher_codes or []],
+            "points_available": available,
+            "points_redeemable": available if program.point_value > 0 else 0,
+            "points_value": money_str(available * program.point_value if program.point_value > 0 else 0, currency),
+            "wallet": money_str(account.wallet_balance, currency),
+            "points_to_earn": explanation.points,
+            "explanation": explanation.steps,
+        },
+    )
 
 
 def _anonymous_quote(explanation, currency: str) -> dict:
@@ -140,19 +143,22 @@ def record(request, payload: s.PurchaseIn):
     )
     purchase = result.purchase
     account = purchase.account
-    return 201, {
-        "id": str(purchase.pk),
-        "external_id": purchase.external_id,
-        "member": str(member.pk) if member else None,
-        "amount": money_str(purchase.amount, currency),
-        "points_earned": purchase.points_earned,
-        "points_pending": purchase.points_pending,
-        "stamps_earned": [{"card": card.code, "count": count} for card, count in result.stamps],
-        "vouchers_issued": [voucher_out(v) for v in result.vouchers_issued],
-        "points": points_out(account, now) if account else None,
-        "tier": tier_out(account) if account else None,
-        "explanation": result.explanation.steps if result.explanation else [],
-    }
+    return Status(
+        201,
+        {
+            "id": str(purchase.pk),
+            "external_id": purchase.external_id,
+            "member": str(member.pk) if member else None,
+            "amount": money_str(purchase.amount, currency),
+            "points_earned": purchase.points_earned,
+            "points_pending": purchase.points_pending,
+            "stamps_earned": [{"card": card.code, "count": count} for card, count in result.stamps],
+            "vouchers_issued": [voucher_out(v) for v in result.vouchers_issued],
+            "points": points_out(account, now) if account else None,
+            "tier": tier_out(account) if account else None,
+            "explanation": result.explanation.steps if result.explanation else [],
+        },
+    )
 
 
 @router.post("/purchases/{purchase_id}/refunds", response={201: s.RefundOut, **ERRORS}, summary="Refund a purchase")
@@ -171,8 +177,11 @@ def refund(request, purchase_id: str, payload: s.RefundIn):
     account = result.refund.purchase.account
     if account is not None:
         account.refresh_from_db()
-    return 201, {
-        "id": str(result.refund.pk),
-        "points_reversed": result.points_reversed,
-        "points": points_out(account, now) if account else None,
-    }
+    return Status(
+        201,
+        {
+            "id": str(result.refund.pk),
+            "points_reversed": result.points_reversed,
+            "points": points_out(account, now) if account else None,
+        },
+    )

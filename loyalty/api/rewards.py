@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from loyalty.money import money_str
 from loyalty.services.ledger import points_available
@@ -38,7 +38,7 @@ def catalogue(request, member: str | None = None):
             reason = reward_ineligibility(reward, who, available=available, at=now)
             row.update(eligible=reason is None, reason=reason)
         rows.append(row)
-    return 200, rows
+    return Status(200, rows)
 
 
 @router.post("/redemptions", response={201: s.RedemptionOut, **ERRORS}, summary="Redeem a reward for points")
@@ -48,7 +48,7 @@ def redeem(request, payload: s.RedemptionIn):
     now = timezone.now()
     voucher = reward_redeem(member=member, reward_code=payload.reward, actor=actor_of(request), at=now)
     member.account.refresh_from_db()
-    return 201, {"voucher": voucher_out(voucher), "points": points_out(member.account, now)}
+    return Status(201, {"voucher": voucher_out(voucher), "points": points_out(member.account, now)})
 
 
 @router.post("/vouchers/{code}/use", response={200: s.VoucherOut, **ERRORS}, summary="Use a voucher")
@@ -57,14 +57,14 @@ def use(request, code: str, payload: s.VoucherUseIn | None = None):
 
     shop = request.auth.shop
     purchase = purchase_get(shop, payload.purchase) if payload and payload.purchase else None
-    return 200, voucher_out(voucher_use(shop=shop, code=code, purchase=purchase))
+    return Status(200, voucher_out(voucher_use(shop=shop, code=code, purchase=purchase)))
 
 
 @router.post("/vouchers/{code}/cancel", response={200: s.VoucherOut, **ERRORS}, summary="Cancel an unused voucher")
 def cancel(request, code: str):
-    return 200, voucher_out(voucher_cancel(shop=request.auth.shop, code=code, actor=actor_of(request)))
+    return Status(200, voucher_out(voucher_cancel(shop=request.auth.shop, code=code, actor=actor_of(request))))
 
 
 @router.get("/vouchers/{code}", response={200: s.VoucherOut, **ERRORS}, summary="A voucher")
 def show(request, code: str):
-    return 200, voucher_out(voucher_find(request.auth.shop, code))
+    return Status(200, voucher_out(voucher_find(request.auth.shop, code)))

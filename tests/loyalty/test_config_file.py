@@ -1,4 +1,5 @@
 """The configuration file: import, export, round trip, errors that name the JSON path, and the commands."""
+
 import copy
 import json
 
@@ -16,25 +17,68 @@ from .documents import document, program, reward
 FULL = document(
     "pho-linh",
     program(
-        "40000", points_name="stars", pending_days=3, backdate_days=90,
+        "40000",
+        points_name="stars",
+        pending_days=3,
+        backdate_days=90,
         expiry={"policy": "months_after_earn_month", "months": 6},
-        bonuses=[{"event": "signup", "points": 5},
-                 {"event": "newsletter_signup", "points": 3, "limit": {"count": 1, "per": "lifetime"}}],
+        bonuses=[
+            {"event": "signup", "points": 5},
+            {"event": "newsletter_signup", "points": 3, "limit": {"count": 1, "per": "lifetime"}},
+        ],
         category_multipliers=[{"category": "beans", "multiplier": "3"}],
-        campaigns=[{"code": "double-tue", "name": "Double Tuesday", "multiplier": "2", "weekdays": [2],
-                    "hours": ["17:00", "19:00"], "starts": "2026-01-01", "ends": "2027-01-01", "categories": [],
-                    "tiers": ["gold"], "locations": ["main"], "payment_methods": ["ewallet"]}],
-        tiers={"basis": "points_earned", "window": "rolling_12_months", "downgrade_grace_days": 30,
-               "levels": [{"code": "green", "name": "Green", "threshold": 0, "multiplier": "1", "discount_percent": "0"},
-                          {"code": "gold", "name": "Gold", "threshold": 300, "multiplier": "1.25",
-                           "discount_percent": "5"}]},
-        stamp_cards=[{"code": "coffee", "name": "Coffee card", "stamps_required": 10, "per": "item",
-                      "categories": ["coffee"], "min_spend": "0", "cooldown_minutes": 0, "reward": "free-coffee"}],
+        campaigns=[
+            {
+                "code": "double-tue",
+                "name": "Double Tuesday",
+                "multiplier": "2",
+                "weekdays": [2],
+                "hours": ["17:00", "19:00"],
+                "starts": "2026-01-01",
+                "ends": "2027-01-01",
+                "categories": [],
+                "tiers": ["gold"],
+                "locations": ["main"],
+                "payment_methods": ["ewallet"],
+            }
+        ],
+        tiers={
+            "basis": "points_earned",
+            "window": "rolling_12_months",
+            "downgrade_grace_days": 30,
+            "levels": [
+                {"code": "green", "name": "Green", "threshold": 0, "multiplier": "1", "discount_percent": "0"},
+                {"code": "gold", "name": "Gold", "threshold": 300, "multiplier": "1.25", "discount_percent": "5"},
+            ],
+        },
+        stamp_cards=[
+            {
+                "code": "coffee",
+                "name": "Coffee card",
+                "stamps_required": 10,
+                "per": "item",
+                "categories": ["coffee"],
+                "min_spend": "0",
+                "cooldown_minutes": 0,
+                "reward": "free-coffee",
+            }
+        ],
         cashback={"percent": "2"},
     ),
-    rewards=[reward("free-coffee", "free_item", 25, "45000"),
-             reward("welcome-10", "percent_off", 0, "10", max_discount="50000", tiers=["gold"], stock=100,
-                    per_member_limit=1, refund_points_on_expiry=True)],
+    rewards=[
+        reward("free-coffee", "free_item", 25, "45000"),
+        reward(
+            "welcome-10",
+            "percent_off",
+            0,
+            "10",
+            max_discount="50000",
+            tiers=["gold"],
+            stock=100,
+            per_member_limit=1,
+            refund_points_on_expiry=True,
+        ),
+    ],
 )
 
 
@@ -82,7 +126,11 @@ def broken(path: list, value):
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        (["program", "tiers", "levels", 1, "threshold"], "300", "program.tiers.levels[1].threshold: must be a whole number"),
+        (
+            ["program", "tiers", "levels", 1, "threshold"],
+            "300",
+            "program.tiers.levels[1].threshold: must be a whole number",
+        ),
         (["program", "tiers", "levels", 1, "threshold"], 0, "program.tiers.levels[1].threshold: must be higher"),
         (["merchant", "currency"], "XX", "merchant.currency: must be an ISO 4217 code"),
         (["merchant", "timezone"], "Mars/Olympus", "merchant.timezone: must be an IANA time zone"),
@@ -100,7 +148,11 @@ def broken(path: list, value):
         (["program", "expiry"], {"policy": "days_after_earn"}, "program.expiry.days: must be a whole number"),
         (["program", "bonuses", 1, "limit", "per"], "fortnight", "program.bonuses[1].limit.per: must be one of"),
         (["program", "stamp_cards", 0, "reward"], "nothing", "program.stamp_cards[0].reward: no reward with code"),
-        (["program", "stamp_cards", 0, "stamps_required"], 0, "program.stamp_cards[0].stamps_required: must be at least 1"),
+        (
+            ["program", "stamp_cards", 0, "stamps_required"],
+            0,
+            "program.stamp_cards[0].stamps_required: must be at least 1",
+        ),
         (["rewards", 1, "value"], "120", "rewards[1].value: must be a percentage"),
         (["rewards", 0, "kind"], "hug", "rewards[0].kind: must be one of"),
         (["rewards", 1, "code"], "free-coffee", "rewards[1].code: 'free-coffee' appears twice"),

@@ -1,5 +1,6 @@
 """Earning rules evaluated from configuration rows: rounding, minimum spend, excluded categories, category
 and campaign multipliers (windows, weekdays, hours, categories, tiers, locations, payment methods), tiers."""
+
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -39,8 +40,11 @@ def test_below_minimum_spend_earns_nothing(program):
 
 def test_excluded_categories_earn_nothing_and_lines_add_up_before_rounding(program):
     program.exclude_categories = ["gift-card"]
-    lines = [Line(amount=Decimal("60000"), category="coffee"), Line(amount=Decimal("500000"), category="gift-card"),
-             Line(amount=Decimal("20000"), category="food")]
+    lines = [
+        Line(amount=Decimal("60000"), category="coffee"),
+        Line(amount=Decimal("500000"), category="gift-card"),
+        Line(amount=Decimal("20000"), category="food"),
+    ]
     result = points(program, "580000", lines)
     assert result.points == 2  # (60,000 + 20,000) / 40,000
     assert any("gift-card" in step for step in result.steps)
@@ -94,8 +98,9 @@ def test_campaign_restricted_to_a_category_multiplies_those_lines(program):
 
 
 def test_campaign_restricted_to_a_tier_and_the_tier_multiplier(program):
-    gold = TierLevel.objects.create(program=program, code="gold", name="Gold", threshold=300,
-                                    multiplier=Decimal("1.25"))
+    gold = TierLevel.objects.create(
+        program=program, code="gold", name="Gold", threshold=300, multiplier=Decimal("1.25")
+    )
     make_campaign(program, tiers=["gold"])
     assert points(program, "100000").points == 2
     assert points(program, "100000", tier=gold).points == 6  # 2.5 × 2 × 1.25 = 6.25
@@ -124,7 +129,8 @@ def test_the_quote_and_the_purchase_compute_the_same_points(shop):
     make_campaign(shop.program, weekdays=[2])
     member = enrol(shop)
     quoted = purchase_quote(shop=shop, member=member, amount=Decimal("100000"), lines=[], occurred_at=TUESDAY_6PM)
-    recorded = purchase_record(shop=shop, external_id="Q-1", amount=Decimal("100000"), member=member,
-                               occurred_at=TUESDAY_6PM, now=TUESDAY_6PM)
+    recorded = purchase_record(
+        shop=shop, external_id="Q-1", amount=Decimal("100000"), member=member, occurred_at=TUESDAY_6PM, now=TUESDAY_6PM
+    )
     assert quoted.points == recorded.purchase.points_earned == 5
     assert quoted.steps == recorded.explanation.steps

@@ -1,4 +1,5 @@
 """Periodic jobs: expiry under every policy, tier review with grace, birthday bonuses; re-runs change nothing."""
+
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -21,12 +22,20 @@ _receipt = iter(range(1, 10**6))
 
 
 def buy(member, amount="100000", at=T0):
-    return purchase_record(shop=member.shop, external_id=f"J-{next(_receipt)}", amount=Decimal(amount), member=member,
-                           occurred_at=at, now=at).purchase
+    return purchase_record(
+        shop=member.shop,
+        external_id=f"J-{next(_receipt)}",
+        amount=Decimal(amount),
+        member=member,
+        occurred_at=at,
+        now=at,
+    ).purchase
 
 
 def expiries(member) -> list[int]:
-    return list(LedgerEntry.objects.filter(account=member.account, kind=EntryKind.EXPIRE).values_list("points", flat=True))
+    return list(
+        LedgerEntry.objects.filter(account=member.account, kind=EntryKind.EXPIRE).values_list("points", flat=True)
+    )
 
 
 def test_days_after_earn_expires_each_lot_on_its_day_and_spends_soonest_first(program):
@@ -35,8 +44,13 @@ def test_days_after_earn_expires_each_lot_on_its_day_and_spends_soonest_first(pr
     member = enrol(program.shop, at=T0)
     buy(member, at=T0)
     buy(member, "200000", at=T0 + timedelta(days=10))
-    points_adjust(account_id=member.account_id, actor=Actor(shop=program.shop), points=-1, reason="spend",
-                  at=T0 + timedelta(days=11))  # takes from the lot that expires first
+    points_adjust(
+        account_id=member.account_id,
+        actor=Actor(shop=program.shop),
+        points=-1,
+        reason="spend",
+        at=T0 + timedelta(days=11),
+    )  # takes from the lot that expires first
     run_all(as_of=T0 + timedelta(days=30))
     assert expiries(member) == [-1]
     run_all(as_of=T0 + timedelta(days=30))
@@ -127,13 +141,17 @@ def test_tier_review_forgives_a_member_who_climbs_back_within_grace(program):
     assert member.account.tier.code == "gold" and member.account.tier_below_since is None
 
 
-@pytest.mark.parametrize("basis,amount,expected", [("amount_spent", "199999", "base"), ("amount_spent", "200000", "gold"),
-                                                   ("visits", "1000", "base")])
+@pytest.mark.parametrize(
+    "basis,amount,expected",
+    [("amount_spent", "199999", "base"), ("amount_spent", "200000", "gold"), ("visits", "1000", "base")],
+)
 def test_tier_basis_amount_spent_and_visits(program, basis, amount, expected):
     program.tier_basis = basis
     program.save()
     TierLevel.objects.create(program=program, code="base", name="Base", threshold=0)
-    TierLevel.objects.create(program=program, code="gold", name="Gold", threshold=200000 if basis == "amount_spent" else 2)
+    TierLevel.objects.create(
+        program=program, code="gold", name="Gold", threshold=200000 if basis == "amount_spent" else 2
+    )
     member = enrol(program.shop, at=T0)
     buy(member, amount)
     member.account.refresh_from_db()

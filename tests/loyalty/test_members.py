@@ -1,5 +1,6 @@
 """Members: phones in any format, card numbers with a check digit, signed rotating QR payloads, lookup,
 enrolment rules, bonuses with limits, and merging a customer who enrolled twice."""
+
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -14,8 +15,18 @@ from loyalty.models.programs import ExpiryPolicy
 from loyalty.services.bonuses import bonus_award
 from loyalty.services.invariants import ledger_violations
 from loyalty.services.ledger import Actor
-from loyalty.services.members import (QR_SALT, card_number_new, card_number_valid, luhn_digit, member_card_number,
-                                      member_lookup, members_merge, phone_grouped, phone_normalise, qr_payload)
+from loyalty.services.members import (
+    QR_SALT,
+    card_number_new,
+    card_number_valid,
+    luhn_digit,
+    member_card_number,
+    member_lookup,
+    members_merge,
+    phone_grouped,
+    phone_normalise,
+    qr_payload,
+)
 from loyalty.services.purchases import purchase_record
 from tests.factories import enrol
 
@@ -42,7 +53,7 @@ def test_card_numbers_carry_a_check_digit_that_catches_one_wrong_digit():
     number = card_number_new()
     assert len(number) == 9 and card_number_valid(number)
     for position in range(len(number)):
-        wrong = number[:position] + str((int(number[position]) + 1) % 10) + number[position + 1:]
+        wrong = number[:position] + str((int(number[position]) + 1) % 10) + number[position + 1 :]
         assert not card_number_valid(wrong)
     assert luhn_digit("7992739871") == "3"  # the textbook Luhn example
 

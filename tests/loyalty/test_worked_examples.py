@@ -1,5 +1,6 @@
 """The worked examples of shared/spec/examples.md that the points engine owns (1-4, 10, 11), in full, each
 shop set up through its configuration document and driven through the services."""
+
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -10,10 +11,10 @@ from loyalty.errors import InsufficientPoints, RefundExceedsPurchase
 from loyalty.models import EntryKind, LedgerEntry
 from loyalty.selectors import points_summary
 from loyalty.services.config import config_import
+from loyalty.services.invariants import ledger_violations
 from loyalty.services.jobs import run_all
 from loyalty.services.ledger import Actor, points_adjust
 from loyalty.services.purchases import purchase_record, purchase_refund
-from loyalty.services.invariants import ledger_violations
 from rewards.services import reward_redeem
 from tests.factories import enrol
 
@@ -25,8 +26,14 @@ _receipts = iter(range(1, 10**6))
 
 
 def buy(member, amount: str, *, at=None, now=NOW):
-    return purchase_record(shop=member.shop, external_id=f"R-{next(_receipts)}", amount=Decimal(amount),
-                           member=member, occurred_at=at or now, now=now)
+    return purchase_record(
+        shop=member.shop,
+        external_id=f"R-{next(_receipts)}",
+        amount=Decimal(amount),
+        member=member,
+        occurred_at=at or now,
+        now=now,
+    )
 
 
 def available(member, at=NOW) -> int:
@@ -36,9 +43,18 @@ def available(member, at=NOW) -> int:
 
 @pytest.fixture
 def coffee_stars(db):
-    return config_import(document("coffee-stars", program(
-        "40000", points_name="stars", backdate_days=3000, expiry={"policy": "months_after_earn_month", "months": 6}),
-        rewards=[reward("free-drink", "free_item", 25, "45000")]))
+    return config_import(
+        document(
+            "coffee-stars",
+            program(
+                "40000",
+                points_name="stars",
+                backdate_days=3000,
+                expiry={"policy": "months_after_earn_month", "months": 6},
+            ),
+            rewards=[reward("free-drink", "free_item", 25, "45000")],
+        )
+    )
 
 
 def test_example_01_twelve_bills_earn_24_the_13th_buys_a_drink_leaving_1(coffee_stars):
@@ -74,9 +90,24 @@ def test_example_01_stars_earned_15_dec_2020_expire_1_jul_2021(coffee_stars):
 
 
 def test_example_02_double_tuesday_earns_5_not_4(db):
-    shop = config_import(document("double-tuesday", program("40000", campaigns=[
-        {"code": "double-tue", "name": "Double Tuesday", "multiplier": "2", "weekdays": [2],
-         "starts": "2026-01-01", "ends": "2027-01-01"}])))
+    shop = config_import(
+        document(
+            "double-tuesday",
+            program(
+                "40000",
+                campaigns=[
+                    {
+                        "code": "double-tue",
+                        "name": "Double Tuesday",
+                        "multiplier": "2",
+                        "weekdays": [2],
+                        "starts": "2026-01-01",
+                        "ends": "2027-01-01",
+                    }
+                ],
+            ),
+        )
+    )
     member = enrol(shop)
     tuesday = datetime(2026, 11, 17, 9, tzinfo=VN)
     wednesday = datetime(2026, 11, 18, 9, tzinfo=VN)
@@ -102,10 +133,27 @@ def test_example_03_partial_refunds_keep_the_floor_of_the_share(db):
 
 
 def test_example_04_car_wash_tenth_visit_issues_the_voucher_and_one_stamp_an_hour(db):
-    shop = config_import(document("car-wash", program("40000", stamp_cards=[
-        {"code": "wash-card", "name": "Car wash card", "stamps_required": 10, "per": "visit", "categories": [],
-         "min_spend": "50000", "cooldown_minutes": 60, "reward": "free-wash"}]),
-        rewards=[reward("free-wash", "free_item", 0, "50000")]))
+    shop = config_import(
+        document(
+            "car-wash",
+            program(
+                "40000",
+                stamp_cards=[
+                    {
+                        "code": "wash-card",
+                        "name": "Car wash card",
+                        "stamps_required": 10,
+                        "per": "visit",
+                        "categories": [],
+                        "min_spend": "50000",
+                        "cooldown_minutes": 60,
+                        "reward": "free-wash",
+                    }
+                ],
+            ),
+            rewards=[reward("free-wash", "free_item", 0, "50000")],
+        )
+    )
     member = enrol(shop)
     start = NOW - timedelta(days=12)
     for day in range(9):
@@ -123,10 +171,23 @@ def test_example_04_car_wash_tenth_visit_issues_the_voucher_and_one_stamp_an_hou
 
 @pytest.fixture
 def rolling_tiers(db):
-    return config_import(document("rolling-tiers", program("1000", tiers={
-        "basis": "points_earned", "window": "rolling_12_months", "downgrade_grace_days": 0,
-        "levels": [{"code": "member", "name": "Member", "threshold": 0},
-                   {"code": "gold", "name": "Gold", "threshold": 300}]})))
+    return config_import(
+        document(
+            "rolling-tiers",
+            program(
+                "1000",
+                tiers={
+                    "basis": "points_earned",
+                    "window": "rolling_12_months",
+                    "downgrade_grace_days": 0,
+                    "levels": [
+                        {"code": "member", "name": "Member", "threshold": 0},
+                        {"code": "gold", "name": "Gold", "threshold": 300},
+                    ],
+                },
+            ),
+        )
+    )
 
 
 def tier_of(member) -> str | None:
@@ -143,8 +204,12 @@ def test_example_10_gold_is_judged_on_points_earned_never_the_balance(rolling_ti
     points_adjust(account_id=member.account_id, actor=Actor(shop=shop), points=-300, reason="spent", at=NOW)
     run_all(as_of=NOW)
     assert available(member) == 20 and tier_of(member) == "gold"
-    assert purchase_refund(shop=shop, purchase_id=bill.pk, amount=Decimal("40000"), external_id="RF-10",
-                           now=NOW).points_reversed == 40
+    assert (
+        purchase_refund(
+            shop=shop, purchase_id=bill.pk, amount=Decimal("40000"), external_id="RF-10", now=NOW
+        ).points_reversed
+        == 40
+    )
     member.account.refresh_from_db()
     assert member.account.lifetime_earned == 280
     assert tier_of(member) == "gold", "down only at the tier review"
@@ -175,8 +240,12 @@ def test_example_11_points_stay_pending_for_the_return_window(db):
     member.account.refresh_from_db()
     summary = points_summary(member.account, NOW)
     assert (summary.available, summary.pending) == (2, 4)
-    assert purchase_refund(shop=shop, purchase_id=fresh.pk, amount=Decimal("100000"), external_id="RF-11",
-                           now=NOW).points_reversed == 2
+    assert (
+        purchase_refund(
+            shop=shop, purchase_id=fresh.pk, amount=Decimal("100000"), external_id="RF-11", now=NOW
+        ).points_reversed
+        == 2
+    )
     member.account.refresh_from_db()
     summary = points_summary(member.account, NOW)
     assert (summary.available, summary.pending) == (2, 2)
