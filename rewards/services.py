@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from loyalty.models import EntryKind, LedgerEntry, Member
 from loyalty.services.ledger import Actor, account_lock, points_give_back, points_spend
+from loyalty.services.webhooks import points_changed, webhook_emit
 
 from .errors import (
     LimitReached,
@@ -85,7 +86,7 @@ def voucher_issue(
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return Voucher.objects.create(
+                voucher = Voucher.objects.create(
                     shop=member.shop,
                     code=new_voucher_code(),
                     reward=reward,
@@ -97,9 +98,13 @@ def voucher_issue(
                     issued_at=at,
                     expires_at=at + timedelta(days=reward.voucher_valid_days),
                 )
+            break
         except IntegrityError:  # a code drawn twice: draw again
             continue
-    raise RuntimeError("could not draw a free voucher code")
+    else:
+        raise RuntimeError("could not draw a free voucher code")
+    webhook_emit(member.shop, "voucher.issued", lambda: voucher_event(voucher))
+    return voucher
 
 
 @transaction.atomic
@@ -133,6 +138,7 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
             at=at,
             source=f"reward:{reward.code}",
         )
+        points_changed(member.shop, account, change=-reward.points, reason=f"reward:{reward.code}")
     return voucher_issue(
         reward=reward,
         member=member,
@@ -177,7 +183,18 @@ def voucher_use(*, shop, code: str, member: Member | None = None, purchase=None,
         _refuse_unusable(voucher, at)
         raise VoucherUsed("This voucher was already used.")
     voucher.refresh_from_db()
+    webhook_emit(shop, "voucher.used", lambda: voucher_event(voucher))
     return voucher
+
+
+def voucher_event(voucher: Voucher) -> dict:
+    return {
+        "code": voucher.code,
+        "reward": voucher.reward.code,
+        "member": str(voucher.member_id),
+        "status": voucher.status,
+        "expires_at": voucher.expires_at,
+    }
 
 
 def voucher_close(voucher: Voucher, status: str, at: datetime, *, give_points_back: bool, actor: Actor) -> bool:

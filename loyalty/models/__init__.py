@@ -4,6 +4,7 @@ from .members import Account, Card, Member, TierChange
 from .programs import Bonus, Campaign, CategoryMultiplier, Program, StampCard, TierLevel
 from .purchases import Purchase, PurchaseLine, Refund, StampCompletion, StampEntry, StampProgress
 from .shops import Invitation, Location, Role, Shop, StaffMembership
+from .webhooks import WEBHOOK_EVENTS, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Account",
@@ -33,4 +34,8 @@ __all__ = [
     "TierChange",
     "TierLevel",
     "WalletEntry",
+    "WEBHOOK_EVENTS",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

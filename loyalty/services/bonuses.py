@@ -13,6 +13,7 @@ from loyalty.models.programs import LimitPeriod
 
 from .ledger import Actor, account_lock, lot_create
 from .rules import lot_expiry
+from .webhooks import points_changed
 
 
 def period_key(per: str, local: datetime) -> str:
@@ -63,4 +64,5 @@ def bonus_award(*, member: Member, event: str, actor: Actor | None = None, at: d
             )
     except IntegrityError:  # the same award made meanwhile: the limit holds
         return 0
+    points_changed(member.shop, account, change=bonus.points, reason=f"bonus:{event}")
     return bonus.points

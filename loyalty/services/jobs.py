@@ -151,6 +151,7 @@ def run_all(*, as_of: datetime) -> dict:
     from rewards.services import vouchers_expire
 
     from .idempotency import idempotency_purge
+    from .webhooks import webhooks_due
 
     return {
         "points_expired": points_expire_dated(as_of=as_of) + points_expire_inactive(as_of=as_of),
@@ -158,4 +159,5 @@ def run_all(*, as_of: datetime) -> dict:
         "birthday_bonuses": birthday_bonuses(as_of=as_of),
         "vouchers_expired": vouchers_expire(as_of=as_of),
         "idempotency_keys_purged": idempotency_purge(as_of=as_of),
+        "webhooks_requeued": webhooks_due(as_of=as_of),
     }

@@ -16,6 +16,9 @@ from loyalty.errors import DomainError, InsufficientPoints
 from loyalty.models import Account, Allocation, EntryKind, LedgerEntry
 from loyalty.models.ledger import EARNING_KINDS
 
+from .rules import lot_expiry
+from .webhooks import points_changed
+
 SPEND_ORDER = (F("expires_at").asc(nulls_last=True), "available_at", "id")
 
 
@@ -249,11 +252,9 @@ def points_give_back(
 @transaction.atomic
 def points_adjust(*, account_id: int, actor: Actor, points: int, reason: str, at: datetime) -> LedgerEntry:
     """A manager's correction. Positive: a lot available at once, with the program's expiry. Negative: a spend."""
-    from .rules import lot_expiry
-
     account = account_lock(account_id)
     if points > 0:
-        return lot_create(
+        entry = lot_create(
             account=account,
             actor=actor,
             kind=EntryKind.ADJUST,
@@ -264,9 +265,18 @@ def points_adjust(*, account_id: int, actor: Actor, points: int, reason: str, at
             source="adjustment",
             reason=reason,
         )
-    return points_spend(
-        account=account, actor=actor, kind=EntryKind.ADJUST, points=-points, at=at, source="adjustment", reason=reason
-    )
+    else:
+        entry = points_spend(
+            account=account,
+            actor=actor,
+            kind=EntryKind.ADJUST,
+            points=-points,
+            at=at,
+            source="adjustment",
+            reason=reason,
+        )
+    points_changed(actor.shop, account, change=points, reason="adjust")
+    return entry
 
 
 def merge_points(*, source: Account, target: Account, actor: Actor, at: datetime) -> None:

@@ -17,6 +17,7 @@ from rewards.models import Voucher
 
 from .ledger import Actor, account_lock, merge_points
 from .wallet import wallet_move
+from .webhooks import webhook_emit
 
 QR_SALT = "regulars.member-qr"
 REFERRAL_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -223,6 +224,17 @@ def member_enrol(
     else:
         _card_issue(shop, member)
     bonus_award(member=member, event="signup", actor=actor, at=at)
+    webhook_emit(
+        shop,
+        "member.enrolled",
+        lambda: {
+            "member": str(member.pk),
+            "phone": member.phone,
+            "name": member.name,
+            "email": member.email,
+            "card_number": member_card_number(member),
+        },
+    )
     return member
 
 

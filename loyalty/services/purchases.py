@@ -31,7 +31,7 @@ from loyalty.models import (
     WalletEntry,
 )
 from loyalty.models.ledger import WalletKind
-from loyalty.money import quantum
+from loyalty.money import money_str, quantum
 from rewards.models import Reward, VoucherSource, VoucherStatus
 from rewards.services import voucher_close, voucher_issue, voucher_use
 
@@ -48,6 +48,7 @@ from .rules import (
     stamps_for,
 )
 from .tiers import tier_upgrade_if_reached
+from .webhooks import points_changed, webhook_emit
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
@@ -188,7 +189,27 @@ def purchase_record(
         account.last_purchase_at = occurred_at
         Account.objects.filter(pk=account.pk).update(last_purchase_at=occurred_at)
     tier_upgrade_if_reached(account=account, tiers=rules.tiers, as_of=now, tz=shop.tz)
+    _announce(purchase, result)
     return result
+
+
+def _announce(purchase: Purchase, result: PurchaseResult) -> None:
+    shop = purchase.shop
+    webhook_emit(
+        shop,
+        "purchase.recorded",
+        lambda: {
+            "purchase": str(purchase.pk),
+            "external_id": purchase.external_id,
+            "member": str(purchase.member_id),
+            "amount": money_str(purchase.amount, shop.currency),
+            "points_earned": purchase.points_earned,
+            "occurred_at": purchase.occurred_at,
+        },
+    )
+    change = purchase.points_earned - purchase.points_redeemed
+    if change or purchase.points_redeemed:
+        points_changed(shop, purchase.account, change=change, reason="purchase")
 
 
 def _purchase_create(
@@ -354,6 +375,7 @@ def purchase_refund(
     purchase.refunded_amount += amount
     Purchase.objects.filter(pk=purchase.pk).update(refunded_amount=purchase.refunded_amount)
     reversed_points = 0
+    balance_before = account.points_balance if account is not None else 0
     if account is not None:
         complete = purchase.refunded_amount >= purchase.amount
         reversed_points = _reverse_points(purchase, account, refund, actor, complete)
@@ -362,6 +384,9 @@ def purchase_refund(
         _reverse_stamps(purchase, account, refund, complete)
     refund.points_reversed = reversed_points
     refund.save(update_fields=["points_reversed"])
+    if account is not None:
+        account.refresh_from_db(fields=["points_balance", "lifetime_earned"])
+        points_changed(shop, account, change=account.points_balance - balance_before, reason="refund")
     return RefundResult(refund=refund, points_reversed=reversed_points)
 
 

@@ -11,6 +11,7 @@ from loyalty.models import Account, EntryKind, LedgerEntry, Program, Purchase, T
 from loyalty.models.programs import TierBasis, TierWindow
 
 from .rules import tier_for_basis
+from .webhooks import tier_changed
 
 BASIS_ENTRY_KINDS = (EntryKind.EARN, EntryKind.BONUS, EntryKind.REFERRAL, EntryKind.REVERSE)
 
@@ -72,9 +73,12 @@ def tier_upgrade_if_reached(*, account: Account, tiers: list, as_of: datetime, t
 
 
 def _move(account: Account, target, at: datetime, reason: str) -> None:
+    from_code = account.tier.code if account.tier_id else None
     TierChange.objects.create(account=account, from_tier_id=account.tier_id, to_tier=target, at=at, reason=reason)
     account.tier, account.tier_since, account.tier_below_since = target, at, None
     Account.objects.filter(pk=account.pk).update(tier=target, tier_since=at, tier_below_since=None)
+    if account.program.shop_id:
+        tier_changed(account.program.shop, account.pk, from_code, target.code)
 
 
 def starting_tier(tiers: list):
@@ -109,6 +113,10 @@ def tiers_review(program: Program, *, as_of: datetime, tz) -> dict:
         if target is not None and (current is None or target.threshold > current.threshold):
             moves.append((account_id, tier_id, target, "review_up"))
     _apply_moves(moves, as_of)
+    if program.shop_id:
+        codes = {t.pk: t.code for t in tiers}
+        for account_id, from_id, target, _reason in moves:
+            tier_changed(program.shop, account_id, codes.get(from_id), target.code if target else None)
     Account.objects.filter(pk__in=mark_below).update(tier_below_since=as_of)
     Account.objects.filter(pk__in=clear_below).update(tier_below_since=None)
     return {"up": sum(m[3] == "review_up" for m in moves), "down": sum(m[3] == "review_down" for m in moves)}
