@@ -1,0 +1,31 @@
+"""Schemathesis generates requests from the till API's own OpenAPI document: none may get a server error."""
+
+import uuid
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from loyalty.services.api_keys import api_key_create
+from loyalty.wsgi import application
+from tests.factories import ProgramFactory, enrol
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def bearer(db):
+    shop = ProgramFactory().shop
+    enrol(shop)
+    _, raw = api_key_create(shop=shop, role="manager")
+    return raw
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_generated_request_gets_a_server_error(case, bearer):
+    headers = {"Authorization": f"Bearer {bearer}"}
+    if case.method == "POST":
+        headers["Idempotency-Key"] = "schemathesis-" + uuid.uuid4().hex
+    response = case.call(headers=headers)
+    assert response.status_code < 500, (case.method, case.path, case.body, response.text[:500])
