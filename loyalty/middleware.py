@@ -1,7 +1,7 @@
 """Resolves the signed-in staff member's current shop once per request (rule 4 of DESIGN.md)."""
 from django.utils.functional import SimpleLazyObject
 
-from loyalty.models import StaffMembership
+from loyalty.models import Shop, StaffMembership
 
 SESSION_KEY = "current_shop_id"
 
@@ -15,6 +15,11 @@ def current_membership(request) -> StaffMembership | None:
     chosen = request.session.get(SESSION_KEY)
     membership = memberships.filter(shop_id=chosen).first() if chosen else None
     return membership or memberships.order_by("created_at").first()
+
+
+def shop_choose(request, shop: Shop) -> None:
+    """Makes `shop` the one this session works in (the caller has checked the person is on its staff)."""
+    request.session[SESSION_KEY] = shop.pk
 
 
 class CurrentShopMiddleware:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from functools import cache
 from zoneinfo import available_timezones
 
+import phonenumbers
 from allauth.account.models import EmailAddress
-from babel import Locale
 from babel.numbers import list_currencies
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -25,31 +24,15 @@ LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 # Earn one point for about one US dollar's worth; a currency not listed earns per one unit.
 EVERYDAY_AMOUNT = {
-    "VND": 10000,
-    "IDR": 10000,
-    "LAK": 10000,
-    "UZS": 10000,
-    "IRR": 100000,
-    "KRW": 1000,
-    "KHR": 1000,
-    "MMK": 1000,
-    "COP": 1000,
-    "CLP": 1000,
-    "JPY": 100,
-    "HUF": 100,
-    "INR": 100,
-    "PKR": 100,
-    "RUB": 100,
-    "PHP": 50,
-    "THB": 30,
-    "TWD": 30,
+    "VND": 10000, "IDR": 10000, "LAK": 10000, "UZS": 10000, "IRR": 100000, "KRW": 1000, "KHR": 1000,
+    "MMK": 1000, "COP": 1000, "CLP": 1000, "JPY": 100, "HUF": 100, "INR": 100, "PKR": 100, "RUB": 100,
+    "PHP": 50, "THB": 30, "TWD": 30,
 }
 
 
-@cache
 def country_codes() -> frozenset[str]:
-    """ISO 3166 alpha-2 codes as CLDR knows them (numeric regions such as 001 left out)."""
-    return frozenset(code for code in Locale("en").territories if re.fullmatch(r"[A-Z]{2}", code))
+    """ISO 3166 codes of the countries whose phone numbers we read: the shop's country is their default region."""
+    return frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
 @cache
@@ -174,9 +157,9 @@ def staff_invite(*, shop: Shop, email: str, role: str, invited_by: AbstractBaseU
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation) -> None:
     """Withdraws a pending invitation; an accepted one is history and stays."""
-    if invitation.accepted_at is not None:
-        raise ValidationFailed(_("This invitation has already been accepted."), code="invitation_used")
-    invitation.delete()
+    deleted, _rows = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
+    if not deleted:
+        raise ValidationFailed(_("This invitation was already accepted or withdrawn."), code="invitation_used")
 
 
 @transaction.atomic
