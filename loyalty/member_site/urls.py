@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "member"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="sign_in"),
+]

@@ -1,0 +1,31 @@
+"""Members sign in with a one-time code by email and see every shop they belong to."""
+
+import re
+
+from django.core import mail
+
+from tests.factories import ProgramFactory, enrol
+
+
+def test_a_member_signs_in_with_a_code_and_sees_every_shop(client, db):
+    cafe, wash = ProgramFactory(shop__name="Café").shop, ProgramFactory(shop__name="Car Wash").shop
+    enrol(cafe, email="lan@example.com")
+    enrol(wash, email="LAN@example.com")
+    enrol(ProgramFactory(shop__name="Elsewhere").shop, email="someone@example.com")
+    response = client.post("/m/sign-in/", {"email": "lan@example.com"})
+    assert response.status_code == 302
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[-1].body, re.M).group(1)
+    confirmed = client.post(response["Location"], {"code": code})
+    assert confirmed.status_code == 302
+    page = client.get("/m/").content.decode()
+    assert "Café" in page and "Car Wash" in page and "Elsewhere" not in page
+
+
+def test_an_unknown_email_gets_no_code_and_no_hint(client, db):
+    response = client.post("/m/sign-in/", {"email": "nobody@example.com"})
+    assert response.status_code == 200 and "If a shop knows" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_member_pages_need_sign_in(client, db):
+    assert client.get("/m/")["Location"].startswith("/m/sign-in/")
