@@ -79,6 +79,7 @@ def quote(request, payload: s.QuoteIn):
     account = member.account
     percent = member_discount_percent(account)
     available = points_available(account, now)
+    redeemable = redeemable_points(available, amount, program.point_value)
     return Status(
         200,
         {
@@ -86,13 +87,20 @@ def quote(request, payload: s.QuoteIn):
             "member_discount": money_str(amount * percent / 100, currency),
             "vouchers": [_voucher_check(shop, member, code, now) for code in payload.voucher_codes or []],
             "points_available": available,
-            "points_redeemable": available if program.point_value > 0 else 0,
-            "points_value": money_str(available * program.point_value if program.point_value > 0 else 0, currency),
+            "points_redeemable": redeemable,
+            "points_value": money_str(redeemable * program.point_value, currency),
             "wallet": money_str(account.wallet_balance, currency),
             "points_to_earn": explanation.points,
             "explanation": explanation.steps,
         },
     )
+
+
+def redeemable_points(available: int, amount: Decimal, point_value: Decimal) -> int:
+    """What can be spent on this bill: the points available, but never worth more than the bill itself."""
+    if point_value <= 0:
+        return 0
+    return min(available, int(amount // point_value))
 
 
 def _anonymous_quote(explanation, currency: str) -> dict:

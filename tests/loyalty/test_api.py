@@ -283,6 +283,8 @@ def test_quote_changes_nothing_and_matches_the_purchase(till, cafe):
     body = quote.json()
     assert body["points_to_earn"] == 2 and body["points_available"] == 2 and body["points_value"] == "2000"
     assert body["wallet"] == "4000" and body["vouchers"] == [{"code": "NOPE-NOPE", "value": "0", "valid": False}]
+    small = till.post("/quotes", {"amount": "1500", "member": str(member.pk)}).json()
+    assert (small["points_available"], small["points_redeemable"], small["points_value"]) == (2, 1, "1000")
     assert LedgerEntry.objects.count() == before
 
 
