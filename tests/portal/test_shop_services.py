@@ -5,8 +5,16 @@ import pytest
 
 from loyalty.errors import ValidationFailed
 from loyalty.models import Invitation, Role, StaffMembership
-from loyalty.services.shops import (invitation_accept, invitation_revoke, location_create, location_update,
-                                    shop_create, staff_invite, staff_remove, staff_role_change)
+from loyalty.services.shops import (
+    invitation_accept,
+    invitation_revoke,
+    location_create,
+    location_update,
+    shop_create,
+    staff_invite,
+    staff_remove,
+    staff_role_change,
+)
 from tests.factories import StaffFactory, UserFactory
 
 VIETNAM = {"country": "VN", "currency": "VND", "timezone_name": "Asia/Ho_Chi_Minh", "language": "vi"}
