@@ -6,6 +6,7 @@ class LoyaltyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import signals  # noqa: F401  (connects the receivers)
         from .celery import ensure_filesystem_broker_folders
 
         ensure_filesystem_broker_folders()

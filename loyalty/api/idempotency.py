@@ -89,10 +89,8 @@ class IdempotencyMiddleware:
     def _once(self, request, shop_id: int, key: str, print_: str) -> HttpResponse:
         try:
             with transaction.atomic():
-                existing = IdempotencyRecord.objects.filter(shop_id=shop_id, key=key).first()
-                if existing is None:
-                    with transaction.atomic():
-                        record = IdempotencyRecord.objects.create(shop_id=shop_id, key=key, fingerprint=print_)
+                record = self._claim(shop_id, key, print_)
+                if record is not None:
                     response = self.get_response(request)
                     if response.status_code >= 500 or response.status_code == 429:
                         raise _Unstored(response)
@@ -101,14 +99,24 @@ class IdempotencyMiddleware:
                     return response
         except _Unstored as unstored:
             return unstored.response
+        return self._repeat(IdempotencyRecord.objects.filter(shop_id=shop_id, key=key).first(), print_)
+
+    @staticmethod
+    def _claim(shop_id: int, key: str, print_: str) -> IdempotencyRecord | None:
+        """Insert the key's record, or None if it exists. A concurrent first request holds the unique index
+        until it commits, so by the time this insert fails its response is stored."""
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(shop_id=shop_id, key=key, fingerprint=print_)
         except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(shop_id=shop_id, key=key).first()  # the first has committed
-            if existing is None:
-                return error_response(409, "idempotency_conflict", "A request with this key is still in progress.")
-        if existing.fingerprint != print_:
+            return None
+
+    @staticmethod
+    def _repeat(existing: IdempotencyRecord | None, print_: str) -> HttpResponse:
+        if existing is not None and existing.fingerprint != print_:
             return error_response(
                 409, "idempotency_conflict", "This Idempotency-Key was used with a different request."
             )
-        if existing.status is None:
+        if existing is None or existing.status is None:
             return error_response(409, "idempotency_conflict", "A request with this key is still in progress.")
         return _replay(existing)

@@ -564,6 +564,7 @@ def _apply_program(shop: Shop, data: dict) -> Program:
     Campaign.objects.bulk_create([Campaign(program=program, **c) for c in data["campaigns"]])
     _apply_tiers(program, tiers["levels"] if tiers else [])
     _apply_stamp_cards(program, data["stamp_cards"])
+    program.save(update_fields=["updated_at"])  # after the bulk writes, which send no signals
     return program
 
 

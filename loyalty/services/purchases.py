@@ -45,6 +45,7 @@ from .rules import (
     eligible_spend,
     explain_points,
     lot_expiry,
+    rules_for,
     stamps_for,
 )
 from .tiers import tier_upgrade_if_reached
@@ -109,7 +110,7 @@ def purchase_quote(
     payment_method: str = "",
 ) -> Explanation:
     """What a purchase would earn, changing nothing (the till's quote and the portal's preview)."""
-    rules = ProgramRules.load(shop.program)
+    rules = rules_for(shop.program)
     account = member.account if member else None
     ctx = earning_context(
         rules, account, occurred_at=occurred_at, tz=shop.tz, location=location, payment_method=payment_method
@@ -144,8 +145,27 @@ def purchase_record(
     account = account_lock(member.account_id) if member else None
     if member:
         member.account = account
+    rules = rules_for(program)
+    explanation = None
+    if account is not None:  # judged with the tier held before this purchase
+        ctx = earning_context(
+            rules, account, occurred_at=occurred_at, tz=shop.tz, location=actor.location, payment_method=payment_method
+        )
+        explanation = explain_points(rules, amount=amount, lines=lines, ctx=ctx)
     purchase = _purchase_create(
-        shop, external_id, amount, account, member, occurred_at, payment_method, actor, points_redeemed, wallet_redeemed
+        shop=shop,
+        external_id=external_id,
+        amount=amount,
+        account=account,
+        member=member,
+        occurred_at=occurred_at,
+        payment_method=payment_method,
+        actor=actor,
+        points_redeemed=points_redeemed,
+        wallet_redeemed=wallet_redeemed,
+        points_earned=explanation.points if explanation else 0,
+        available_at=occurred_at + timedelta(days=program.pending_days),
+        now=now,
     )
     PurchaseLine.objects.bulk_create(
         [
@@ -153,7 +173,7 @@ def purchase_record(
             for ln in lines
         ]
     )
-    result = PurchaseResult(purchase=purchase)
+    result = PurchaseResult(purchase=purchase, explanation=explanation)
     if account is None:
         return result
     for code in voucher_codes or []:
@@ -177,12 +197,7 @@ def purchase_record(
             purchase=purchase,
             staff=actor.staff,
         )
-    rules = ProgramRules.load(program)
-    ctx = earning_context(
-        rules, account, occurred_at=occurred_at, tz=shop.tz, location=actor.location, payment_method=payment_method
-    )
-    result.explanation = explain_points(rules, amount=amount, lines=lines, ctx=ctx)
-    _earn(purchase, account, actor, result.explanation.points, now)
+    _earn(purchase, account, actor, program)
     _cashback(purchase, account, shop, rules, lines)
     result.stamps, result.vouchers_issued = _stamp(purchase, account, member, rules, lines)
     if account.last_purchase_at is None or occurred_at > account.last_purchase_at:
@@ -212,54 +227,42 @@ def _announce(purchase: Purchase, result: PurchaseResult) -> None:
         points_changed(shop, purchase.account, change=change, reason="purchase")
 
 
-def _purchase_create(
-    shop, external_id, amount, account, member, occurred_at, payment_method, actor, points_redeemed, wallet_redeemed
-) -> Purchase:
-    existing = Purchase.objects.filter(shop=shop, external_id=external_id).only("id").first()
-    if existing:
-        raise DuplicatePurchase("This receipt is already recorded.", fields={"purchase": str(existing.pk)})
+def _purchase_create(*, shop, external_id, actor, points_earned, available_at, now, **fields) -> Purchase:
+    """Insert the purchase with what it earns; a receipt already recorded is DuplicatePurchase (the unique
+    constraint decides, so two tills racing with one receipt record it once)."""
     try:
         with transaction.atomic():
             return Purchase.objects.create(
                 shop=shop,
                 external_id=external_id,
-                amount=amount,
-                member=member,
-                account=account,
                 location=actor.location,
-                occurred_at=occurred_at,
-                payment_method=payment_method or "",
-                points_redeemed=points_redeemed,
-                wallet_redeemed=wallet_redeemed,
                 staff=actor.staff,
                 api_key=actor.api_key,
+                points_earned=points_earned,
+                points_pending=points_earned if available_at > now else 0,
+                **{**fields, "payment_method": fields["payment_method"] or ""},
             )
     except IntegrityError:
         existing = Purchase.objects.filter(shop=shop, external_id=external_id).only("id").first()
-        raise DuplicatePurchase(
-            "This receipt is already recorded.", fields={"purchase": str(existing.pk) if existing else ""}
-        ) from None
+        if existing is None:
+            raise
+        raise DuplicatePurchase("This receipt is already recorded.", fields={"purchase": str(existing.pk)}) from None
 
 
-def _earn(purchase: Purchase, account: Account, actor: Actor, points: int, now: datetime) -> None:
-    if points <= 0:
+def _earn(purchase: Purchase, account: Account, actor: Actor, program) -> None:
+    if purchase.points_earned <= 0:
         return
-    program = account.program
-    available_at = purchase.occurred_at + timedelta(days=program.pending_days)
     lot_create(
         account=account,
         actor=actor,
         kind=EntryKind.EARN,
-        points=points,
+        points=purchase.points_earned,
         occurred_at=purchase.occurred_at,
-        available_at=available_at,
+        available_at=purchase.occurred_at + timedelta(days=program.pending_days),
         expires_at=lot_expiry(program, purchase.occurred_at, purchase.shop.tz),
         source="purchase",
         purchase=purchase,
     )
-    purchase.points_earned = points
-    purchase.points_pending = points if available_at > now else 0
-    Purchase.objects.filter(pk=purchase.pk).update(points_earned=points, points_pending=purchase.points_pending)
 
 
 def _cashback(purchase: Purchase, account: Account, shop, rules: ProgramRules, lines: list[Line]) -> None:

@@ -45,6 +45,21 @@ class ProgramRules:
         )
 
 
+_LOADED: dict[int, ProgramRules] = {}  # per process: program id → its rules as of the program's updated_at
+_LOADED_LIMIT = 1024
+
+
+def rules_for(program: Program) -> ProgramRules:
+    """The program's rules, loaded once per change of the program: every configuration write bumps the
+    program's updated_at (loyalty/signals.py), so a cached copy is used only while it is current."""
+    cached = _LOADED.get(program.pk)
+    if cached is None or cached.program.updated_at != program.updated_at:
+        if len(_LOADED) >= _LOADED_LIMIT:
+            _LOADED.clear()
+        cached = _LOADED[program.pk] = ProgramRules.load(program)
+    return cached
+
+
 @dataclass(frozen=True)
 class Context:
     """What the rules look at besides the amounts."""

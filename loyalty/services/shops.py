@@ -24,9 +24,24 @@ LANGUAGES = frozenset(code for code, _name in settings.LANGUAGES)
 
 # Earn one point for about one US dollar's worth; a currency not listed earns per one unit.
 EVERYDAY_AMOUNT = {
-    "VND": 10000, "IDR": 10000, "LAK": 10000, "UZS": 10000, "IRR": 100000, "KRW": 1000, "KHR": 1000,
-    "MMK": 1000, "COP": 1000, "CLP": 1000, "JPY": 100, "HUF": 100, "INR": 100, "PKR": 100, "RUB": 100,
-    "PHP": 50, "THB": 30, "TWD": 30,
+    "VND": 10000,
+    "IDR": 10000,
+    "LAK": 10000,
+    "UZS": 10000,
+    "IRR": 100000,
+    "KRW": 1000,
+    "KHR": 1000,
+    "MMK": 1000,
+    "COP": 1000,
+    "CLP": 1000,
+    "JPY": 100,
+    "HUF": 100,
+    "INR": 100,
+    "PKR": 100,
+    "RUB": 100,
+    "PHP": 50,
+    "THB": 30,
+    "TWD": 30,
 }
 
 
