@@ -34,6 +34,7 @@ from .forms import (
     display_locale,
     guess_country,
 )
+from .tables import StaffTable, csv_response, wants_csv
 
 
 def home(request):
@@ -112,12 +113,13 @@ def shop_switch(request):
 
 def staff_context(request, invite_form: InviteForm | None = None) -> dict:
     shop = request.shop
+    is_owner = request.membership.role == Role.OWNER
     return {
-        "memberships": shop.staff.select_related("user").order_by("user__email"),
+        "table": StaffTable(shop.staff.select_related("user").order_by("user__email"), is_owner=is_owner),
         "invitations": shop.invitations.filter(accepted_at__isnull=True).select_related("invited_by"),
         "invite_form": invite_form or InviteForm(),
         "role_choices": Role.choices,
-        "is_owner": request.membership.role == Role.OWNER,
+        "is_owner": is_owner,
     }
 
 
@@ -139,7 +141,10 @@ def leave_page(request):
 
 @staff_required(role=Role.MANAGER)
 def staff_list(request):
-    return TemplateResponse(request, "portal/staff.html", staff_context(request))
+    context = staff_context(request)
+    if wants_csv(request):
+        return csv_response(context["table"], f"{request.shop.slug}-staff")
+    return TemplateResponse(request, "portal/staff.html", context)
 
 
 @require_POST

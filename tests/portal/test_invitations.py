@@ -5,7 +5,9 @@ from urllib.parse import urlsplit
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from loyalty.middleware import SESSION_KEY
@@ -158,3 +160,22 @@ def test_an_owner_who_steps_down_is_sent_to_the_dashboard(owner_client, shop, ow
     response = owner_client.post(reverse("portal:staff_role", args=[membership.pk]), {"role": "cashier"},
                                  headers=HTMX)
     assert response.headers["HX-Redirect"] == reverse("portal:home")
+
+
+def test_the_staff_list_downloads_as_csv(as_user, manager, owner, cashier):
+    response = as_user(manager).get(reverse("portal:staff"), {"export": "csv"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = response.content.decode().splitlines()
+    assert rows[0] == "Person,Role"
+    assert sorted(rows[1:]) == sorted([f"{owner.email},Owner", f"{manager.email},Manager", f"{cashier.email},Cashier"])
+
+
+def test_the_staff_page_costs_the_same_queries_for_many_people(owner_client, owner, shop):
+    with CaptureQueriesContext(connection) as with_one:
+        owner_client.get(reverse("portal:staff"))
+    for number in range(10):
+        StaffMembership.objects.create(shop=shop, user=UserFactory(), role=Role.CASHIER)
+        staff_invite(shop=shop, email=f"new{number}@example.com", role=Role.CASHIER, invited_by=owner)
+    with CaptureQueriesContext(connection) as with_many:
+        owner_client.get(reverse("portal:staff"))
+    assert len(with_many) == len(with_one)

@@ -1,4 +1,6 @@
 """Managers list, add and rename locations, with or without HTMX."""
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from loyalty.models import Location
@@ -56,3 +58,14 @@ def test_renaming_to_nothing_shows_the_error_in_place(as_user, manager, location
     assert response.context["form"].errors["name"]
     location.refresh_from_db()
     assert location.name == "Old Quarter"
+
+
+def test_the_list_costs_the_same_queries_for_many_locations(as_user, manager, shop):
+    client = as_user(manager)
+    with CaptureQueriesContext(connection) as with_none:
+        client.get(LOCATIONS)
+    for number in range(10):
+        Location.objects.create(shop=shop, code=f"loc-{number}", name=f"Location {number}")
+    with CaptureQueriesContext(connection) as with_many:
+        client.get(LOCATIONS)
+    assert len(with_many) == len(with_none)
