@@ -67,13 +67,38 @@ def member_discount_percent(account) -> Decimal:
     return account.tier.discount_percent if account.tier_id else Decimal(0)
 
 
-def member_with_everything(shop, member_id) -> Member:
-    return (
+@dataclass
+class MemberPanel:
+    """Everything the counter shows about a member, read in a fixed number of queries."""
+
+    member: Member
+    card_number: str | None
+    points: PointsSummary
+    stamps: list[dict]
+    vouchers: list
+    rewards_within_reach: list
+    discount_percent: Decimal
+    birthday_this_month: bool
+
+
+def member_panel(shop, member_id, at: datetime) -> MemberPanel:
+    from rewards.selectors import rewards_within_reach
+    from rewards.services import vouchers_open_for
+
+    member = (
         Member.objects.select_related("account__tier", "account__program", "shop")
         .prefetch_related("cards")
-        .get(shop=shop, pk=member_id)
+        .get(shop=shop, pk=member_id, merged_into__isnull=True)
     )
-
-
-def card_number_of(member: Member) -> str | None:
-    return member_card_number(member)
+    points = points_summary(member.account, at)
+    local = at.astimezone(shop.tz)
+    return MemberPanel(
+        member=member,
+        card_number=member_card_number(member),
+        points=points,
+        stamps=stamp_cards_of(member.account),
+        vouchers=list(vouchers_open_for(member, at).select_related("reward")),
+        rewards_within_reach=rewards_within_reach(member, points.available, at),
+        discount_percent=member_discount_percent(member.account),
+        birthday_this_month=bool(member.birthday and member.birthday.month == local.month),
+    )

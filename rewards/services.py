@@ -35,8 +35,11 @@ def reward_get(shop, code: str) -> Reward:
     return reward
 
 
-def reward_ineligibility(reward: Reward, member: Member, *, available: int, at: datetime) -> str | None:
-    """Why this member cannot redeem this reward now, as an API reason code; None when they can."""
+def reward_ineligibility(
+    reward: Reward, member: Member, *, available: int, at: datetime, skip_limit: bool = False
+) -> str | None:
+    """Why this member cannot redeem this reward now, as an API reason code; None when they can.
+    `skip_limit` leaves the per-member limit to a caller that counted it for many rewards at once."""
     local_day = at.astimezone(member.shop.tz).date()
     if not reward.active or (reward.starts and local_day < reward.starts) or (reward.ends and local_day >= reward.ends):
         return "not_eligible"
@@ -44,7 +47,11 @@ def reward_ineligibility(reward: Reward, member: Member, *, available: int, at: 
         return "tier"
     if reward.stock is not None and not reward.stock_left:
         return "out_of_stock"
-    if reward.per_member_limit is not None and _redeemed_by(reward, member) >= reward.per_member_limit:
+    if (
+        not skip_limit
+        and reward.per_member_limit is not None
+        and _redeemed_by(reward, member) >= reward.per_member_limit
+    ):
         return "limit_reached"
     if available < reward.points:
         return "insufficient_points"
@@ -184,6 +191,18 @@ def voucher_use(*, shop, code: str, member: Member | None = None, purchase=None,
         raise VoucherUsed("This voucher was already used.")
     voucher.refresh_from_db()
     webhook_emit(shop, "voucher.used", lambda: voucher_event(voucher))
+    return voucher
+
+
+@transaction.atomic
+def voucher_unuse(*, shop, code: str) -> Voucher:
+    """Undo a use made by mistake (the counter's five-minute undo): the voucher is open again."""
+    voucher = voucher_find(shop, code)
+    if not Voucher.objects.filter(pk=voucher.pk, status=VoucherStatus.USED).update(
+        status=VoucherStatus.ISSUED, used_at=None, used_purchase=None
+    ):
+        _refuse_unusable(voucher, timezone.now())
+    voucher.refresh_from_db()
     return voucher
 
 

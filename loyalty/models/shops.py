@@ -65,6 +65,7 @@ class StaffMembership(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="staff")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_memberships")
     role = models.CharField(max_length=10, choices=Role.choices)
+    pin_hash = models.CharField(max_length=128, blank=True, help_text=_("to switch staff on a shared counter tablet"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
