@@ -1,9 +1,20 @@
 """django-allauth adapter: after sign-in, staff land in their shop (or in onboarding if they have none)."""
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # The refusals people meet while signing up and in, in the product's words (and so in its translations).
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": _("This email address and password do not match an account."),
+        "email_taken": _("An account with this email address exists already. Sign in instead."),
+        "incorrect_code": _("This code is not right. Check the email and try again."),
+        "too_many_login_attempts": _("Too many attempts. Wait a few minutes, then try again."),
+        "rate_limited": _("Too many requests. Wait a moment, then try again."),
+    }
+
     def get_login_redirect_url(self, request):
         return reverse("portal:home")
 

@@ -107,6 +107,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # the new owner goes from the confirmation link straight to onboarding
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -119,6 +120,7 @@ ACCOUNT_ADAPTER = "loyalty.adapters.AccountAdapter"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGIN_URL = "account_login"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Regulars] "
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("vi", _("Vietnamese")), ("fa", _("Persian"))]
