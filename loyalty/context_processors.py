@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from loyalty.models import StaffMembership
@@ -18,6 +17,4 @@ def current_shop(request) -> dict:
         "current_shop": membership.shop if membership else None,
         "staff_shops": SimpleLazyObject(lambda: staff_shops(request.user)),
         "portal_sections": SimpleLazyObject(lambda: sections_for(request, membership.role) if membership else []),
-        "LANGUAGES_RTL": {"fa"},
-        "DEBUG": settings.DEBUG,
     }
