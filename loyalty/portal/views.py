@@ -74,8 +74,7 @@ def onboarding(request):
                 messages.success(request, _("%(shop)s is ready. Welcome to your portal.") % {"shop": shop.name})
                 return redirect("portal:home")
     else:
-        initial = {"country": country, **country_defaults(country), "name": request.GET.get("name", "")}
-        form = OnboardingForm(initial=initial, country=country)
+        form = OnboardingForm(initial={"country": country, **country_defaults(country)}, country=country)
     template = "portal/onboarding.html#defaults" if request.htmx and request.method == "GET" else \
         "portal/onboarding.html"
     return TemplateResponse(request, template, {"form": form, "invitations": pending_invitations(request.user)})

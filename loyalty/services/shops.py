@@ -45,6 +45,7 @@ EVERYDAY_AMOUNT = {
 }
 
 
+@cache
 def country_codes() -> frozenset[str]:
     """ISO 3166 codes of the countries whose phone numbers we read: the shop's country is their default region."""
     return frozenset(phonenumbers.SUPPORTED_REGIONS)

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from loyalty.models import Role, Shop, StaffMembership
 from loyalty.services.shops import staff_invite
-from tests.factories import LocationFactory, StaffFactory, UserFactory, enrol
+from tests.factories import LocationFactory, StaffFactory, UserFactory
 
 SKIPPED_PREFIXES = ("admin/", "accounts/", "api/")
 
@@ -37,7 +37,6 @@ OBJECTS = {
     "membership_id": lambda shop: StaffFactory(shop=shop, role=Role.CASHIER).pk,
     "invitation_id": lambda shop: _invitation(shop).pk,
     "token": lambda shop: _invitation(shop).token,
-    "member_id": lambda shop: enrol(shop).pk,
 }
 
 
