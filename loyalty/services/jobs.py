@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from loyalty.models import Account, Allocation, EntryKind, LedgerEntry, Member, Program, Shop
 from loyalty.models.programs import ExpiryPolicy
@@ -19,49 +20,39 @@ from .tiers import tiers_review
 BATCH = 500
 
 
-def _expire_lots_of(account_ids: list[int], lot_filter: Q, occurred_at_expr) -> int:
-    """In one transaction: lock the accounts, write one expiry entry per due lot (unique per lot), allocate it,
-    zero the lots, and lower the balances with one aggregated UPDATE."""
-    with transaction.atomic():
+def _expire_lots_of(account_ids: list[int], due: str, due_params: list, occurred_at: str, occurred_params: list) -> int:
+    """In one short transaction, in set-based SQL: lock the accounts, write one expiry entry per due lot (unique
+    per lot, pointing at it), allocate each to its lot, lower the balances with one aggregated UPDATE, zero the
+    lots. `due` and `occurred_at` are SQL over the lot `l` with their parameters."""
+    entry, allocation, account = LedgerEntry._meta.db_table, Allocation._meta.db_table, Account._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    ids = ", ".join(["%s"] * len(account_ids))
+    due_lots = f"{entry} l WHERE l.account_id IN ({ids}) AND l.remaining > 0 AND {due}"
+    lot_params = [*account_ids, *due_params]
+    with transaction.atomic(), connection.cursor() as cursor:
         list(Account.objects.select_for_update(no_key=True).filter(pk__in=account_ids).order_by("pk").values_list("pk"))
-        lots = list(
-            LedgerEntry.objects.filter(lot_filter, account_id__in=account_ids, remaining__gt=0)
-            .annotate(expire_at=occurred_at_expr)
-            .values("id", "account_id", "shop_id", "remaining", "expire_at")
+        cursor.execute(
+            f"INSERT INTO {entry} (account_id, shop_id, kind, points, occurred_at, created_at, source, reverses_id,"
+            f" event_key, reason) SELECT l.account_id, l.shop_id, %s, -l.remaining, {occurred_at}, %s, %s, l.id, '', ''"
+            f" FROM {due_lots}",
+            [EntryKind.EXPIRE, *occurred_params, adapt(timezone.now()), "expiry", *lot_params],
         )
-        if not lots:
+        expired = cursor.rowcount
+        if not expired:
             return 0
-        entries = LedgerEntry.objects.bulk_create(
-            [
-                LedgerEntry(
-                    account_id=lot["account_id"],
-                    shop_id=lot["shop_id"],
-                    kind=EntryKind.EXPIRE,
-                    points=-lot["remaining"],
-                    occurred_at=lot["expire_at"],
-                    reverses_id=lot["id"],
-                    source="expiry",
-                )
-                for lot in lots
-            ],
-            batch_size=1000,
+        cursor.execute(
+            f"INSERT INTO {allocation} (entry_id, lot_id, points) SELECT e.id, l.id, l.remaining"
+            f" FROM {entry} e, {due_lots} AND e.reverses_id = l.id AND e.kind = %s",
+            [*lot_params, EntryKind.EXPIRE],
         )
-        Allocation.objects.bulk_create(
-            [
-                Allocation(entry_id=entry.pk, lot_id=lot["id"], points=lot["remaining"])
-                for entry, lot in zip(entries, lots, strict=True)
-            ],
-            batch_size=1000,
+        cursor.execute(
+            f"UPDATE {account} SET points_balance = points_balance - due.total FROM (SELECT l.account_id,"
+            f" SUM(l.remaining) AS total FROM {due_lots} GROUP BY l.account_id) AS due"
+            f" WHERE {account}.id = due.account_id",
+            lot_params,
         )
-        LedgerEntry.objects.filter(pk__in=[lot["id"] for lot in lots]).update(remaining=0)
-        totals: dict[int, int] = {}
-        for lot in lots:
-            totals[lot["account_id"]] = totals.get(lot["account_id"], 0) + lot["remaining"]
-        Account.objects.filter(pk__in=list(totals)).update(
-            points_balance=F("points_balance")
-            - Case(*[When(pk=a, then=Value(t)) for a, t in totals.items()], default=0)
-        )
-        return len(lots)
+        cursor.execute(f"UPDATE {entry} SET remaining = 0 WHERE id IN (SELECT l.id FROM {due_lots})", lot_params)
+        return expired
 
 
 def _in_batches(ids_query, work) -> int:
@@ -80,11 +71,11 @@ def _in_batches(ids_query, work) -> int:
 
 
 def points_expire_dated(*, as_of: datetime) -> int:
-    """Lots whose expires_at has come (days_after_earn, months_after_earn_month)."""
-    due = Q(expires_at__lte=as_of)
+    """Lots whose expires_at has come (days_after_earn, months_after_earn_month); each expires at that moment."""
+    moment = connection.ops.adapt_datetimefield_value(as_of)
     return _in_batches(
-        LedgerEntry.objects.filter(due, remaining__gt=0),
-        lambda ids: _expire_lots_of(ids, due, F("expires_at")),
+        LedgerEntry.objects.filter(expires_at__lte=as_of, remaining__gt=0),
+        lambda ids: _expire_lots_of(ids, "l.expires_at <= %s", [moment], "l.expires_at", []),
     )
 
 
@@ -100,15 +91,21 @@ def points_expire_inactive(*, as_of: datetime) -> int:
         )
         idle_accounts = LedgerEntry.objects.filter(account__in=idle.values("pk"), remaining__gt=0)
 
-        def expire(ids, limit=limit):
-            deadline = {
-                a: (last or created) + limit
-                for a, last, created in Account.objects.filter(pk__in=ids).values_list(
-                    "pk", "last_purchase_at", "created_at"
-                )
-            }
-            when = Case(*[When(account_id=a, then=Value(d)) for a, d in deadline.items()])
-            return _expire_lots_of(ids, Q(), when)
+        def expire(ids, limit=limit, as_of=as_of):
+            """Every open lot of these idle accounts, expiring at each account's own deadline."""
+            adapt = connection.ops.adapt_datetimefield_value
+            deadlines = Account.objects.filter(pk__in=ids).values_list("pk", "last_purchase_at", "created_at")
+            cases, params = [], []
+            for account_id, last, created in deadlines:
+                cases.append("WHEN %s THEN %s")
+                params += [account_id, adapt((last or created) + limit)]
+            # Idleness is judged again under the accounts' lock: a purchase meanwhile keeps the points.
+            still_idle = (
+                f"l.account_id IN (SELECT a.id FROM {Account._meta.db_table} a"
+                " WHERE COALESCE(a.last_purchase_at, a.created_at) <= %s)"
+            )
+            cutoff = [adapt(as_of - limit)]
+            return _expire_lots_of(ids, still_idle, cutoff, f"CASE l.account_id {' '.join(cases)} END", params)
 
         done += _in_batches(idle_accounts, expire)
     return done
