@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("portal/", include("loyalty.portal.urls")),
     path("m/", include("loyalty.member_site.urls")),
+    path("counter/", include("loyalty.counter.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

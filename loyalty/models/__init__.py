@@ -3,7 +3,7 @@ from .ledger import Allocation, EntryKind, LedgerEntry, WalletEntry
 from .members import Account, Card, Member, TierChange
 from .programs import Bonus, Campaign, CategoryMultiplier, Program, StampCard, TierLevel
 from .purchases import Purchase, PurchaseLine, Refund, StampCompletion, StampEntry, StampProgress
-from .shops import Invitation, Location, Role, Shop, StaffMembership
+from .shops import Invitation, Location, QuickItem, Role, Shop, StaffMembership
 from .webhooks import WEBHOOK_EVENTS, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Member",
     "Program",
     "Purchase",
+    "QuickItem",
     "PurchaseLine",
     "Refund",
     "Role",

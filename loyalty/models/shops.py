@@ -97,3 +97,22 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.shop} ({self.role})"
+
+
+class QuickItem(models.Model):
+    """A button on the counter screen that adds a line (a coffee, a wash) to the purchase being recorded."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="quick_items")
+    label = models.CharField(max_length=60)
+    sku = models.CharField(max_length=100, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    amount = models.DecimalField(max_digits=16, decimal_places=4)
+    position = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "label"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="quick_item_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("locations/", views.locations, name="locations"),
     path("locations/<int:location_id>/edit/", views.location_edit, name="location_edit"),
+    path("rewards/", include("rewards.urls")),
 ]
