@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from loyalty.models import EntryKind, LedgerEntry, Member
+from loyalty.models import EntryKind, LedgerEntry, Member, TierLevel
 from loyalty.services.ledger import Actor, account_lock, points_give_back, points_spend
 from loyalty.services.webhooks import points_changed, webhook_emit
 
@@ -23,7 +26,15 @@ from .errors import (
     VoucherNotValid,
     VoucherUsed,
 )
-from .models import Reward, Voucher, VoucherSource, VoucherStatus, new_voucher_code, normalise_voucher_code
+from .models import (
+    Reward,
+    RewardKind,
+    Voucher,
+    VoucherSource,
+    VoucherStatus,
+    new_voucher_code,
+    normalise_voucher_code,
+)
 
 INELIGIBLE_REASONS = ("insufficient_points", "tier", "out_of_stock", "limit_reached", "not_eligible")
 
@@ -277,3 +288,154 @@ def vouchers_open_for(member: Member, at: datetime):
     return Voucher.objects.filter(account_id=member.account_id, status=VoucherStatus.ISSUED, expires_at__gt=at).filter(
         Q(shop=member.shop)
     )
+
+
+# ---------------------------------------------------------------- the catalogue (the portal's writes)
+
+REWARD_FIELDS = (
+    "name",
+    "kind",
+    "points",
+    "value",
+    "max_discount",
+    "tiers",
+    "stock",
+    "per_member_limit",
+    "starts",
+    "ends",
+    "voucher_valid_days",
+    "refund_points_on_expiry",
+    "description",
+)
+REWARD_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
+
+
+def _reward_checked(shop, fields: dict) -> dict:
+    """The catalogue's rules (program-config.md: rewards), each refusal named by its field."""
+    from loyalty.errors import ValidationFailed
+
+    errors = {}
+    fields = dict(fields)
+    fields["name"] = (fields.get("name") or "").strip()
+    if not fields["name"]:
+        errors["name"] = _("Enter a name.")
+    if fields.get("kind") not in RewardKind.values:
+        errors["kind"] = _("Choose a kind.")
+    value = fields.get("value")
+    value = Decimal(0) if value is None else Decimal(value)
+    fields["value"] = value
+    if value < 0:
+        errors["value"] = _("The value cannot be negative.")
+    elif fields.get("kind") == RewardKind.PERCENT_OFF and not 0 < value <= 100:
+        errors["value"] = _("A percentage between 0 and 100.")
+    elif fields.get("kind") in (RewardKind.AMOUNT_OFF, RewardKind.WALLET_CREDIT) and value <= 0:
+        errors["value"] = _("Enter the amount this reward is worth.")
+    if fields.get("kind") != RewardKind.PERCENT_OFF:
+        fields["max_discount"] = None
+    elif fields.get("max_discount") is not None and fields["max_discount"] <= 0:
+        errors["max_discount"] = _("Leave empty for no cap, or enter an amount above zero.")
+    if (fields.get("points") or 0) < 0:
+        errors["points"] = _("The price in points cannot be negative.")
+    fields["points"] = fields.get("points") or 0
+    tiers = list(fields.get("tiers") or [])
+    known = set(TierLevel.objects.filter(program__shop=shop).values_list("code", flat=True)) if tiers else set()
+    if set(tiers) - known:
+        errors["tiers"] = _("Unknown tier: %(codes)s.") % {"codes": ", ".join(sorted(set(tiers) - known))}
+    fields["tiers"] = tiers
+    if fields.get("stock") is not None and fields["stock"] < 0:
+        errors["stock"] = _("Leave empty for unlimited, or enter how many there are.")
+    if fields.get("per_member_limit") is not None and fields["per_member_limit"] < 1:
+        errors["per_member_limit"] = _("Leave empty for no limit, or enter at least 1.")
+    if fields.get("starts") and fields.get("ends") and fields["ends"] <= fields["starts"]:
+        errors["ends"] = _("The last day must come after the first.")
+    if (fields.get("voucher_valid_days") or 0) < 1:
+        errors["voucher_valid_days"] = _("A voucher is valid for at least one day.")
+    fields["refund_points_on_expiry"] = bool(fields.get("refund_points_on_expiry"))
+    fields["description"] = (fields.get("description") or "").strip()
+    if errors:
+        raise ValidationFailed(_("Some values are not valid."), fields=errors)
+    return fields
+
+
+def _reward_code_new(shop, code: str, name: str) -> str:
+    from django.utils.text import slugify
+
+    from loyalty.errors import ValidationFailed
+
+    if code:
+        if not REWARD_CODE.match(code):
+            raise ValidationFailed(
+                _("Letters, digits, - and _ only."), fields={"code": _("Letters, digits, - and _ only.")}
+            )
+        if Reward.objects.filter(shop=shop, code=code).exists():
+            raise ValidationFailed(
+                _("Another reward has this code."), fields={"code": _("Another reward has this code.")}
+            )
+        return code
+    base = slugify(name)[:50].strip("-") or "reward"
+    taken = set(Reward.objects.filter(shop=shop, code__startswith=base).values_list("code", flat=True))
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+@transaction.atomic
+def reward_save(*, shop, reward: Reward | None = None, code: str = "", photo=None, **fields) -> Reward:
+    """Create a reward (code from the name unless given; last in the order) or change one (its code stays:
+    stamp cards, tills and the configuration file name it). Stock left is the new stock less the vouchers
+    issued and not cancelled, counted under the reward's row lock so a redemption racing the edit counts."""
+    unknown = set(fields) - set(REWARD_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown reward fields: {sorted(unknown)}")
+    checked = _reward_checked(shop, fields)
+    if reward is None:
+        reward = Reward(shop=shop, code=_reward_code_new(shop, code.strip(), checked["name"]))
+        reward.position = (Reward.objects.filter(shop=shop).aggregate(m=Max("position"))["m"] or 0) + 1
+        issued = 0
+    else:
+        if reward.shop_id != shop.pk:
+            raise RewardNotFound("No reward with this code.")
+        reward = Reward.objects.select_for_update().get(pk=reward.pk)
+        issued = reward.vouchers.exclude(status=VoucherStatus.CANCELLED).count()
+    for name, value in checked.items():
+        setattr(reward, name, value)
+    reward.stock_left = None if reward.stock is None else max(reward.stock - issued, 0)
+    if photo is not None:
+        reward.photo = photo or ""
+    reward.save()
+    return reward
+
+
+@transaction.atomic
+def rewards_reorder(*, shop, reward_ids: list[int]) -> list[Reward]:
+    """Put the shop's rewards in this order; rewards not named keep their relative order after them."""
+    rewards = {r.pk: r for r in Reward.objects.select_for_update().filter(shop=shop)}
+    wanted = [int(pk) for pk in reward_ids]
+    if len(set(wanted)) != len(wanted) or set(wanted) - set(rewards):
+        raise RewardNotFound("No reward with this code.", fields={"reward": "not found"})
+    rest = [r.pk for r in sorted(rewards.values(), key=lambda r: (r.position, r.points, r.code)) if r.pk not in wanted]
+    ordered = [rewards[pk] for pk in wanted + rest]
+    for position, reward in enumerate(ordered, start=1):
+        reward.position = position
+    Reward.objects.bulk_update(ordered, ["position"])
+    return ordered
+
+
+def reward_move(*, shop, reward: Reward, step: int) -> list[Reward]:
+    """Move a reward up (-1) or down (+1) one place in the shop's order."""
+    order = list(Reward.objects.filter(shop=shop).values_list("pk", flat=True))
+    if reward.pk not in order:
+        raise RewardNotFound("No reward with this code.")
+    index = order.index(reward.pk)
+    target = min(max(index + step, 0), len(order) - 1)
+    order.insert(target, order.pop(index))
+    return rewards_reorder(shop=shop, reward_ids=order)
+
+
+@transaction.atomic
+def reward_set_active(*, reward: Reward, active: bool) -> Reward:
+    """An inactive reward cannot be redeemed or issued anew; vouchers already issued stay valid."""
+    reward.active = bool(active)
+    Reward.objects.filter(pk=reward.pk).update(active=reward.active)
+    return reward
