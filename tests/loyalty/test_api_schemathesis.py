@@ -4,6 +4,8 @@ import uuid
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from loyalty.services.api_keys import api_key_create
@@ -11,6 +13,17 @@ from loyalty.wsgi import application
 from tests.factories import ProgramFactory, enrol
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_between_requests():
+    """As Django's test client does: the WSGI handler would otherwise close the test's connection after each
+    request, inside the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
