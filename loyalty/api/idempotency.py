@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
+from django.utils import timezone
 
 from loyalty.models import IdempotencyRecord
 
@@ -103,13 +104,21 @@ class IdempotencyMiddleware:
 
     @staticmethod
     def _claim(shop_id: int, key: str, print_: str) -> IdempotencyRecord | None:
-        """Insert the key's record, or None if it exists. A concurrent first request holds the unique index
-        until it commits, so by the time this insert fails its response is stored."""
-        try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(shop_id=shop_id, key=key, fingerprint=print_)
-        except IntegrityError:
+        """Insert the key's record, or None if it exists: one INSERT … ON CONFLICT DO NOTHING, no savepoint.
+        A concurrent first request holds the unique index until it commits, so when this finds a conflict
+        the first response is stored."""
+        table = IdempotencyRecord._meta.db_table
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (shop_id, key, fingerprint, created_at) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (shop_id, key) DO NOTHING RETURNING id",
+                [shop_id, key, print_, connection.ops.adapt_datetimefield_value(now)],
+            )
+            row = cursor.fetchone()
+        if row is None:
             return None
+        return IdempotencyRecord(pk=row[0], shop_id=shop_id, key=key, fingerprint=print_, created_at=now)
 
     @staticmethod
     def _repeat(existing: IdempotencyRecord | None, print_: str) -> HttpResponse:
