@@ -1,0 +1,240 @@
+"""The counter's forms. They check what the cashier typed and put it in the services' terms; the services
+decide what is allowed. Every state-changing form carries an idempotency key made when it is rendered."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.models import Location
+from loyalty.models.purchases import PaymentMethod
+from loyalty.money import quantum
+from loyalty.services.rules import Line
+from rewards.models import VOUCHER_ALPHABET
+
+from .idempotency import new_key
+from .present import money
+
+
+def new_receipt_number() -> str:
+    """A receipt number for a purchase the till did not number: the day and five unguessable characters."""
+    return f"C{timezone.localdate():%y%m%d}-" + "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(5))
+
+
+def new_refund_number() -> str:
+    return "RF-" + "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(8))
+
+
+def big_number(**attrs) -> forms.NumberInput:
+    return forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "autocomplete": "off", **attrs})
+
+
+class IdempotentForm(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, initial=new_key, max_length=64)
+    prefix_ids = ""
+
+    def __init__(self, *args, **kwargs):
+        """Each form's inputs have ids of their own: several forms share a page."""
+        if self.prefix_ids:
+            kwargs.setdefault("auto_id", f"{self.prefix_ids}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class PurchaseForm(IdempotentForm):
+    """A purchase: the amount (or the quick items that add up to it), the member's vouchers to use, points to
+    pay with, and the till's receipt number (else the one generated with the form, so a retry repeats it)."""
+
+    prefix_ids = "purchase"
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        min_value=0,
+        max_digits=16,
+        decimal_places=4,
+        widget=big_number(placeholder="0"),
+        help_text=_("What the till asks for, after any voucher discounts."),
+    )
+    vouchers = forms.MultipleChoiceField(label=_("Vouchers to use"), required=False,
+                                         widget=forms.CheckboxSelectMultiple)
+    points = forms.IntegerField(label=_("Pay with points"), required=False, min_value=0,
+                                widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}))
+    receipt = forms.CharField(label=_("Receipt number"), required=False, max_length=100,
+                              help_text=_("From the till; leave empty to number it here."))
+    generated_receipt = forms.CharField(widget=forms.HiddenInput, initial=new_receipt_number, max_length=100)
+    payment_method = forms.ChoiceField(label=_("Paid by"), required=False,
+                                       choices=[("", _("Not said"))] + PaymentMethod.choices)
+
+    def __init__(self, *args, shop, quick_items=(), vouchers=(), points_available: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shop, self.points_available = shop, points_available
+        self.point_value = shop.program.point_value
+        self.quick_items = list(quick_items)
+        for item in self.quick_items:
+            self.fields[f"item_{item.pk}"] = forms.IntegerField(
+                label=item.label, required=False, min_value=0, max_value=999,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "data-price": f"{item.amount:f}",
+                                                "class": "quick-count"}),
+            )
+        self.fields["vouchers"].choices = [(v.code, f"{v.code} · {v.reward.name}") for v in vouchers]
+        if self.point_value <= 0 or points_available <= 0:
+            del self.fields["points"]
+        else:
+            self.fields["points"].widget.attrs.update(
+                max=points_available, **{"data-point-value": f"{self.point_value:f}"})
+            self.fields["points"].help_text = _("%(points)s available; each is worth %(value)s.") % {
+                "points": points_available, "value": money(self.point_value, shop.currency)}
+
+    def item_fields(self):
+        return [(item, self[f"item_{item.pk}"]) for item in self.quick_items]
+
+    def clean_amount(self):
+        amount = self.cleaned_data.get("amount")
+        if amount is not None and amount != amount.quantize(quantum(self.shop.currency)):
+            raise forms.ValidationError(_("%(currency)s has no smaller unit than %(unit)s."),
+                                        params={"currency": self.shop.currency, "unit": quantum(self.shop.currency)})
+        return amount
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        lines = []
+        for item in self.quick_items:
+            count = data.get(f"item_{item.pk}") or 0
+            if count:
+                lines.append(Line(amount=item.amount * count, sku=item.sku or item.label, category=item.category,
+                                  quantity=count))
+        items_total = sum((line.amount for line in lines), Decimal(0))
+        bill = data.get("amount")
+        if bill is None:
+            if not lines:
+                raise forms.ValidationError({"amount": _("Enter the amount, or tap the items bought.")})
+            bill = items_total
+        if lines and items_total > bill:
+            raise forms.ValidationError({"amount": _("The items add up to %(total)s, more than the amount.") % {
+                "total": money(items_total, self.shop.currency)}})
+        if lines and bill > items_total:
+            lines.append(Line(amount=bill - items_total))
+        points = data.get("points") or 0
+        if points > self.points_available:
+            raise forms.ValidationError({"points": _("Only %(points)s points are available.") % {
+                "points": self.points_available}})
+        discount = (points * self.point_value).quantize(quantum(self.shop.currency), rounding=ROUND_HALF_UP)
+        if points and discount > bill:
+            most = int(bill // self.point_value) if self.point_value else 0
+            raise forms.ValidationError({"points": _("Those points are worth more than the bill: use at most %(most)s.")
+                                         % {"most": most}})
+        self.bill, self.discount, self.points = bill, discount, points
+        self.paid = bill - discount
+        self.lines = spread_discount(lines, bill, discount, self.shop.currency)
+        self.external_id = (data.get("receipt") or "").strip() or data["generated_receipt"]
+        return data
+
+
+def spread_discount(lines: list[Line], bill: Decimal, discount: Decimal, currency: str) -> list[Line]:
+    """The items' amounts less their share of a points discount, so they still add up to what was paid."""
+    if not lines or not discount:
+        return lines
+    spread, left = [], discount
+    for index, line in enumerate(lines):
+        last = index == len(lines) - 1
+        share = left if last else (line.amount * discount / bill).quantize(quantum(currency), rounding=ROUND_FLOOR)
+        share = min(share, line.amount)
+        left -= share
+        spread.append(Line(amount=line.amount - share, category=line.category, sku=line.sku, quantity=line.quantity))
+    return spread
+
+
+class EnrolForm(IdempotentForm):
+    phone = forms.CharField(label=_("Phone"), max_length=30,
+                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}))
+    name = forms.CharField(label=_("Name"), max_length=200, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    referral_code = forms.CharField(label=_("Referral code"), max_length=16, required=False,
+                                    help_text=_("If a friend sent them."))
+    card_number = forms.CharField(label=_("Card number"), max_length=30, required=False,
+                                  help_text=_("If they take a pre-printed card; else one is issued."),
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    marketing_consent = forms.BooleanField(label=_("They agree to receive offers"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        """The phone is read back in groups as it is typed (an HTMX fragment), so a typo is caught."""
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update({
+            "hx-get": reverse("counter:phone_check"), "hx-trigger": "input changed delay:300ms",
+            "hx-target": "#phone-check", "hx-swap": "outerHTML", "autofocus": True,
+        })
+
+
+class RefundForm(IdempotentForm):
+    prefix_ids = "refund"
+    amount = forms.DecimalField(label=_("Amount to refund"), min_value=0, max_digits=16, decimal_places=4,
+                                widget=big_number())
+    refund_number = forms.CharField(widget=forms.HiddenInput, initial=new_refund_number, max_length=100)
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError(_("Enter an amount above zero."))
+        if amount != amount.quantize(quantum(self.currency)):
+            raise forms.ValidationError(_("%(currency)s has no smaller unit than %(unit)s."),
+                                        params={"currency": self.currency, "unit": quantum(self.currency)})
+        return amount
+
+
+def pin_input(**attrs) -> forms.PasswordInput:
+    return forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]*", **attrs})
+
+
+class AdjustForm(IdempotentForm):
+    prefix_ids = "adjust"
+    points = forms.IntegerField(label=_("Points"), help_text=_("Negative to take points away."),
+                                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+    pin = forms.CharField(label=_("Manager's PIN"), max_length=8, widget=pin_input())
+
+    def clean_points(self):
+        points = self.cleaned_data["points"]
+        if points == 0:
+            raise forms.ValidationError(_("Enter the points to add or take away."))
+        return points
+
+
+class PinSetForm(IdempotentForm):
+    prefix_ids = "pin"
+    pin = forms.CharField(label=_("New PIN"), max_length=8, min_length=4, widget=pin_input(),
+                          help_text=_("4 to 8 digits, only yours."))
+    pin_again = forms.CharField(label=_("The same PIN again"), max_length=8, widget=pin_input())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pin") and data.get("pin_again") and data["pin"] != data["pin_again"]:
+            self.add_error("pin_again", _("The two PINs are not the same."))
+        return data
+
+
+class SwitchForm(forms.Form):
+    pin = forms.CharField(label=_("Your PIN"), max_length=8, widget=pin_input(autofocus=True))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "switch-%s")
+        super().__init__(*args, **kwargs)
+
+
+class LocationForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("This counter is at"), queryset=Location.objects.none(),
+                                      widget=forms.RadioSelect, empty_label=None)
+
+    def __init__(self, *args, shop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.filter(shop=shop)
+
