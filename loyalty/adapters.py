@@ -1,7 +1,11 @@
-"""django-allauth adapter: after sign-in, staff land in their shop (or in onboarding if they have none)."""
+"""django-allauth adapter: after sign-in, staff land in their shop, customers on their member pages, and anyone
+else in onboarding (to create a shop)."""
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from loyalty.models import Member, StaffMembership
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,6 +20,14 @@ class AccountAdapter(DefaultAccountAdapter):
     }
 
     def get_login_redirect_url(self, request):
+        """Staff go to the portal (a person on a shop's staff and a member elsewhere is there to work). A person
+        with no staff membership whose email a shop holds for a member goes to the member pages, not to
+        onboarding."""
+        user = request.user
+        if StaffMembership.objects.filter(user=user).exists():
+            return reverse("portal:home")
+        if user.email and Member.objects.filter(email__iexact=user.email, merged_into__isnull=True).exists():
+            return reverse("member:home")
         return reverse("portal:home")
 
     def get_signup_redirect_url(self, request):

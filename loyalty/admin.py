@@ -1,9 +1,14 @@
 """Support's view of the data. Everything is read-only: every change goes through a service (rule 1), and the
-portal, the counter and the API are where people make them."""
+portal, the counter and the API are where people make them. The one change support makes here, merging a
+customer who enrolled twice, is an action that calls members_merge."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.errors import DomainError
 from loyalty.models import (
     Account,
     Allocation,
@@ -17,6 +22,8 @@ from loyalty.models import (
     Shop,
     StaffMembership,
 )
+from loyalty.services.ledger import Actor
+from loyalty.services.members import members_merge
 
 
 class ReadOnly:
@@ -95,6 +102,56 @@ class InvitationAdmin(ReadOnlyAdmin):
     exclude = ["token"]  # the token is the invitee's key to join the shop
 
 
+def domain_error_text(error: DomainError) -> str:
+    """The service's message with what it says about each value ("duplicate: was already merged")."""
+    details = "; ".join(f"{field}: {message}" for field, message in error.fields.items())
+    return f"{error.message} ({details})" if details else error.message
+
+
+@admin.action(description=_("Merge duplicates"))
+def merge_duplicates(modeladmin, request, queryset):
+    """Two members of one shop who are the same customer: asks which to keep, then merges the other into it."""
+    members = list(queryset.select_related("shop", "account__tier").order_by("created_at")[:3])
+    if len(members) != 2:
+        modeladmin.message_user(request, gettext_now("Select exactly two members to merge."), messages.ERROR)
+        return None
+    first, second = members
+    if first.shop_id != second.shop_id:
+        modeladmin.message_user(
+            request,
+            gettext_now("These members belong to different shops: only members of the same shop can be merged."),
+            messages.ERROR,
+        )
+        return None
+    if first.merged_into_id or second.merged_into_id:
+        modeladmin.message_user(request, gettext_now("One of these members was merged already."), messages.ERROR)
+        return None
+    keep_id = request.POST.get("keep")
+    if request.POST.get("post") == "yes" and keep_id in (str(first.pk), str(second.pk)):
+        keep, duplicate = (first, second) if keep_id == str(first.pk) else (second, first)
+        try:
+            members_merge(keep=keep, duplicate=duplicate, actor=Actor(shop=keep.shop, staff=request.user))
+        except DomainError as error:
+            modeladmin.message_user(request, domain_error_text(error), messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request,
+                gettext_now("%(duplicate)s was merged into %(keep)s.")
+                % {"duplicate": f"{duplicate} ({duplicate.phone})", "keep": f"{keep} ({keep.phone})"},
+                messages.SUCCESS,
+            )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": gettext_now("Merge duplicate members"),
+        "opts": modeladmin.model._meta,
+        "members": members,
+        "keep": keep_id or str(first.pk),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/loyalty/member/merge_duplicates.html", context)
+
+
 @admin.register(Member)
 class MemberAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "phone", "email", "shop", "created_at"]
@@ -103,12 +160,12 @@ class MemberAdmin(ReadOnlyAdmin):
     search_fields = ["phone", "email", "name", "referral_code", "cards__number", "=shop__slug"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+    actions = [merge_duplicates]
 
 
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "program", "points_balance", "lifetime_earned", "wallet_balance", "tier",
-                    "closed_at"]
+    list_display = ["__str__", "program", "points_balance", "lifetime_earned", "wallet_balance", "tier", "closed_at"]
     list_select_related = ["program", "tier"]
     search_fields = ["members__phone", "members__email"]
     show_full_result_count = False

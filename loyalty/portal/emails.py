@@ -9,8 +9,12 @@ from loyalty.models import Invitation
 
 def invitation_email_send(invitation: Invitation, *, accept_url: str) -> None:
     """The invitation, in the shop's language: the invitee has no account yet, so no language of their own."""
-    context = {"invitation": invitation, "shop": invitation.shop, "accept_url": accept_url,
-               "inviter": invitation.invited_by}
+    context = {
+        "invitation": invitation,
+        "shop": invitation.shop,
+        "accept_url": accept_url,
+        "inviter": invitation.invited_by,
+    }
     with translation.override(invitation.shop.language):
         subject = render_to_string("portal/email/invitation_subject.txt", context).strip()
         body = render_to_string("portal/email/invitation_message.txt", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
@@ -13,15 +14,27 @@ from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.errors import DomainError
-from loyalty.models import Role, Shop
+from loyalty.models import WEBHOOK_EVENTS, Location, Role, Shop, TierLevel
+from loyalty.models.purchases import PaymentMethod
 from loyalty.services.shops import country_codes, timezone_names
 
 # Countries spanning several time zones: the zone most of their shops keep (otherwise CLDR's first).
 MAIN_ZONE = {
-    "US": "America/New_York", "CA": "America/Toronto", "AU": "Australia/Sydney", "BR": "America/Sao_Paulo",
-    "RU": "Europe/Moscow", "MX": "America/Mexico_City", "ID": "Asia/Jakarta", "KZ": "Asia/Almaty",
-    "CN": "Asia/Shanghai", "AR": "America/Argentina/Buenos_Aires", "ES": "Europe/Madrid",
-    "PT": "Europe/Lisbon", "DE": "Europe/Berlin", "MY": "Asia/Kuala_Lumpur", "NZ": "Pacific/Auckland",
+    "US": "America/New_York",
+    "CA": "America/Toronto",
+    "AU": "Australia/Sydney",
+    "BR": "America/Sao_Paulo",
+    "RU": "Europe/Moscow",
+    "MX": "America/Mexico_City",
+    "ID": "Asia/Jakarta",
+    "KZ": "Asia/Almaty",
+    "CN": "Asia/Shanghai",
+    "AR": "America/Argentina/Buenos_Aires",
+    "ES": "Europe/Madrid",
+    "PT": "Europe/Lisbon",
+    "DE": "Europe/Berlin",
+    "MY": "Asia/Kuala_Lumpur",
+    "NZ": "Pacific/Auckland",
 }
 SUPPORTED_LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
@@ -81,11 +94,14 @@ class OnboardingForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"))
     timezone = forms.ChoiceField(label=_("Time zone"))
     language = forms.ChoiceField(
-        label=_("Language"), choices=settings.LANGUAGES,
+        label=_("Language"),
+        choices=settings.LANGUAGES,
         help_text=_("The language your customers see on their member pages."),
     )
     location_name = forms.CharField(
-        label=_("Your first location"), max_length=200, required=False,
+        label=_("Your first location"),
+        max_length=200,
+        required=False,
         help_text=_("Where your counter is, for example “Hai Ba Trung street”. You can add more later."),
     )
 
@@ -101,8 +117,10 @@ class OnboardingForm(forms.Form):
         ]
         own_zones = country_zones(country)
         self.fields["timezone"].choices = [
-            (_("In %(country)s") % {"country": names.territories.get(country, country)},
-             [(zone, zone) for zone in own_zones]),
+            (
+                _("In %(country)s") % {"country": names.territories.get(country, country)},
+                [(zone, zone) for zone in own_zones],
+            ),
             (_("Elsewhere"), [(zone, zone) for zone in sorted(offered_zones() - set(own_zones))]),
         ]
 
@@ -136,3 +154,141 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
         form.add_error(field, str(message))
     if not named:
         form.add_error(None, error.message)
+
+
+# ---------------------------------------------------------------- the program
+
+CONFIG_MAX_BYTES = 2 * 1024 * 1024
+
+
+class ConfigUploadForm(forms.Form):
+    document = forms.FileField(
+        label=_("Configuration file"),
+        help_text=_(
+            "A JSON file, such as one downloaded from this page. It replaces the program, tiers, stamp cards "
+            "and rewards; members keep their points."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+
+    def clean_document(self):
+        """The file's JSON, read as UTF-8 (with or without a byte order mark)."""
+        upload = self.cleaned_data["document"]
+        if upload.size > CONFIG_MAX_BYTES:
+            raise forms.ValidationError(_("The file is too large: a configuration file is at most 2 MB."))
+        try:
+            return json.loads(upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not text in UTF-8.")) from None
+        except json.JSONDecodeError as error:
+            raise forms.ValidationError(
+                _("The file is not valid JSON: %(problem)s at line %(line)s, column %(column)s.")
+                % {"problem": error.msg, "line": error.lineno, "column": error.colno}
+            ) from None
+
+
+class TemplateForm(forms.Form):
+    template = forms.ChoiceField(label=_("Template"))
+
+    def __init__(self, *args, templates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [(template.code, template.name) for template in templates]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class PreviewForm(forms.Form):
+    """A purchase to try the rules on. The date and time are the shop's local time (the view reads them in the
+    shop's time zone)."""
+
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, max_digits=16, decimal_places=4)
+    category = forms.CharField(
+        label=_("Category"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "categories"}),
+        help_text=_("Optional, for rules that depend on what was bought."),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("Date and time"), required=False, widget=DateTimeLocalInput(), help_text=_("Empty: now.")
+    )
+    tier = forms.ModelChoiceField(
+        label=_("Tier"), queryset=TierLevel.objects.none(), required=False, empty_label=_("No tier")
+    )
+    payment_method = forms.ChoiceField(label=_("Payment method"), required=False)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tier"].queryset = program.tiers.order_by("threshold")
+        self.fields["payment_method"].choices = [("", _("Any"))] + list(PaymentMethod.choices)
+
+
+# ---------------------------------------------------------------- members
+
+
+class PointsAdjustForm(forms.Form):
+    points = forms.IntegerField(
+        label=_("Points"), min_value=-(10**9), max_value=10**9, help_text=_("Positive to add, negative to take away.")
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("Kept in the member's history, for example “missed stamp on 3 May”."),
+    )
+
+    def clean_points(self):
+        points = self.cleaned_data["points"]
+        if points == 0:
+            raise forms.ValidationError(_("Enter a number other than 0."))
+        return points
+
+
+class ConsentForm(forms.Form):
+    marketing_consent = forms.BooleanField(required=False)
+
+
+# ---------------------------------------------------------------- API keys and webhooks
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("For example “Till 1”."))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(Role.CASHIER, Role.CASHIER.label), (Role.MANAGER, Role.MANAGER.label)],
+        initial=Role.CASHIER,
+        help_text=_(
+            "Cashier keys do everything a till needs; manager keys may also adjust points and read partner reports."
+        ),
+    )
+    location = forms.ModelChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.none(),
+        required=False,
+        empty_label=_("Any location"),
+        help_text=_("A till at one location records its purchases there."),
+    )
+
+    def __init__(self, *args, shop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = shop.locations.all()
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(
+        label=_("Address"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Where Regulars sends events: an https:// address of your system."),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(event, event) for event in WEBHOOK_EVENTS],
+        help_text=_("None ticked: every event, including ones added later."),
+    )

@@ -5,9 +5,15 @@ import csv
 
 import django_tables2 as tables
 from django.http import HttpResponse
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.money import format_money
+from loyalty.services.members import phone_grouped
+
 EXPORT_PARAMETER = "export"
+SNIPPET_LENGTH = 80
 
 
 class PortalTable(tables.Table):
@@ -18,6 +24,14 @@ class PortalTable(tables.Table):
 
 def wants_csv(request) -> bool:
     return request.GET.get(EXPORT_PARAMETER) == "csv"
+
+
+def csv_url(request) -> str:
+    """This page's address with its filters and ordering, asking for the CSV (of every row, not one page)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query[EXPORT_PARAMETER] = "csv"
+    return f"{request.path}?{query.urlencode()}"
 
 
 def csv_response(table: PortalTable, filename: str) -> HttpResponse:
@@ -31,12 +45,16 @@ def csv_response(table: PortalTable, filename: str) -> HttpResponse:
 
 
 class StaffTable(PortalTable):
-    person = tables.TemplateColumn(template_name="portal/staff.html#person-cell", accessor="user__email",
-                                   verbose_name=_("Person"))
+    person = tables.TemplateColumn(
+        template_name="portal/staff.html#person-cell", accessor="user__email", verbose_name=_("Person")
+    )
     role = tables.TemplateColumn(template_name="portal/staff.html#role-cell", verbose_name=_("Role"))
-    actions = tables.TemplateColumn(template_name="portal/staff.html#actions-cell", verbose_name=_("Actions"),
-                                    exclude_from_export=True, attrs={"th": {"class": "visually-hidden"},
-                                                                     "td": {"class": "actions"}})
+    actions = tables.TemplateColumn(
+        template_name="portal/staff.html#actions-cell",
+        verbose_name=_("Actions"),
+        exclude_from_export=True,
+        attrs={"th": {"class": "visually-hidden"}, "td": {"class": "actions"}},
+    )
 
     class Meta(PortalTable.Meta):
         orderable = False
@@ -50,3 +68,169 @@ class StaffTable(PortalTable):
 
     def value_role(self, record) -> str:
         return record.get_role_display()
+
+
+class MemberTable(PortalTable):
+    name = tables.TemplateColumn(
+        template_name="portal/members.html#name-cell", verbose_name=_("Name"), order_by=("name", "phone")
+    )
+    phone = tables.Column(verbose_name=_("Phone"))
+    email = tables.Column(verbose_name=_("Email"), visible=False)  # in the CSV only: the list stays narrow
+    card_number = tables.Column(verbose_name=_("Card"), orderable=False, default="—")
+    tier = tables.Column(
+        verbose_name=_("Tier"), accessor="account__tier__name", default="—", order_by=("account__tier__threshold",)
+    )
+    points = tables.Column(
+        verbose_name=_("Points"),
+        accessor="account__points_balance",
+        attrs={"td": {"class": "number"}, "th": {"class": "number"}},
+    )
+    created_at = tables.DateColumn(verbose_name=_("Joined"), short=True)
+
+    class Meta(PortalTable.Meta):
+        order_by = ("-created_at",)
+        empty_text = _("No members match.")
+
+    def render_phone(self, value) -> str:
+        return phone_grouped(value)
+
+    def value_name(self, record) -> str:
+        return record.name
+
+    def value_email(self, record) -> str:
+        return record.email
+
+    def value_created_at(self, value) -> str:
+        return localtime(value).date().isoformat()
+
+
+class LedgerTable(PortalTable):
+    occurred_at = tables.DateTimeColumn(verbose_name=_("When"), short=True)
+    kind = tables.Column(verbose_name=_("What"))
+    points = tables.Column(verbose_name=_("Points"), attrs={"td": {"class": "number"}, "th": {"class": "number"}})
+    reason = tables.Column(verbose_name=_("Reason"), empty_values=())
+    who = tables.Column(verbose_name=_("Who"), empty_values=(), orderable=False)
+
+    class Meta(PortalTable.Meta):
+        orderable = False
+        empty_text = _("No points yet.")
+
+    def render_points(self, value) -> str:
+        return f"{value:+d}"
+
+    def render_reason(self, record) -> str:
+        if record.reason:
+            return record.reason
+        if record.purchase_id:
+            return _("Purchase %(id)s") % {"id": record.purchase.external_id}
+        return record.source.replace("_", " ")
+
+    def render_who(self, record) -> str:
+        if record.staff_id:
+            return record.staff.email
+        if record.api_key_id:
+            return _("API key %(name)s") % {"name": record.api_key.name}
+        return "—"
+
+
+class PurchaseTable(PortalTable):
+    occurred_at = tables.DateTimeColumn(verbose_name=_("When"), short=True)
+    external_id = tables.Column(verbose_name=_("Receipt"))
+    amount = tables.Column(verbose_name=_("Amount"), attrs={"td": {"class": "number"}, "th": {"class": "number"}})
+    points_earned = tables.Column(
+        verbose_name=_("Points earned"), attrs={"td": {"class": "number"}, "th": {"class": "number"}}
+    )
+    refunded_amount = tables.Column(
+        verbose_name=_("Refunded"), attrs={"td": {"class": "number"}, "th": {"class": "number"}}
+    )
+    location = tables.Column(verbose_name=_("Location"), default="—")
+
+    class Meta(PortalTable.Meta):
+        orderable = False
+        empty_text = _("No purchases yet.")
+
+    def __init__(self, data, *, currency: str, locale: str, **kwargs):
+        super().__init__(data, **kwargs)
+        self.currency, self.locale = currency, locale
+
+    def render_amount(self, value) -> str:
+        return format_money(value, self.currency, self.locale)
+
+    def render_refunded_amount(self, value) -> str:
+        return format_money(value, self.currency, self.locale) if value else "—"
+
+
+class ApiKeyTable(PortalTable):
+    name = tables.Column(verbose_name=_("Name"))
+    role = tables.Column(verbose_name=_("Role"))
+    location = tables.Column(verbose_name=_("Location"), default=_("Any location"))
+    prefix = tables.Column(verbose_name=_("Key"))
+    created_at = tables.DateTimeColumn(verbose_name=_("Created"), short=True)
+    last_used_at = tables.DateTimeColumn(verbose_name=_("Last used"), short=True, default=_("Never"))
+    revoked_at = tables.DateTimeColumn(verbose_name=_("Revoked"), short=True, default="—")
+    actions = tables.TemplateColumn(
+        template_name="portal/api_keys.html#actions-cell",
+        verbose_name=_("Actions"),
+        exclude_from_export=True,
+        attrs={"th": {"class": "visually-hidden"}, "td": {"class": "actions"}},
+    )
+
+    class Meta(PortalTable.Meta):
+        orderable = False
+        empty_text = _("No API keys yet.")
+        row_attrs = {"class": lambda record: "revoked" if record.revoked_at else ""}
+
+    def render_prefix(self, value) -> str:
+        return f"{value}…"
+
+
+class EndpointTable(PortalTable):
+    url = tables.TemplateColumn(template_name="portal/webhooks.html#url-cell", verbose_name=_("Address"))
+    events = tables.Column(verbose_name=_("Events"))
+    active = tables.Column(verbose_name=_("Status"))
+    deliveries_total = tables.Column(
+        verbose_name=_("Deliveries"), attrs={"td": {"class": "number"}, "th": {"class": "number"}}
+    )
+    deliveries_failed = tables.Column(
+        verbose_name=_("Failed"), attrs={"td": {"class": "number"}, "th": {"class": "number"}}
+    )
+    created_at = tables.DateTimeColumn(verbose_name=_("Created"), short=True)
+
+    class Meta(PortalTable.Meta):
+        orderable = False
+        empty_text = _("No endpoints yet.")
+
+    def value_url(self, record) -> str:
+        return record.url
+
+    def render_events(self, value) -> str:
+        return ", ".join(value) if value else _("Every event")
+
+    def render_active(self, value) -> str:
+        return _("Active") if value else _("Disabled")
+
+
+class DeliveryTable(PortalTable):
+    created_at = tables.DateTimeColumn(verbose_name=_("Created"), short=True)
+    event = tables.Column(verbose_name=_("Event"))
+    status = tables.Column(verbose_name=_("Status"))
+    attempts = tables.Column(verbose_name=_("Attempts"), attrs={"td": {"class": "number"}, "th": {"class": "number"}})
+    last_status_code = tables.Column(verbose_name=_("Answer"), default="—")
+    response = tables.Column(
+        verbose_name=_("Response or error"), empty_values=(), orderable=False, attrs={"td": {"class": "snippet"}}
+    )
+    next_attempt_at = tables.DateTimeColumn(verbose_name=_("Next attempt"), short=True, default="—")
+    actions = tables.TemplateColumn(
+        template_name="portal/webhook.html#resend-cell",
+        verbose_name=_("Actions"),
+        exclude_from_export=True,
+        attrs={"th": {"class": "visually-hidden"}, "td": {"class": "actions"}},
+    )
+
+    class Meta(PortalTable.Meta):
+        orderable = False
+        empty_text = _("No deliveries yet. Events are sent here as they happen.")
+
+    def render_response(self, record) -> str:
+        text = record.last_error or record.last_response
+        return Truncator(" ".join(text.split())).chars(SNIPPET_LENGTH) if text else "—"

@@ -8,3 +8,31 @@ document.addEventListener("change", (event) => {
     field.form.requestSubmit();
   }
 });
+
+// A button marked data-copy="#field" copies that field's text (a new key or a secret) and says so.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) {
+    return;
+  }
+  const field = document.querySelector(button.dataset.copy);
+  if (!field) {
+    return;
+  }
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+  } catch {
+    document.execCommand("copy");
+  }
+  button.dataset.label = button.dataset.label || button.textContent;
+  button.textContent = "✓";
+  setTimeout(() => { button.textContent = button.dataset.label; }, 1500);
+});
+
+// A read-only field marked data-select-on-focus selects its whole value, ready to copy.
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches("[data-select-on-focus]")) {
+    event.target.select();
+  }
+});

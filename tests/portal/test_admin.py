@@ -1,4 +1,5 @@
 """Support looks everything up in the admin and changes nothing there (rule 1: changes go through services)."""
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -22,8 +23,21 @@ from loyalty.services.shops import staff_invite
 from rewards.models import Reward, Voucher
 from tests.factories import enrol
 
-READ_ONLY = [Shop, Location, StaffMembership, Invitation, Member, Account, LedgerEntry, Allocation, Purchase, Refund,
-             ApiKey, Reward, Voucher]
+READ_ONLY = [
+    Shop,
+    Location,
+    StaffMembership,
+    Invitation,
+    Member,
+    Account,
+    LedgerEntry,
+    Allocation,
+    Purchase,
+    Refund,
+    ApiKey,
+    Reward,
+    Voucher,
+]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """An owner invites staff by email; the invitee signs up or signs in and lands in the shop."""
+
 import re
 from urllib.parse import urlsplit
 
@@ -45,10 +46,15 @@ def test_the_invitee_signs_up_through_the_link_and_joins_the_shop(owner_client, 
     assert signup.context["form"]["email"].value() == "lan@example.com"
 
     # The link reached the address, so the new account needs no separate verification email.
-    signed_up = visitor.post(reverse("account_signup"), {
-        "email": "lan@example.com", "password1": "a-long-test-password", "password2": "a-long-test-password",
-        "next": link,
-    })
+    signed_up = visitor.post(
+        reverse("account_signup"),
+        {
+            "email": "lan@example.com",
+            "password1": "a-long-test-password",
+            "password2": "a-long-test-password",
+            "next": link,
+        },
+    )
     assert signed_up.status_code == 302 and signed_up.url == link
     assert EmailAddress.objects.get(email="lan@example.com").verified
 
@@ -66,8 +72,9 @@ def test_a_person_with_an_account_signs_in_through_the_link_and_joins(owner_clie
     link = path_of(link_in(mail.outbox[0]))
 
     visitor = Client()
-    signed_in = visitor.post(reverse("account_login"),
-                             {"login": "lan@example.com", "password": "a-long-test-password", "next": link})
+    signed_in = visitor.post(
+        reverse("account_login"), {"login": "lan@example.com", "password": "a-long-test-password", "next": link}
+    )
     assert signed_in.status_code == 302 and signed_in.url == link
     visitor.post(link)
     assert StaffMembership.objects.get(shop=shop, user=lan).role == Role.MANAGER
@@ -157,8 +164,7 @@ def test_the_last_owner_is_told_why_they_cannot_leave(owner_client, shop, owner)
 def test_an_owner_who_steps_down_is_sent_to_the_dashboard(owner_client, shop, owner):
     StaffMembership.objects.create(shop=shop, user=UserFactory(), role=Role.OWNER)
     membership = StaffMembership.objects.get(shop=shop, user=owner)
-    response = owner_client.post(reverse("portal:staff_role", args=[membership.pk]), {"role": "cashier"},
-                                 headers=HTMX)
+    response = owner_client.post(reverse("portal:staff_role", args=[membership.pk]), {"role": "cashier"}, headers=HTMX)
     assert response.headers["HX-Redirect"] == reverse("portal:home")
 
 

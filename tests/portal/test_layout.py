@@ -1,4 +1,5 @@
 """The base layout: accessible, right-to-left for Persian, CSRF for HTMX, and no links to pages that do not exist."""
+
 import re
 
 import pytest

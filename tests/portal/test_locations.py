@@ -1,4 +1,5 @@
 """Managers list, add and rename locations, with or without HTMX."""
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse

@@ -1,4 +1,5 @@
 """A new owner signs up and creates a shop; from then on the portal opens on it."""
+
 import pytest
 from django.urls import reverse
 
@@ -16,15 +17,28 @@ def newcomer(db):
 
 
 def shop_form(**changes) -> dict:
-    return {"name": "Cà Phê Sáng", "country": "VN", "currency": "VND", "timezone": "Asia/Ho_Chi_Minh",
-            "language": "vi", "location_name": "Hoàn Kiếm", **changes}
+    return {
+        "name": "Cà Phê Sáng",
+        "country": "VN",
+        "currency": "VND",
+        "timezone": "Asia/Ho_Chi_Minh",
+        "language": "vi",
+        "location_name": "Hoàn Kiếm",
+        **changes,
+    }
 
 
 def test_signing_up_leads_to_onboarding(client, settings, db):
     settings.ACCOUNT_EMAIL_VERIFICATION = "optional"
-    response = client.post(reverse("account_signup"), {
-        "email": "minh@example.com", "password1": "a-long-test-password", "password2": "a-long-test-password",
-    }, follow=True)
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "minh@example.com",
+            "password1": "a-long-test-password",
+            "password2": "a-long-test-password",
+        },
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == ONBOARDING
     assert "Set up your shop" in response.content.decode()
 
@@ -42,8 +56,11 @@ def test_the_portal_asks_strangers_to_sign_in(client, db):
 def test_the_form_starts_from_the_browsers_country(as_user, newcomer):
     response = as_user(newcomer).get(ONBOARDING, headers={"Accept-Language": "en-GB,en;q=0.8"})
     form = response.context["form"]
-    assert (form["country"].value(), form["currency"].value(), form["timezone"].value()) == \
-        ("GB", "GBP", "Europe/London")
+    assert (form["country"].value(), form["currency"].value(), form["timezone"].value()) == (
+        "GB",
+        "GBP",
+        "Europe/London",
+    )
 
 
 def test_choosing_a_country_refills_currency_zone_and_language(as_user, newcomer):
@@ -57,8 +74,11 @@ def test_choosing_a_country_refills_currency_zone_and_language(as_user, newcomer
 
 def test_a_country_with_several_zones_defaults_to_its_main_one(as_user, newcomer):
     form = as_user(newcomer).get(ONBOARDING, {"country": "US"}, headers=HTMX).context["form"]
-    assert (form["currency"].value(), form["timezone"].value(), form["language"].value()) == \
-        ("USD", "America/New_York", "en")
+    assert (form["currency"].value(), form["timezone"].value(), form["language"].value()) == (
+        "USD",
+        "America/New_York",
+        "en",
+    )
 
 
 def test_onboarding_creates_the_shop_its_program_location_and_owner(as_user, newcomer):
@@ -66,8 +86,13 @@ def test_onboarding_creates_the_shop_its_program_location_and_owner(as_user, new
     response = client.post(ONBOARDING, shop_form(), follow=True)
 
     shop = Shop.objects.get()
-    assert (shop.name, shop.slug, shop.currency, shop.timezone, shop.language) == \
-        ("Cà Phê Sáng", "ca-phe-sang", "VND", "Asia/Ho_Chi_Minh", "vi")
+    assert (shop.name, shop.slug, shop.currency, shop.timezone, shop.language) == (
+        "Cà Phê Sáng",
+        "ca-phe-sang",
+        "VND",
+        "Asia/Ho_Chi_Minh",
+        "vi",
+    )
     assert Program.objects.get(shop=shop).earn_per_amount == 10000
     assert Location.objects.get(shop=shop).name == "Hoàn Kiếm"
     assert StaffMembership.objects.get(shop=shop).user == newcomer
@@ -77,8 +102,9 @@ def test_onboarding_creates_the_shop_its_program_location_and_owner(as_user, new
     assert "Cà Phê Sáng" in response.content.decode()
 
 
-@pytest.mark.parametrize("field, value", [("country", "ZZ"), ("currency", "XYZ"), ("timezone", "Asia/Atlantis"),
-                                          ("name", "")])
+@pytest.mark.parametrize(
+    "field, value", [("country", "ZZ"), ("currency", "XYZ"), ("timezone", "Asia/Atlantis"), ("name", "")]
+)
 def test_invalid_values_are_shown_next_to_their_field(as_user, newcomer, field, value):
     response = as_user(newcomer).post(ONBOARDING, shop_form(**{field: value}))
     assert response.status_code == 200

@@ -1,4 +1,5 @@
 """Owner > manager > cashier: each page answers 403 to a role below the one it needs."""
+
 import pytest
 from django.urls import reverse
 
@@ -16,18 +17,46 @@ PAGES = [
     ("portal:staff_role", "membership", "post", "owner"),
     ("portal:staff_remove", "membership", "post", "owner"),
     ("portal:invitation_revoke", "invitation", "post", "owner"),
+    ("portal:program", None, "get", "manager"),
+    ("portal:program_export", None, "get", "manager"),
+    ("portal:program_import", None, "post", "manager"),
+    ("portal:program_template", None, "get", "manager"),
+    ("portal:program_template", None, "post", "manager"),
+    ("portal:members", None, "get", "cashier"),
+    ("portal:member", "member", "get", "cashier"),
+    ("portal:member_adjust", "member", "post", "manager"),
+    ("portal:member_consent", "member", "post", "cashier"),
+    ("portal:api_keys", None, "get", "owner"),
+    ("portal:api_key_create", None, "post", "owner"),
+    ("portal:api_key_revoke", "api_key", "get", "owner"),
+    ("portal:api_key_revoke", "api_key", "post", "owner"),
+    ("portal:webhooks", None, "get", "owner"),
+    ("portal:webhooks", None, "post", "owner"),
+    ("portal:webhook", "endpoint", "get", "owner"),
+    ("portal:webhook_secret", "endpoint", "get", "owner"),
+    ("portal:webhook_disable", "endpoint", "get", "owner"),
+    ("portal:webhook_disable", "endpoint", "post", "owner"),
+    ("portal:webhook_resend", "delivery", "post", "owner"),
 ]
 RANK = {"cashier": 1, "manager": 2, "owner": 3}
 
 
 @pytest.fixture
 def objects(shop, owner, location):
+    from loyalty.services.api_keys import api_key_create
     from loyalty.services.shops import staff_invite
+    from loyalty.services.webhooks import webhook_emit, webhook_endpoint_create
+    from tests.factories import enrol
 
+    endpoint = webhook_endpoint_create(shop=shop, url="https://hooks.example.com/in")
     return {
         "location": location.pk,
         "membership": StaffMembership.objects.get(shop=shop, user=owner).pk,
         "invitation": staff_invite(shop=shop, email="new@example.com", role="cashier", invited_by=owner).pk,
+        "member": enrol(shop).pk,
+        "api_key": api_key_create(shop=shop, role="cashier", name="Till")[0].pk,
+        "endpoint": endpoint.pk,
+        "delivery": webhook_emit(shop, "member.enrolled", {"member": "1"})[0].pk,
     }
 
 
@@ -59,3 +88,11 @@ def test_cashiers_see_only_the_sections_they_may_open(as_user, cashier):
     html = as_user(cashier).get(reverse("portal:home")).content.decode()
     assert reverse("portal:staff") not in html
     assert reverse("portal:locations") not in html
+    assert reverse("portal:program") not in html and reverse("portal:api_keys") not in html
+    assert reverse("portal:members") in html
+
+
+def test_managers_see_the_program_but_not_the_api_keys(as_user, manager):
+    menu = as_user(manager).get(reverse("portal:home")).content.decode().split('class="portal-nav"')[1]
+    assert reverse("portal:program") in menu and reverse("portal:members") in menu
+    assert reverse("portal:api_keys") not in menu

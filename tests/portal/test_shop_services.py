@@ -1,4 +1,5 @@
 """The shop services: what they create, and what they refuse."""
+
 from decimal import Decimal
 
 import pytest
@@ -39,8 +40,9 @@ def test_a_new_shop_has_a_program_a_location_and_its_owner(user):
 
 
 def test_a_dollar_shop_earns_a_point_per_dollar_and_names_its_first_location_after_itself(user):
-    shop = shop_create(owner=user, name="Corner Café", country="US", currency="USD",
-                       timezone_name="America/New_York", language="en")
+    shop = shop_create(
+        owner=user, name="Corner Café", country="US", currency="USD", timezone_name="America/New_York", language="en"
+    )
 
     assert shop.program.earn_per_amount == Decimal("1")
     assert shop.program.points_name == "points"
@@ -56,10 +58,18 @@ def test_a_name_without_letters_still_gets_a_slug(user):
     assert shop_create(owner=user, name="☕☕", **VIETNAM).slug == "shop"
 
 
-@pytest.mark.parametrize("field, value", [
-    ("country", "XX"), ("country", "vn"), ("currency", "ABC"), ("timezone_name", "Mars/Olympus"),
-    ("timezone_name", "localtime"), ("language", "de"), ("name", "   "),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("country", "XX"),
+        ("country", "vn"),
+        ("currency", "ABC"),
+        ("timezone_name", "Mars/Olympus"),
+        ("timezone_name", "localtime"),
+        ("language", "de"),
+        ("name", "   "),
+    ],
+)
 def test_invalid_shop_fields_are_refused_by_name(user, field, value):
     fields = {"name": "Shop", **VIETNAM, field: value}
     with pytest.raises(ValidationFailed) as refused:

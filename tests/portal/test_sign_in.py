@@ -1,4 +1,5 @@
 """Staff sign in with a password or with a code sent by email, on pages in the product's style."""
+
 import re
 
 from django.core import mail
@@ -6,8 +7,9 @@ from django.urls import reverse
 
 
 def test_signing_in_with_a_password_opens_the_portal(client, owner, shop):
-    response = client.post(reverse("account_login"), {"login": owner.email, "password": "a-long-test-password"},
-                           follow=True)
+    response = client.post(
+        reverse("account_login"), {"login": owner.email, "password": "a-long-test-password"}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("portal:home")
     assert response.context["current_shop"] == shop
 
@@ -57,8 +59,9 @@ def test_a_new_password_is_chosen_through_the_emailed_link(client, owner):
     form_page = client.get(link, follow=True)  # allauth moves the key from the address into the session
     assert "Choose a new password" in form_page.content.decode()
     [(form_url, _status)] = form_page.redirect_chain
-    done = client.post(form_url, {"password1": "another-long-password", "password2": "another-long-password"},
-                       follow=True)
+    done = client.post(
+        form_url, {"password1": "another-long-password", "password2": "another-long-password"}, follow=True
+    )
     assert "Password changed" in done.content.decode()
     owner.refresh_from_db()
     assert owner.check_password("another-long-password")

@@ -1,4 +1,5 @@
 """A person on several shops' staff switches between them; the choice is kept in the session."""
+
 import pytest
 from django.urls import reverse
 

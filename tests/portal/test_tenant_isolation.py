@@ -4,6 +4,7 @@ The walk visits every URL pattern of the project (admin/, accounts/ and api/ asi
 tests) that takes an argument, fills the argument with an object of shop B and requests it as the owner of
 shop A. As a control, the same request with shop A's own object must not be 404, so a 404 means "not yours"
 rather than "broken URL". A new pattern whose argument has no entry in OBJECTS fails the coverage test."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from loyalty.models import Role, Shop, StaffMembership
+from loyalty.services.api_keys import api_key_create
 from loyalty.services.shops import staff_invite
-from tests.factories import LocationFactory, StaffFactory, UserFactory
+from loyalty.services.webhooks import webhook_emit, webhook_endpoint_create
+from tests.factories import LocationFactory, StaffFactory, UserFactory, enrol
 
 SKIPPED_PREFIXES = ("admin/", "accounts/", "api/")
 
@@ -31,12 +34,67 @@ def _invitation(shop: Shop):
     return staff_invite(shop=shop, email=f"invitee-{shop.pk}@example.com", role=Role.CASHIER, invited_by=owner)
 
 
+def _endpoint(shop: Shop):
+    return webhook_endpoint_create(shop=shop, url=f"https://hooks.example.com/{shop.slug}")
+
+
+def _delivery(shop: Shop):
+    _endpoint(shop)
+    return webhook_emit(Shop.objects.get(pk=shop.pk), "member.enrolled", {"member": "1"})[0]
+
+
+def _member(shop: Shop):
+    from tests.factories import ProgramFactory
+
+    if not hasattr(shop, "program"):
+        ProgramFactory(shop=shop)
+    return enrol(Shop.objects.get(pk=shop.pk))
+
+
+def _reward(shop: Shop):
+    from rewards.services import reward_save
+
+    return reward_save(shop=shop, name="Free coffee", kind="free_item", points=10, voucher_valid_days=30)
+
+
+def _quick_item(shop: Shop):
+    from loyalty.services.quick_items import quick_item_save
+
+    return quick_item_save(shop=shop, label="Coffee", amount="45000")
+
+
+def _purchase(shop: Shop):
+    from decimal import Decimal
+
+    from loyalty.services.purchases import purchase_record
+
+    member = _member(shop)
+    return purchase_record(
+        shop=member.shop, external_id=f"walk-{member.pk}", amount=Decimal("40000"), member=member
+    ).purchase
+
+
+def _voucher(shop: Shop):
+    from rewards.services import voucher_issue
+
+    member = _member(shop)
+    return voucher_issue(reward=_reward(member.shop), member=member, source="manual")
+
+
 # For each URL argument: how to make an object of the given shop and the value that names it.
 OBJECTS = {
     "location_id": lambda shop: LocationFactory(shop=shop).pk,
     "membership_id": lambda shop: StaffFactory(shop=shop, role=Role.CASHIER).pk,
     "invitation_id": lambda shop: _invitation(shop).pk,
     "token": lambda shop: _invitation(shop).token,
+    "member_id": lambda shop: _member(shop).pk,
+    "api_key_id": lambda shop: api_key_create(shop=shop, role=Role.CASHIER, name="Till")[0].pk,
+    "endpoint_id": lambda shop: _endpoint(shop).pk,
+    "delivery_id": lambda shop: _delivery(shop).pk,
+    "reward_id": lambda shop: _reward(shop).pk,
+    "quick_item_id": lambda shop: _quick_item(shop).pk,
+    "purchase_id": lambda shop: _purchase(shop).pk,
+    "voucher_code": lambda shop: _voucher(shop).code,
 }
 
 
@@ -66,8 +124,11 @@ def walk(resolver=None, prefix: str = "", namespace: str = ""):
 
 
 def routes_with_arguments() -> list[Route]:
-    return [route for route in walk()
-            if (route.arguments or route.positional) and not route.route.startswith(SKIPPED_PREFIXES)]
+    return [
+        route
+        for route in walk()
+        if (route.arguments or route.positional) and not route.route.startswith(SKIPPED_PREFIXES)
+    ]
 
 
 def test_every_route_with_an_argument_can_be_walked():
@@ -78,15 +139,31 @@ def test_every_route_with_an_argument_can_be_walked():
             problems.append(f"{route.route}: has no name, so the walk cannot reverse it")
         if route.positional:
             problems.append(f"{route.route}: takes positional arguments; use named ones")
-        problems += [f"{route.route}: add an object for <{argument}> to OBJECTS" for argument in route.arguments
-                     if argument not in OBJECTS]
+        problems += [
+            f"{route.route}: add an object for <{argument}> to OBJECTS"
+            for argument in route.arguments
+            if argument not in OBJECTS
+        ]
     assert not problems, "\n".join(problems)
 
 
 def test_the_walk_finds_the_portals_object_pages():
     names = {route.name for route in routes_with_arguments()}
-    assert {"portal:location_edit", "portal:staff_role", "portal:staff_remove", "portal:invitation_revoke",
-            "portal:invitation"} <= names
+    assert {
+        "portal:location_edit",
+        "portal:staff_role",
+        "portal:staff_remove",
+        "portal:invitation_revoke",
+        "portal:invitation",
+        "portal:member",
+        "portal:member_adjust",
+        "portal:member_consent",
+        "portal:api_key_revoke",
+        "portal:webhook",
+        "portal:webhook_secret",
+        "portal:webhook_disable",
+        "portal:webhook_resend",
+    } <= names
 
 
 def request_both_ways(client: Client, url: str) -> set[int]:

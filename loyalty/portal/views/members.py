@@ -1,0 +1,146 @@
+"""Members: the searchable list (and its CSV), a member's page with points, stamps, wallet, vouchers, purchases
+and ledger, a manager's points adjustment and the marketing consent switch."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from loyalty.errors import DomainError, InsufficientPoints
+from loyalty.models import Member, Role
+from loyalty.money import format_money
+from loyalty.selectors import points_summary, stamp_cards_of
+from loyalty.services.ledger import Actor, points_adjust
+from loyalty.services.members import member_card_number, member_update, phone_grouped
+from rewards.services import vouchers_open_for
+
+from ..decorators import staff_required
+from ..filters import MemberFilter
+from ..forms import ConsentForm, PointsAdjustForm, add_domain_error, display_locale
+from ..queries import ledger_of, member_of, members_of, purchases_of
+from ..tables import LedgerTable, MemberTable, PurchaseTable, csv_response, csv_url, wants_csv
+
+MEMBERS_PER_PAGE = 25
+PURCHASES_PER_PAGE = 10
+LEDGER_PER_PAGE = 20
+
+
+@staff_required()
+def member_list(request):
+    """With HTMX (the search box as it is typed in) only the results are sent back."""
+    shop = request.shop
+    filterset = MemberFilter(request.GET or None, queryset=members_of(shop), shop=shop)
+    table = MemberTable(filterset.qs)
+    if wants_csv(request):
+        RequestConfig(request, paginate=False).configure(table)
+        return csv_response(table, f"{shop.slug}-members")
+    RequestConfig(request, paginate={"per_page": MEMBERS_PER_PAGE}).configure(table)
+    template = "portal/members.html#results" if request.htmx else "portal/members.html"
+    return TemplateResponse(
+        request,
+        template,
+        {
+            "filter": filterset,
+            "table": table,
+            "has_tiers": shop.program.has_tiers,
+            "csv_url": csv_url(request),
+        },
+    )
+
+
+def member_or_404(shop, member_id: int, *, current: bool = False) -> Member:
+    """The shop's member; with `current`, one not merged into another (a merged one changes no more)."""
+    try:
+        member = member_of(shop, member_id)
+    except Member.DoesNotExist:
+        raise Http404 from None
+    if current and member.merged_into_id:
+        raise Http404
+    return member
+
+
+def member_context(request, member: Member, *, adjust_form: PointsAdjustForm | None = None) -> dict:
+    """Everything the member's page shows, in a fixed number of queries however long their history is."""
+    shop, account, now = request.shop, member.account, timezone.now()
+    locale = str(display_locale())
+    purchases = PurchaseTable(purchases_of(shop, member), currency=shop.currency, locale=locale, prefix="purchases-")
+    RequestConfig(request, paginate={"per_page": PURCHASES_PER_PAGE}).configure(purchases)
+    ledger = LedgerTable(ledger_of(shop, member), prefix="ledger-")
+    RequestConfig(request, paginate={"per_page": LEDGER_PER_PAGE}).configure(ledger)
+    return {
+        "member": member,
+        "phone": phone_grouped(member.phone),
+        "card_number": member_card_number(member),
+        "points": points_summary(account, now),
+        "points_name": account.program.points_name,
+        "tier": account.tier,
+        "stamps": stamp_cards_of(account),
+        "wallet": format_money(account.wallet_balance, shop.currency, locale),
+        "vouchers": list(vouchers_open_for(member, now).select_related("reward")),
+        "purchases": purchases,
+        "ledger": ledger,
+        "can_adjust": Role.at_least(request.membership.role, Role.MANAGER) and not member.merged_into_id,
+        "adjust_form": adjust_form or PointsAdjustForm(),
+    }
+
+
+@staff_required()
+def member_detail(request, member_id: int):
+    member = member_or_404(request.shop, member_id)
+    return TemplateResponse(request, "portal/member.html", member_context(request, member))
+
+
+@require_POST
+@staff_required(role=Role.MANAGER)
+def member_adjust(request, member_id: int):
+    """A manager adds or takes away points with a reason; the ledger records who did it."""
+    member = member_or_404(request.shop, member_id, current=True)
+    form = PointsAdjustForm(request.POST)
+    if form.is_valid():
+        points = form.cleaned_data["points"]
+        try:
+            points_adjust(
+                account_id=member.account_id,
+                actor=Actor(shop=request.shop, staff=request.user),
+                points=points,
+                reason=form.cleaned_data["reason"],
+                at=timezone.now(),
+            )
+        except InsufficientPoints:
+            form.add_error("points", _("The member does not have that many points available to take away."))
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            text = (
+                ngettext("%(n)s point added.", "%(n)s points added.", points)
+                if points > 0
+                else ngettext("%(n)s point taken away.", "%(n)s points taken away.", -points)
+            )
+            messages.success(request, text % {"n": abs(points)})
+            if not request.htmx:
+                return redirect("portal:member", member_id=member.pk)
+            member.account.refresh_from_db()
+            form = None
+    template = "portal/member.html#account" if request.htmx else "portal/member.html"
+    return TemplateResponse(request, template, member_context(request, member, adjust_form=form))
+
+
+@require_POST
+@staff_required()
+def member_consent(request, member_id: int):
+    """Records the customer's yes or no to marketing messages, with its time and source (the portal)."""
+    member = member_or_404(request.shop, member_id, current=True)
+    form = ConsentForm(request.POST)
+    consent = form.is_valid() and form.cleaned_data["marketing_consent"]
+    member_update(member=member, marketing_consent=consent, consent_source="portal")
+    messages.success(request, _("Marketing consent recorded.") if consent else _("Marketing consent withdrawn."))
+    if request.htmx:
+        return TemplateResponse(request, "portal/member.html#consent", {"member": member})
+    return redirect("portal:member", member_id=member.pk)

@@ -1,0 +1,278 @@
+"""Members: the searchable list and its CSV, a member's page, points adjustments and marketing consent."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from loyalty.models import EntryKind, LedgerEntry, Member
+from loyalty.services.api_keys import api_key_create
+from loyalty.services.ledger import Actor, points_adjust
+from loyalty.services.members import members_merge
+from loyalty.services.purchases import purchase_record
+from loyalty.services.rules import Line
+from rewards.services import reward_redeem
+from tests.factories import enrol
+
+MEMBERS = reverse("portal:members")
+HTMX = {"HX-Request": "true"}
+
+
+def member_url(member, name="portal:member") -> str:
+    return reverse(name, kwargs={"member_id": member.pk})
+
+
+def give(member, points: int, reason: str = "welcome", **actor) -> None:
+    points_adjust(
+        account_id=member.account_id,
+        actor=Actor(shop=member.shop, **actor),
+        points=points,
+        reason=reason,
+        at=timezone.now(),
+    )
+
+
+def buy(member, external_id: str, amount: str, category: str = "") -> None:
+    amount = Decimal(amount)
+    purchase_record(
+        shop=member.shop,
+        external_id=external_id,
+        amount=amount,
+        member=member,
+        lines=[Line(amount=amount, category=category)],
+    )
+
+
+@pytest.fixture
+def cashier_client(as_user, cafe_staff):
+    return as_user(cafe_staff["cashier"])
+
+
+@pytest.fixture
+def manager_client(as_user, cafe_staff):
+    return as_user(cafe_staff["manager"])
+
+
+@pytest.fixture
+def lan(cafe):
+    return enrol(cafe, phone="+84901234567", name="Nguyễn Thị Lan", email="lan@example.com")
+
+
+# ---------------------------------------------------------------- the list
+
+
+def test_the_list_shows_the_shops_members_only(cashier_client, lan, other_shop):
+    enrol(other_shop, phone="+84907777777", name="Somebody Else")
+    html = cashier_client.get(MEMBERS).content.decode()
+    assert "Nguyễn Thị Lan" in html and "+84 901 234 567" in html and member_url(lan) in html
+    assert "Somebody Else" not in html
+
+
+@pytest.mark.parametrize(
+    "query", ["0901234567", "090 123 4567", "+84 90-123-4567", "84901234567", "lan", "nguyễn", "1234567"]
+)
+def test_search_finds_a_member_by_phone_in_any_format_or_by_name(cashier_client, lan, cafe, query):
+    enrol(cafe, phone="+84912000000", name="Trần Văn Minh")
+    html = cashier_client.get(MEMBERS, {"q": query}).content.decode()
+    assert "Nguyễn Thị Lan" in html and "Trần Văn Minh" not in html
+
+
+def test_search_finds_a_member_by_card_number(cashier_client, lan, cafe):
+    enrol(cafe, phone="+84912000000", name="Trần Văn Minh")
+    number = lan.cards.get().number
+    html = cashier_client.get(MEMBERS, {"q": number}).content.decode()
+    assert "Nguyễn Thị Lan" in html and "Trần Văn Minh" not in html
+
+
+def test_the_list_filters_by_tier(cashier_client, lan, cafe):
+    minh = enrol(cafe, phone="+84912000000", name="Trần Văn Minh")
+    gold = cafe.program.tiers.get(code="gold")
+    buy(minh, "big", "20000000")  # 500 stars: gold
+    minh.account.refresh_from_db()
+    assert minh.account.tier == gold
+    html = cashier_client.get(MEMBERS, {"tier": gold.pk}).content.decode()
+    assert "Trần Văn Minh" in html and "Nguyễn Thị Lan" not in html
+
+
+def test_searching_with_htmx_returns_the_results_only(cashier_client, lan):
+    html = cashier_client.get(MEMBERS, {"q": "lan"}, headers=HTMX).content.decode()
+    assert html.lstrip().startswith('<div id="members-results">') and "Nguyễn Thị Lan" in html
+    assert "1 member" in html and "?q=lan&amp;export=csv" in html
+
+
+def test_the_csv_has_every_matching_member_on_every_page(cashier_client, cafe, lan):
+    for number in range(30):
+        enrol(cafe, name=f"Regular {number:02}")
+    response = cashier_client.get(MEMBERS, {"export": "csv"})
+    assert response["Content-Disposition"] == 'attachment; filename="portal-cafe-members.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["Name", "Phone", "Email", "Card", "Tier", "Points", "Joined"]
+    assert len(rows) == 32
+    lan_row = next(row for row in rows if row[0] == "Nguyễn Thị Lan")
+    assert lan_row[1:3] == ["+84 901 234 567", "lan@example.com"] and lan_row[4] == "Green"
+    filtered = cashier_client.get(MEMBERS, {"export": "csv", "q": "Regular 1"})
+    assert len(list(csv.reader(io.StringIO(filtered.content.decode())))) == 11
+
+
+def test_the_list_is_paginated(cashier_client, cafe):
+    for number in range(30):
+        enrol(cafe, name=f"Regular {number:02}")
+    first = cashier_client.get(MEMBERS).content.decode()
+    assert "Page 1 of 2" in first and "Regular 29" in first and "Regular 00" not in first
+    assert "Regular 00" in cashier_client.get(MEMBERS, {"page": 2}).content.decode()
+
+
+def test_the_list_costs_the_same_queries_for_many_members(cashier_client, cafe):
+    enrol(cafe)
+    with CaptureQueriesContext(connection) as with_one:
+        cashier_client.get(MEMBERS, {"q": "Test"})
+    for _ in range(10):
+        buy(enrol(cafe), f"r{_}", "400000")
+    with CaptureQueriesContext(connection) as with_many:
+        cashier_client.get(MEMBERS, {"q": "Test"})
+    assert len(with_many) == len(with_one)
+
+
+# ---------------------------------------------------------------- a member's page
+
+
+def test_the_member_page_shows_points_tier_stamps_wallet_and_vouchers(cashier_client, lan, cafe_staff):
+    buy(lan, "r1", "400000", "coffee")  # 10 stars and a stamp
+    give(lan, 15, "birthday gift", staff=cafe_staff["manager"])
+    voucher = reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=lan.shop))
+    html = cashier_client.get(member_url(lan)).content.decode()
+    assert "Nguyễn Thị Lan" in html and "+84 901 234 567" in html and lan.cards.get().number in html
+    assert '15</span><span class="stat-label">stars available' in html
+    assert "Green" in html and "1 of 5 stamps" in html and "₫0" in html
+    assert voucher.code in html and "Free Coffee" in html
+    assert "r1" in html and "₫400,000" in html
+
+
+def test_the_ledger_says_what_who_and_why_newest_first(cashier_client, lan, cafe, cafe_staff):
+    buy(lan, "r1", "400000")
+    give(lan, 5, "missed stamp", staff=cafe_staff["manager"])
+    key, _raw = api_key_create(shop=cafe, role="manager", name="Till 1")
+    give(lan, -3, "typo at the till", api_key=key)
+    html = cashier_client.get(member_url(lan)).content.decode()
+    ledger = html.split("Points history")[1]
+    assert ledger.index("typo at the till") < ledger.index("missed stamp") < ledger.index("Purchase r1")
+    assert "-3" in ledger and "+5" in ledger and "+10" in ledger
+    assert "API key Till 1" in ledger and cafe_staff["manager"].email in ledger
+    assert "Adjusted" in ledger and "Earned" in ledger
+
+
+def test_the_ledger_is_paginated(cashier_client, lan):
+    for number in range(25):
+        give(lan, 1, f"gift {number:02}")
+    first = cashier_client.get(member_url(lan)).content.decode()
+    assert "gift 24" in first and "gift 04" not in first
+    second = cashier_client.get(member_url(lan), {"ledger-page": 2}).content.decode()
+    assert "gift 04" in second and "gift 24" not in second
+
+
+def test_the_member_page_costs_the_same_queries_however_long_the_history(cashier_client, lan, cafe_staff):
+    buy(lan, "r0", "400000", "coffee")
+    with CaptureQueriesContext(connection) as short:
+        cashier_client.get(member_url(lan))
+    for number in range(1, 12):
+        buy(lan, f"r{number}", "400000", "coffee")
+        give(lan, 2, f"gift {number}", staff=cafe_staff["manager"])
+    reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=lan.shop))
+    reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=lan.shop))
+    with CaptureQueriesContext(connection) as long:
+        cashier_client.get(member_url(lan))
+    assert len(long) == len(short)
+
+
+def test_a_merged_member_points_to_the_one_kept(manager_client, cafe, lan):
+    again = enrol(cafe, phone="+84901234568", name="Lan again")
+    members_merge(keep=lan, duplicate=again, actor=Actor(shop=cafe))
+    html = manager_client.get(member_url(again)).content.decode()
+    assert "was merged into" in html and member_url(lan) in html
+    assert reverse("portal:member_adjust", kwargs={"member_id": again.pk}) not in html
+    assert (
+        manager_client.post(member_url(again, "portal:member_adjust"), {"points": 5, "reason": "x"}).status_code == 404
+    )
+
+
+# ---------------------------------------------------------------- adjusting points
+
+
+def test_a_manager_adjusts_points_with_a_reason(manager_client, lan, cafe_staff):
+    response = manager_client.post(
+        member_url(lan, "portal:member_adjust"), {"points": "50", "reason": "goodwill"}, follow=True
+    )
+    assert response.redirect_chain == [(member_url(lan), 302)]
+    assert "50 points added." in response.content.decode()
+    entry = LedgerEntry.objects.get(account=lan.account)
+    assert (entry.kind, entry.points, entry.reason, entry.staff) == (
+        EntryKind.ADJUST,
+        50,
+        "goodwill",
+        cafe_staff["manager"],
+    )
+    lan.account.refresh_from_db()
+    assert lan.account.points_balance == 50
+
+
+def test_adjusting_with_htmx_returns_the_account_section(manager_client, lan):
+    give(lan, 20)
+    response = manager_client.post(
+        member_url(lan, "portal:member_adjust"), {"points": "-5", "reason": "typo"}, headers=HTMX
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="account">')
+    assert "15</span>" in html and "typo" in html and "5 points taken away." in html
+    assert 'hx-swap-oob="true"' in html
+
+
+def test_taking_more_than_available_is_a_form_error(manager_client, lan):
+    give(lan, 5)
+    response = manager_client.post(member_url(lan, "portal:member_adjust"), {"points": "-6", "reason": "typo"})
+    assert response.status_code == 200
+    assert response.context["adjust_form"].errors["points"] == [
+        "The member does not have that many points available to take away."
+    ]
+    lan.account.refresh_from_db()
+    assert lan.account.points_balance == 5
+
+
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"points": "0", "reason": "x"}, "points"),
+        ({"points": "5", "reason": ""}, "reason"),
+        ({"points": "", "reason": "x"}, "points"),
+    ],
+)
+def test_an_adjustment_needs_points_and_a_reason(manager_client, lan, values, field):
+    response = manager_client.post(member_url(lan, "portal:member_adjust"), values, headers=HTMX)
+    assert response.context["adjust_form"].errors[field]
+    assert not LedgerEntry.objects.filter(account=lan.account).exists()
+
+
+def test_cashiers_see_no_adjustment_form(cashier_client, lan):
+    html = cashier_client.get(member_url(lan)).content.decode()
+    assert member_url(lan, "portal:member_adjust") not in html
+    assert cashier_client.post(member_url(lan, "portal:member_adjust"), {"points": 5, "reason": "x"}).status_code == 403
+
+
+# ---------------------------------------------------------------- marketing consent
+
+
+def test_consent_is_recorded_and_withdrawn_from_the_portal(cashier_client, lan):
+    url = member_url(lan, "portal:member_consent")
+    assert cashier_client.post(url, {"marketing_consent": "on"}).url == member_url(lan)
+    lan.refresh_from_db()
+    assert lan.marketing_consent and lan.consent_source == "portal" and lan.consent_at
+
+    html = cashier_client.post(url, {}, headers=HTMX).content.decode()
+    assert html.lstrip().startswith('<div id="consent"') and "Marketing consent withdrawn." in html
+    lan.refresh_from_db()
+    assert not lan.marketing_consent
+    assert Member.objects.get(pk=lan.pk).consent_source == "portal"
