@@ -65,17 +65,13 @@ def friendly(error: DomainError) -> str:
 
 
 def field_errors(error: DomainError) -> dict[str, str]:
-    """The refusal's messages per field, for a form to show beside its inputs."""
-    named = {}
-    for field, message in error.fields.items():
-        known = FIELD_MESSAGES.get((field, str(message)))
-        if known is not None:
-            named[field] = str(known)
-        elif error.code in MESSAGES and field in ("phone", "card_number", "referral_code"):
-            named[field] = str(MESSAGES[error.code])
-        else:
-            named[field] = str(message)
-    return named
+    """The refusal's messages per field, for a form to show beside its inputs: the counter's own words for a
+    known refusal, else the service's."""
+    known = str(MESSAGES[error.code]) if error.code in MESSAGES else None
+    return {
+        field: str(FIELD_MESSAGES.get((field, str(message))) or known or message)
+        for field, message in error.fields.items()
+    }
 
 
 def add_to_form(form, error: DomainError) -> None:

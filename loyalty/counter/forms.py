@@ -59,8 +59,11 @@ class PurchaseForm(IdempotentForm):
         widget=big_number(placeholder="0"),
         help_text=_("What the till asks for, after any voucher discounts."),
     )
-    vouchers = forms.MultipleChoiceField(label=_("Vouchers to use"), required=False,
-                                         widget=forms.CheckboxSelectMultiple)
+    vouchers = forms.MultipleChoiceField(
+        label=_("Vouchers to use"), required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Voucher %(value)s cannot be used now: it was used, has expired or "
+                                            "was cancelled.")},
+    )
     points = forms.IntegerField(label=_("Pay with points"), required=False, min_value=0,
                                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}))
     receipt = forms.CharField(label=_("Receipt number"), required=False, max_length=100,
@@ -81,9 +84,9 @@ class PurchaseForm(IdempotentForm):
                                                 "class": "quick-count"}),
             )
         self.fields["vouchers"].choices = [(v.code, f"{v.code} · {v.reward.name}") for v in vouchers]
-        if self.point_value <= 0 or points_available <= 0:
-            del self.fields["points"]
-        else:
+        # Shown only when there is something to pay with, but always checked: a stale form cannot spend more.
+        self.offers_points = self.point_value > 0 and points_available > 0
+        if self.offers_points:
             self.fields["points"].widget.attrs.update(
                 max=points_available, **{"data-point-value": f"{self.point_value:f}"})
             self.fields["points"].help_text = _("%(points)s available; each is worth %(value)s.") % {
@@ -121,6 +124,8 @@ class PurchaseForm(IdempotentForm):
         if lines and bill > items_total:
             lines.append(Line(amount=bill - items_total))
         points = data.get("points") or 0
+        if points and self.point_value <= 0:
+            raise forms.ValidationError({"points": _("Points cannot pay for purchases in this program.")})
         if points > self.points_available:
             raise forms.ValidationError({"points": _("Only %(points)s points are available.") % {
                 "points": self.points_available}})

@@ -56,12 +56,12 @@ def counter_view(view=None, *, needs_location: bool = True):
         @wraps(view)
         def inner(request, *args, **kwargs):
             state.resolve(request)
-            if needs_location and request.counter_location is None and request.method == "GET":
+            if request.counter_location is None:
                 locations = list(request.shop.locations.all()[:2])
                 if len(locations) == 1:
                     state.location_choose(request, locations[0])
                     request.counter_location = locations[0]
-                elif locations:
+                elif locations and needs_location and request.method == "GET":
                     return redirect(f"{reverse('counter:location')}?{urlencode({'next': request.get_full_path()})}")
             response = view(request, *args, **kwargs)
             response["Cache-Control"] = "no-store"
