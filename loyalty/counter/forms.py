@@ -81,7 +81,7 @@ class PurchaseForm(IdempotentForm):
             self.fields[f"item_{item.pk}"] = forms.IntegerField(
                 label=item.label, required=False, min_value=0, max_value=999,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "data-price": f"{item.amount:f}",
-                                                "class": "quick-count"}),
+                                                "class": "quick-count", "placeholder": "0"}),
             )
         self.fields["vouchers"].choices = [(v.code, f"{v.code} · {v.reward.name}") for v in vouchers]
         # Shown only when there is something to pay with, but always checked: a stale form cannot spend more.

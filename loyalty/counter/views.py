@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from loyalty.errors import DomainError, DuplicatePurchase, MemberExists, NotFound, ValidationFailed
@@ -248,7 +249,9 @@ def purchase(request, member_id: int):
         })
         state.last_action_set(request, "purchase", purchase_id=bought.pk, member_id=member.pk,
                               label=_("Purchase %(receipt)s") % {"receipt": bought.external_id})
-        messages.success(request, _("Recorded %(amount)s for %(name)s: %(points)s points earned.") % {
+        messages.success(request, ngettext("Recorded %(amount)s for %(name)s: %(points)s point earned.",
+                                           "Recorded %(amount)s for %(name)s: %(points)s points earned.",
+                                           bought.points_earned) % {
             "amount": money(bought.amount, shop.currency), "name": member.name or member.phone,
             "points": bought.points_earned})
         return reverse("counter:purchase_detail", kwargs={"purchase_id": bought.pk})
@@ -270,7 +273,9 @@ def redeem(request, member_id: int):
             raise Refused(redirect(member_url(member.pk))) from None
         state.last_action_set(request, "redemption", code=voucher.code, member_id=member.pk,
                               label=_("Reward %(reward)s") % {"reward": voucher.reward.name})
-        messages.success(request, _("%(reward)s for %(points)s points. Voucher %(code)s is ready to use.") % {
+        messages.success(request, ngettext("%(reward)s for %(points)s point. Voucher %(code)s is ready to use.",
+                                           "%(reward)s for %(points)s points. Voucher %(code)s is ready to use.",
+                                           voucher.points_spent) % {
             "reward": voucher.reward.name, "points": voucher.points_spent, "code": voucher.code})
         return reverse("counter:voucher", kwargs={"voucher_code": voucher.code})
 
@@ -298,8 +303,11 @@ def adjust(request, member_id: int):
             raise _member_page_again(request, member_id, status=403 if error.status == 403 else 409,
                                      adjust_form=form) from None
         state.last_action_set(request, "adjustment", entry_id=entry.pk, member_id=member.pk,
-                              label=_("Adjustment of %(points)s points") % {"points": entry.points})
-        messages.success(request, _("%(points)s points adjusted, approved by %(manager)s.") % {
+                              label=ngettext("Adjustment of %(points)s point", "Adjustment of %(points)s points",
+                                             abs(entry.points)) % {"points": entry.points})
+        messages.success(request, ngettext("%(points)s point adjusted, approved by %(manager)s.",
+                                           "%(points)s points adjusted, approved by %(manager)s.",
+                                           abs(entry.points)) % {
             "points": entry.points, "manager": entry.staff.get_full_name() or entry.staff.email})
         return member_url(member.pk)
 
@@ -398,7 +406,9 @@ def refund(request, purchase_id: int):
         except DomainError as error:
             add_to_form(form, error)
             raise again(form, 409) from None
-        messages.success(request, _("Refunded %(amount)s; %(points)s points taken back.") % {
+        messages.success(request, ngettext("Refunded %(amount)s; %(points)s point taken back.",
+                                           "Refunded %(amount)s; %(points)s points taken back.",
+                                           result.points_reversed) % {
             "amount": money(result.refund.amount, currency), "points": result.points_reversed})
         return here
 
