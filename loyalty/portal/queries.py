@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import phonenumbers
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from loyalty.errors import ValidationFailed
-from loyalty.models import Account, ApiKey, Card, LedgerEntry, Member, Purchase, Shop, WebhookDelivery
+from loyalty.models import Account, ApiKey, Card, DeliveryStatus, LedgerEntry, Member, Purchase, Shop, WebhookDelivery
 from loyalty.models.ledger import EARNING_KINDS
 from loyalty.services.members import phone_normalise
 from rewards.models import Voucher, VoucherSource
@@ -80,7 +81,8 @@ def members_of(shop: Shop):
 
 
 def member_search(queryset, shop: Shop, text: str):
-    """A phone in any format the shop's country reads, a card number, part of a name or an email address."""
+    """A phone in any format the shop's country reads (whole, or its beginning: "0901" finds +84901…), a card
+    number, part of a name or an email address."""
     text = (text or "").strip()
     if not text:
         return queryset
@@ -91,10 +93,26 @@ def member_search(queryset, shop: Shop, text: str):
     try:
         condition |= Q(phone=phone_normalise(text, shop.country))
     except ValidationFailed:
-        digits = "".join(ch for ch in text if ch.isdigit()).lstrip("0")
-        if len(digits) >= 4:
-            condition |= Q(phone__contains=digits)
+        condition |= phone_prefix_condition(text, shop.country)
     return queryset.filter(condition)
+
+
+def phone_prefix_condition(text: str, country: str) -> Q:
+    """Part of a phone number: "+849…" and "0901…" (national, with its trunk 0) match the number's beginning;
+    other digits anywhere in it. Fewer than three digits match nothing."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) < 3 or len(digits) != len(compact_phone(text)):
+        return Q(pk__in=[])
+    if text.startswith("+"):
+        return Q(phone__startswith="+" + digits)
+    if digits.startswith("0"):
+        return Q(phone__startswith=f"+{phonenumbers.country_code_for_region(country)}{digits.lstrip('0')}")
+    return Q(phone__contains=digits)
+
+
+def compact_phone(text: str) -> str:
+    """The text without the spaces, dashes, dots, brackets and plus sign people write in phone numbers."""
+    return "".join(ch for ch in text if ch not in " -.()+/")
 
 
 def member_of(shop: Shop, member_id: int) -> Member:
@@ -129,7 +147,7 @@ def endpoints_of(shop: Shop):
     """The shop's webhook endpoints with how their deliveries went, counted in the same query."""
     return shop.webhook_endpoints.annotate(
         deliveries_total=Count("deliveries"),
-        deliveries_failed=Count("deliveries", filter=Q(deliveries__status="failed")),
+        deliveries_failed=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)),
     ).order_by("-active", "-created_at")
 
 

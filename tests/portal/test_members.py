@@ -82,6 +82,11 @@ def test_search_finds_a_member_by_phone_in_any_format_or_by_name(cashier_client,
     assert "Nguyễn Thị Lan" in html and "Trần Văn Minh" not in html
 
 
+@pytest.mark.parametrize("query", ["09", "0912", "+8491", "lan x", "9012a"])
+def test_a_part_of_another_number_finds_nobody_else(cashier_client, lan, query):
+    assert "Nguyễn Thị Lan" not in cashier_client.get(MEMBERS, {"q": query}).content.decode()
+
+
 def test_search_finds_a_member_by_card_number(cashier_client, lan, cafe):
     enrol(cafe, phone="+84912000000", name="Trần Văn Minh")
     number = lan.cards.get().number
