@@ -29,7 +29,8 @@ from .tables import QuickItemTable, RewardTable
 
 def catalogue_context(request, form: RewardForm | None = None) -> dict:
     shop = request.shop
-    rewards = list(catalogue_with_redemptions(shop))
+    # A query with aggregates drops Meta.ordering, so the catalogue's order is named here.
+    rewards = list(catalogue_with_redemptions(shop).order_by("position", "points", "code"))
     donations = [reward for reward in rewards if reward.kind == RewardKind.DONATION]
     return {
         "table": RewardTable(rewards, currency=shop.currency),

@@ -173,8 +173,10 @@ def test_rewards_move_up_and_down(manager_client, cafe):
     assert codes(cafe) == ["free-coffee", "ten-off", "tree", "mug"]
     tree = Reward.objects.get(shop=cafe, code="tree")
     url = reverse("portal:reward_move", kwargs={"reward_id": tree.pk})
-    manager_client.post(url, {"direction": "up"}, **HTMX)
+    page = manager_client.post(url, {"direction": "up"}, **HTMX).content.decode()
     assert codes(cafe) == ["free-coffee", "tree", "ten-off", "mug"]
+    shown = [page.index(f"<code class=\"muted\">{code}</code>") for code in codes(cafe)]
+    assert shown == sorted(shown)  # the list answered is in the new order
     manager_client.post(url, {"direction": "up"})
     manager_client.post(url, {"direction": "up"})  # already first: stays
     assert codes(cafe) == ["tree", "free-coffee", "ten-off", "mug"]
