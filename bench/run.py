@@ -354,7 +354,7 @@ def baseline() -> dict:
         select_ms = (time.perf_counter() - started) / 500 * 1000
         c.execute("SELECT min(id) FROM loyalty_shop")
         shop_id = c.fetchone()[0]
-        commit_ms = 0.0
+        commit_ms = float("nan")  # no row to write to in an empty database
         if shop_id is not None:
             started = time.perf_counter()
             for _ in range(100):
@@ -364,6 +364,11 @@ def baseline() -> dict:
         c.execute("SHOW synchronous_commit")
         sync = c.fetchone()[0]
     return {"select_1_ms": round(select_ms, 3), "commit_ms": round(commit_ms, 3), "synchronous_commit": sync}
+
+
+def baseline_text(b: dict) -> str:
+    commit = "n/a" if b["commit_ms"] != b["commit_ms"] else f"{b['commit_ms']:.2f}"
+    return f"{b['select_1_ms']:.3f} / {commit}"
 
 
 def ledger_check() -> dict:
@@ -458,14 +463,14 @@ def rows(report: dict) -> list[tuple[str, str, str]]:
                 f"{t['rerun_up']} / {t['rerun_down']} / {t['rerun_tier_changes_written']}",
             ),
         ]
-    for key, label in (("baseline_before", "before"), ("baseline_after", "after")):
+    for key, label in (("baseline_before", "before the benchmarks"), ("baseline_after", "after")):
         b = report.get(key)
         if b:
             out.append(
                 (
                     "baseline",
                     f"{label}: SELECT 1 round trip / one-row write + commit (ms)",
-                    f"{b['select_1_ms']:.3f} / {b['commit_ms']:.2f}",
+                    baseline_text(b),
                 )
             )
     for key, label in (("check_after_generate", "after generating"), ("check_after", "after the benchmarks")):
@@ -593,7 +598,6 @@ def main(argv=None) -> None:
         "commit": git_commit(),
         "sizes": sizes,
         "machine": machine(),
-        "baseline_before": baseline(),
     }
     print(f"bench: {mode} run on database {database}")
     if not args.no_generate:
@@ -613,6 +617,7 @@ def main(argv=None) -> None:
         if not args.no_check:
             report["check_after_generate"] = ledger_check()
             print(f"bench: ledger_check {report['check_after_generate']}")
+    report["baseline_before"] = baseline()
     if "purchases" in only:
         print(f"bench: a. recording {sizes['record']:,} purchases through purchase_record")
         report["purchases"] = bench_purchases(sizes["record"], seed=args.seed, profile=args.profile)
