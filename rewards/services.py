@@ -227,11 +227,21 @@ def voucher_event(voucher: Voucher) -> dict:
     }
 
 
+def _lock_voucher_account(voucher: Voucher):
+    """Lock the account that holds the voucher now: a merge may have moved it since it was read."""
+    while True:
+        account = account_lock(voucher.account_id)
+        current = Voucher.objects.filter(pk=voucher.pk).values_list("account_id", flat=True).get()
+        if current == account.pk:
+            return account
+        voucher.account_id = current
+
+
 def voucher_close(voucher: Voucher, status: str, at: datetime, *, give_points_back: bool, actor: Actor) -> bool:
     """Close an issued voucher (cancel or expire) once; returns False if it was not open any more.
     The account is locked first, as on every points path, then the voucher's conditional UPDATE."""
     give_back = give_points_back and voucher.redemption_entry_id is not None
-    account = account_lock(voucher.account_id) if give_back else None
+    account = _lock_voucher_account(voucher) if give_back else None
     if not Voucher.objects.filter(pk=voucher.pk, status=VoucherStatus.ISSUED).update(status=status, closed_at=at):
         return False
     if give_back:
@@ -262,7 +272,8 @@ def voucher_cancel(*, shop, code: str, actor: Actor, at: datetime | None = None)
 
 def vouchers_expire(*, as_of: datetime, batch: int = 500) -> int:
     """The job: close issued vouchers past their date; points go back where the reward says so.
-    Each batch is its own short transaction; a re-run finds only what is still open."""
+    Each voucher is its own short transaction holding at most one account lock (one lock order with merges
+    and purchases); a re-run finds only what is still open."""
     expired, after = 0, 0
     while True:
         due = list(
@@ -270,8 +281,8 @@ def vouchers_expire(*, as_of: datetime, batch: int = 500) -> int:
             .filter(status=VoucherStatus.ISSUED, expires_at__lte=as_of, pk__gt=after)
             .order_by("id")[:batch]
         )
-        with transaction.atomic():
-            for voucher in due:
+        for voucher in due:
+            with transaction.atomic():
                 expired += voucher_close(
                     voucher,
                     VoucherStatus.EXPIRED,

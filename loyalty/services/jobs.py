@@ -92,20 +92,23 @@ def points_expire_inactive(*, as_of: datetime) -> int:
         idle_accounts = LedgerEntry.objects.filter(account__in=idle.values("pk"), remaining__gt=0)
 
         def expire(ids, limit=limit, as_of=as_of):
-            """Every open lot of these idle accounts, expiring at each account's own deadline."""
+            """Every open lot of these idle accounts that is itself older than the limit (a bonus given while
+            idle lives its own `days`), expiring at the account's deadline, or at `as_of` for such newer lots."""
             adapt = connection.ops.adapt_datetimefield_value
             deadlines = Account.objects.filter(pk__in=ids).values_list("pk", "last_purchase_at", "created_at")
             cases, params = [], []
             for account_id, last, created in deadlines:
                 cases.append("WHEN %s THEN %s")
                 params += [account_id, adapt((last or created) + limit)]
+            deadline = f"CASE l.account_id {' '.join(cases)} END"
             # Idleness is judged again under the accounts' lock: a purchase meanwhile keeps the points.
             still_idle = (
-                f"l.account_id IN (SELECT a.id FROM {Account._meta.db_table} a"
+                f"l.occurred_at <= %s AND l.account_id IN (SELECT a.id FROM {Account._meta.db_table} a"
                 " WHERE COALESCE(a.last_purchase_at, a.created_at) <= %s)"
             )
-            cutoff = [adapt(as_of - limit)]
-            return _expire_lots_of(ids, still_idle, cutoff, f"CASE l.account_id {' '.join(cases)} END", params)
+            cutoff = adapt(as_of - limit)
+            moment = f"CASE WHEN l.occurred_at > {deadline} THEN %s ELSE {deadline} END"
+            return _expire_lots_of(ids, still_idle, [cutoff, cutoff], moment, [*params, adapt(as_of), *params])
 
         done += _in_batches(idle_accounts, expire)
     return done

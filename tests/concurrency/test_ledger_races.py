@@ -425,12 +425,6 @@ def test_16_requests_for_a_bonus_limited_to_2_a_day_award_it_twice(shop):
 # ---------------------------------------------------------------- one lock order
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: rewards.services.vouchers_expire closes a batch of vouchers in one transaction, locking each "
-    "voucher's account in voucher-id order; members_merge (and _expire_lots_of) lock accounts in pk order, "
-    "so the two deadlock and PostgreSQL aborts one with OperationalError",
-)
 def test_the_voucher_expiry_job_and_a_merge_take_account_locks_in_one_order(shop, monkeypatch):
     a, b = enrol(shop, at=T0), enrol(shop, at=T0)
     assert a.account_id < b.account_id
