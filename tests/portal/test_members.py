@@ -281,3 +281,9 @@ def test_consent_is_recorded_and_withdrawn_from_the_portal(cashier_client, lan):
     lan.refresh_from_db()
     assert not lan.marketing_consent
     assert Member.objects.get(pk=lan.pk).consent_source == "portal"
+
+
+@pytest.mark.postgres
+def test_names_match_in_any_case_with_their_accents_on_postgresql(cashier_client, lan):
+    """PostgreSQL folds the case of Vietnamese letters (SQLite only folds ASCII)."""
+    assert "Nguyễn Thị Lan" in cashier_client.get(MEMBERS, {"q": "NGUYỄN THỊ"}).content.decode()
