@@ -37,7 +37,11 @@ class Actor:
 
 def account_lock(account_id: int) -> Account:
     """Lock the account row first, before any lot: the one lock order of every points write."""
-    return Account.objects.select_for_update(no_key=True).get(pk=account_id)
+    return (
+        Account.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("tier", "program")
+        .get(pk=account_id)
+    )
 
 
 def _open_lots(account: Account):

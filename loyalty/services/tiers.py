@@ -61,7 +61,7 @@ def basis_by_account(program: Program, as_of: datetime, tz, account_ids=None) ->
 
 def tier_upgrade_if_reached(*, account: Account, tiers: list, as_of: datetime, tz) -> bool:
     """Move the (locked) account up at once when its basis crosses a higher threshold."""
-    if not tiers:
+    if not tiers or account.tier_id == tiers[-1].pk:  # no tier, or already at the top
         return False
     basis = basis_by_account(account.program, as_of, tz, account_ids=[account.pk]).get(account.pk, Decimal(0))
     target = tier_for_basis(tiers, basis)
