@@ -127,6 +127,11 @@ def webhook_attempt(delivery_id: str, *, post, now: datetime | None = None) -> W
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if delivery.status != DeliveryStatus.PENDING:
         return delivery  # delivered or given up meanwhile: a duplicate task changes nothing
+    if not delivery.endpoint.active:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+        delivery.last_error = "the endpoint was disabled"
+        delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
+        return delivery
     body = delivery.body.encode()
     headers = {
         "Content-Type": "application/json",

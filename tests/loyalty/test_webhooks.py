@@ -141,3 +141,14 @@ def test_an_unreachable_receiver_gives_up_after_the_last_attempt_and_can_be_rese
 
 def test_backoff_doubles():
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+
+
+def test_nothing_more_is_sent_to_a_disabled_endpoint(shop, receiver):
+    from loyalty.services.webhooks import webhook_endpoint_disable
+
+    server = receiver(200)
+    endpoint = webhook_endpoint_create(shop=shop, url=server.url)
+    enrol(shop)
+    webhook_endpoint_disable(endpoint=endpoint)
+    delivery = webhook_attempt(str(WebhookDelivery.objects.get().pk), post=_http_post)
+    assert delivery.status == "failed" and delivery.last_error == "the endpoint was disabled" and not server.received
