@@ -12,7 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.models import EntryKind, LedgerEntry, Member, TierLevel
+from loyalty.models.ledger import WalletKind
+from loyalty.money import round_money
 from loyalty.services.ledger import Actor, account_lock, points_give_back, points_spend
+from loyalty.services.wallet import wallet_credit
 from loyalty.services.webhooks import points_changed, webhook_emit
 
 from .errors import (
@@ -157,7 +160,7 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
             source=f"reward:{reward.code}",
         )
         points_changed(member.shop, account, change=-reward.points, reason=f"reward:{reward.code}")
-    return voucher_issue(
+    voucher = voucher_issue(
         reward=reward,
         member=member,
         source=VoucherSource.REDEMPTION,
@@ -165,6 +168,33 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
         points_spent=reward.points,
         redemption_entry=entry,
     )
+    if reward.kind == RewardKind.WALLET_CREDIT:
+        _credit_wallet(voucher, account, at)
+    return voucher
+
+
+def _credit_wallet(voucher: Voucher, account, at: datetime) -> None:
+    """A wallet-credit reward pays out at once: its value goes into the wallet and its voucher is used."""
+    wallet_credit(
+        account=account,
+        shop=voucher.shop,
+        amount=voucher.reward.value,
+        kind=WalletKind.CREDIT,
+        reason=f"reward {voucher.reward.code}, voucher {voucher.code}",
+    )
+    Voucher.objects.filter(pk=voucher.pk).update(status=VoucherStatus.USED, used_at=at)
+    voucher.status, voucher.used_at = VoucherStatus.USED, at
+
+
+def voucher_discount(voucher: Voucher, amount):
+    """What the voucher takes off a bill of `amount`, in the shop's currency (0 for gifts and donations)."""
+    reward = voucher.reward
+    if reward.kind == RewardKind.PERCENT_OFF:
+        off = round_money(amount * reward.value / 100, voucher.shop.currency)
+        return min(off, reward.max_discount) if reward.max_discount is not None else off
+    if reward.kind in (RewardKind.AMOUNT_OFF, RewardKind.FREE_ITEM):
+        return min(reward.value, amount)
+    return Decimal(0)
 
 
 def voucher_find(shop, code: str) -> Voucher:

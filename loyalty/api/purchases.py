@@ -19,7 +19,8 @@ from loyalty.services.purchases import (
     purchase_refund,
 )
 from loyalty.services.rules import Line
-from rewards.services import voucher_find
+from rewards.errors import VoucherNotFound
+from rewards.services import voucher_discount, voucher_find
 
 from . import schemas as s
 from .auth import actor_of
@@ -85,7 +86,7 @@ def quote(request, payload: s.QuoteIn):
         {
             "member_discount_percent": f"{percent.normalize():f}",
             "member_discount": money_str(amount * percent / 100, currency),
-            "vouchers": [_voucher_check(shop, member, code, now) for code in payload.voucher_codes or []],
+            "vouchers": [_voucher_check(shop, member, code, amount, now) for code in payload.voucher_codes or []],
             "points_available": available,
             "points_redeemable": redeemable,
             "points_value": money_str(redeemable * program.point_value, currency),
@@ -118,13 +119,14 @@ def _anonymous_quote(explanation, currency: str) -> dict:
     }
 
 
-def _voucher_check(shop, member, code: str, at) -> dict:
+def _voucher_check(shop, member, code: str, amount: Decimal, at) -> dict:
+    """Whether the voucher can be used on this bill and what it takes off it."""
     try:
         voucher = voucher_find(shop, code)
-    except Exception:  # noqa: BLE001 - an unknown code is simply not valid here
-        return {"code": code, "value": "0", "valid": False}
+    except VoucherNotFound:
+        return {"code": code, "value": money_str(Decimal(0), shop.currency), "valid": False}
     valid = voucher.account_id == member.account_id and voucher.status == "issued" and voucher.expires_at > at
-    return {"code": voucher.code, "value": money_str(voucher.reward.value, shop.currency), "valid": valid}
+    return {"code": voucher.code, "value": money_str(voucher_discount(voucher, amount), shop.currency), "valid": valid}
 
 
 @router.post("/purchases", response={201: s.PurchaseOut, **ERRORS}, summary="Record a purchase")

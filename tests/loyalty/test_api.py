@@ -283,6 +283,18 @@ def test_quote_changes_nothing_and_matches_the_purchase(till, cafe):
     body = quote.json()
     assert body["points_to_earn"] == 2 and body["points_available"] == 2 and body["points_value"] == "2000"
     assert body["wallet"] == "4000" and body["vouchers"] == [{"code": "NOPE-NOPE", "value": "0", "valid": False}]
+    ten = config_import(
+        document("api-ten", program("40000"), rewards=[reward("ten", "percent_off", 0, "10", max_discount="5000")])
+    ).rewards.get()
+    from rewards.services import voucher_issue
+
+    issued = voucher_issue(reward=ten, member=enrol(ten.shop), source="manual")
+    capped = (
+        Till(ten.shop)
+        .post("/quotes", {"amount": "80000", "member": str(issued.member_id), "voucher_codes": [issued.code]})
+        .json()["vouchers"]
+    )
+    assert capped == [{"code": issued.code, "value": "5000", "valid": True}], "10% of 80,000 capped at 5,000"
     small = till.post("/quotes", {"amount": "1500", "member": str(member.pk)}).json()
     assert (small["points_available"], small["points_redeemable"], small["points_value"]) == (2, 1, "1000")
     assert LedgerEntry.objects.count() == before

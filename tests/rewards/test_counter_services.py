@@ -130,3 +130,15 @@ def test_redemption_counts_and_the_impact_counter(cafe):
         reward_redeem(member=member, reward_code="tree", actor=Actor(shop=cafe))
     counts = {r.code: (r.issued, r.used) for r in catalogue_with_redemptions(cafe)}
     assert counts["tree"] == (2, 0) and impact_count(cafe) == 2
+
+
+def test_a_wallet_credit_reward_pays_into_the_wallet_at_once(cafe):
+    Reward.objects.create(
+        shop=cafe, code="credit", name="20k credit", kind="wallet_credit", points=2, value=Decimal("20000")
+    )
+    member = enrol(cafe)
+    purchase_record(shop=cafe, external_id="W-1", amount=Decimal("100000"), member=member)
+    voucher = reward_redeem(member=member, reward_code="credit", actor=Actor(shop=cafe))
+    member.account.refresh_from_db()
+    assert voucher.status == "used" and member.account.wallet_balance == Decimal("20000")
+    assert ledger_violations() == []
