@@ -10,12 +10,13 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from loyalty.models import Account, Allocation, EntryKind, LedgerEntry, Member, Program, Shop
+from loyalty.models import Account, Allocation, EntryKind, LedgerEntry, Member, Program, Shop, WebhookEndpoint
 from loyalty.models.programs import ExpiryPolicy
 
 from .bonuses import bonus_award
 from .ledger import Actor
 from .tiers import tiers_review
+from .webhooks import points_changed
 
 BATCH = 500
 
@@ -35,14 +36,14 @@ def _expire_lots_of(account_ids: list[int], due: str, due_params: list, occurred
         cursor.execute(
             f"INSERT INTO {entry} (account_id, shop_id, kind, points, occurred_at, created_at, source, reverses_id,"
             f" event_key, reason) SELECT l.account_id, l.shop_id, %s, -l.remaining, {occurred_at}, %s, %s, l.id, '', ''"
-            f" FROM {due_lots} RETURNING id, reverses_id, -points",
+            f" FROM {due_lots} RETURNING id, reverses_id, -points, account_id, shop_id",
             [EntryKind.EXPIRE, *occurred_params, adapt(timezone.now()), "expiry", *lot_params],
         )
         drawn = cursor.fetchall()  # (expiry entry, its lot, points): allocated without joining back
         if not drawn:
             return 0
         Allocation.objects.bulk_create(
-            [Allocation(entry_id=e, lot_id=lot, points=points) for e, lot, points in drawn], batch_size=2000
+            [Allocation(entry_id=e, lot_id=lot, points=points) for e, lot, points, *_ in drawn], batch_size=2000
         )
         cursor.execute(
             f"UPDATE {account} SET points_balance = points_balance - due.total FROM (SELECT l.account_id,"
@@ -51,7 +52,20 @@ def _expire_lots_of(account_ids: list[int], due: str, due_params: list, occurred
             lot_params,
         )
         cursor.execute(f"UPDATE {entry} SET remaining = 0 WHERE id IN (SELECT l.id FROM {due_lots})", lot_params)
+        _announce_expiries(drawn)
         return len(drawn)
+
+
+def _announce_expiries(drawn: list[tuple]) -> None:
+    """points.changed for every account that lost points, for the shops that listen (most shops: none)."""
+    by_shop: dict[int, dict[int, int]] = {}
+    for _entry, _lot, points, account_id, shop_id in drawn:
+        totals = by_shop.setdefault(shop_id, {})
+        totals[account_id] = totals.get(account_id, 0) + points
+    listening = set(WebhookEndpoint.objects.filter(shop_id__in=by_shop, active=True).values_list("shop_id", flat=True))
+    for shop in Shop.objects.filter(pk__in=listening):
+        for account in Account.objects.filter(pk__in=by_shop[shop.pk]):
+            points_changed(shop, account, change=-by_shop[shop.pk][account.pk], reason="expire")
 
 
 def _in_batches(ids_query, work) -> int:

@@ -85,7 +85,7 @@ def webhook_emit(shop: Shop, event: str, data, *, at: datetime | None = None) ->
         deliveries.append(delivery)
     WebhookDelivery.objects.bulk_create(deliveries)
     for delivery in deliveries:
-        _queue(delivery)
+        _queue(delivery.pk)
     return deliveries
 
 
@@ -113,11 +113,12 @@ def tier_changed(shop: Shop, account_id: int, from_code: str | None, to_code: st
     webhook_emit(shop, "tier.changed", data)
 
 
-def _queue(delivery: WebhookDelivery, countdown: float = 0) -> None:
+def _queue(delivery_id) -> None:
+    """Hand the delivery to Celery once the transaction that recorded it commits (at once outside one)."""
     from loyalty.tasks import deliver_webhook  # the task module imports this one
 
-    delivery_id = str(delivery.pk)
-    transaction.on_commit(lambda: deliver_webhook.apply_async((delivery_id,), countdown=countdown))
+    delivery_id = str(delivery_id)
+    transaction.on_commit(lambda: deliver_webhook.delay(delivery_id))
 
 
 def webhook_attempt(delivery_id: str, *, post, now: datetime | None = None) -> WebhookDelivery:
@@ -163,7 +164,7 @@ def webhook_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """From the portal: send a delivery again (the same body and id, so receivers can de-duplicate)."""
     delivery.status, delivery.next_attempt_at, delivery.attempts = DeliveryStatus.PENDING, timezone.now(), 0
     delivery.save(update_fields=["status", "next_attempt_at", "attempts"])
-    _queue(delivery)
+    _queue(delivery.pk)
     return delivery
 
 
@@ -174,8 +175,6 @@ def webhooks_due(*, as_of: datetime) -> int:
             status=DeliveryStatus.PENDING, next_attempt_at__lte=as_of - timedelta(seconds=TIMEOUT_SECONDS * 6)
         ).values_list("pk", flat=True)[:1000]
     )
-    from loyalty.tasks import deliver_webhook  # the task module imports this one
-
     for delivery_id in due:
-        deliver_webhook.delay(str(delivery_id))
+        _queue(delivery_id)
     return len(due)

@@ -152,3 +152,20 @@ def test_nothing_more_is_sent_to_a_disabled_endpoint(shop, receiver):
     webhook_endpoint_disable(endpoint=endpoint)
     delivery = webhook_attempt(str(WebhookDelivery.objects.get().pk), post=_http_post)
     assert delivery.status == "failed" and delivery.last_error == "the endpoint was disabled" and not server.received
+
+
+def test_the_expiry_job_announces_points_changed(program, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from loyalty.services.jobs import run_all
+
+    program.expiry_policy, program.expiry_days = "days_after_earn", 30
+    program.save()
+    shop = program.shop
+    webhook_endpoint_create(shop=shop, url="https://example.com/points", events=["points.changed"])
+    member = enrol(shop)
+    purchase_record(shop=shop, external_id="X-1", amount=Decimal("100000"), member=member)
+    run_all(as_of=timezone.now() + timedelta(days=31))
+    bodies = [json.loads(d.body)["data"] for d in WebhookDelivery.objects.order_by("created_at")]
+    assert [(b["change"], b["reason"]) for b in bodies] == [(2, "purchase"), (-2, "expire")]
+    assert bodies[-1]["member"] == str(member.pk) and bodies[-1]["balance"] == 0
