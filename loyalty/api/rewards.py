@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Status
 
 from loyalty.money import money_str
+from loyalty.qr import qr_png, qr_svg
 from loyalty.services.ledger import points_available
 from loyalty.services.members import member_get
 from rewards.models import Reward
@@ -63,6 +67,18 @@ def use(request, code: str, payload: s.VoucherUseIn | None = None):
 @router.post("/vouchers/{code}/cancel", response={200: s.VoucherOut, **ERRORS}, summary="Cancel an unused voucher")
 def cancel(request, code: str):
     return Status(200, voucher_out(voucher_cancel(shop=request.auth.shop, code=code, actor=actor_of(request))))
+
+
+@router.get(
+    "/vouchers/{code}/qr.{image_format}",
+    response={200: None, **ERRORS},
+    summary="A voucher's QR code (svg or png), to show on a screen or print on a receipt",
+)
+def qr(request, code: str, image_format: Literal["svg", "png"]):
+    voucher = voucher_find(request.auth.shop, code)
+    if image_format == "svg":
+        return HttpResponse(qr_svg(voucher.code), content_type="image/svg+xml")
+    return HttpResponse(qr_png(voucher.code), content_type="image/png")
 
 
 @router.get("/vouchers/{code}", response={200: s.VoucherOut, **ERRORS}, summary="A voucher")

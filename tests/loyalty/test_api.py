@@ -397,3 +397,15 @@ def test_member_lookup_and_expiring_next(till, cafe):
     shown = till.get("/members/lookup", q=member.phone).json()
     assert shown["points"]["expiring_next"]["points"] == 2
     assert Decimal(shown["discount_percent"]) == 0
+
+
+def test_a_vouchers_qr_code_as_svg_and_png(till, cafe):
+    from rewards.services import voucher_issue
+
+    voucher = voucher_issue(reward=cafe.rewards.get(code="free-coffee"), member=enrol(cafe), source="manual")
+    svg = till.get(f"/vouchers/{voucher.code}/qr.svg")
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    png = till.get(f"/vouchers/{voucher.code.lower()}/qr.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert till.get("/vouchers/ZZZZ-ZZZZ/qr.svg").status_code == 404
+    assert till.get(f"/vouchers/{voucher.code}/qr.gif").status_code in (404, 422)
