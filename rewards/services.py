@@ -348,6 +348,11 @@ REWARD_FIELDS = (
     "refund_points_on_expiry",
     "description",
 )
+def stock_left(stock: int | None, issued: int) -> int | None:
+    """What is left of a reward's stock once the vouchers issued and not cancelled are counted."""
+    return None if stock is None else max(stock - issued, 0)
+
+
 REWARD_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
 
 
@@ -441,7 +446,7 @@ def reward_save(*, shop, reward: Reward | None = None, code: str = "", photo=Non
         issued = reward.vouchers.exclude(status=VoucherStatus.CANCELLED).count()
     for name, value in checked.items():
         setattr(reward, name, value)
-    reward.stock_left = None if reward.stock is None else max(reward.stock - issued, 0)
+    reward.stock_left = stock_left(reward.stock, issued)
     if photo is not None:
         reward.photo = photo or ""
     reward.save()

@@ -27,6 +27,7 @@ from loyalty.models import (
 from loyalty.models.programs import ExpiryPolicy, LimitPeriod, Rounding, StampPer, TierBasis, TierWindow
 from loyalty.money import MoneyError, money_str, parse_money
 from rewards.models import Reward, RewardKind
+from rewards.services import REWARD_FIELDS, stock_left
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
@@ -614,23 +615,9 @@ def _apply_rewards(shop: Shop, rewards: list[dict]) -> None:
     for position, r in enumerate(rewards):
         reward = Reward.objects.filter(shop=shop, code=r["code"]).first() or Reward(shop=shop, code=r["code"])
         issued = reward.vouchers.exclude(status="cancelled").count() if reward.pk else 0
-        for key in (
-            "name",
-            "kind",
-            "points",
-            "value",
-            "max_discount",
-            "tiers",
-            "stock",
-            "per_member_limit",
-            "voucher_valid_days",
-            "refund_points_on_expiry",
-            "starts",
-            "ends",
-            "description",
-        ):
+        for key in REWARD_FIELDS:
             setattr(reward, key, r[key])
-        reward.stock_left = None if r["stock"] is None else max(r["stock"] - issued, 0)
+        reward.stock_left = stock_left(r["stock"], issued)
         reward.position, reward.active = position, True
         reward.save()
 
