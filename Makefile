@@ -16,9 +16,15 @@ $(STAMP): $(PY) pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
-	@if command -v npm >/dev/null 2>&1 && [ -f package.json ]; then npm install --silent --no-audit --no-fund && $(PY) manage.py vendor_static; fi
-	$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
+# The counter's QR scanner comes from npm when Node is here; without Node the camera button stays hidden.
+VENDORED := static/vendor/qr-scanner/VERSION
+
+$(VENDORED): package-lock.json | $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --silent --no-audit --no-fund && $(PY) manage.py vendor_static; \
+	else echo "npm not found: the counter works without its camera button"; fi
+
+install: $(STAMP) $(VENDORED)
 
 run: install
 	$(PY) manage.py migrate --noinput
@@ -39,4 +45,4 @@ bench: install
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) db.sqlite3* .celery-broker staticfiles node_modules
+	rm -rf $(VENV) db.sqlite3* .celery-broker staticfiles node_modules static/vendor/qr-scanner

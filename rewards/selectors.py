@@ -10,9 +10,13 @@ from .services import reward_ineligibility
 
 def catalogue_with_redemptions(shop):
     """The shop's rewards in their order, each with how many vouchers it has issued and how many were used."""
-    return Reward.objects.filter(shop=shop).annotate(
-        issued=Count("vouchers", filter=~Q(vouchers__status=VoucherStatus.CANCELLED)),
-        used=Count("vouchers", filter=Q(vouchers__status=VoucherStatus.USED)),
+    return (
+        Reward.objects.filter(shop=shop)
+        .annotate(
+            issued=Count("vouchers", filter=~Q(vouchers__status=VoucherStatus.CANCELLED)),
+            used=Count("vouchers", filter=Q(vouchers__status=VoucherStatus.USED)),
+        )
+        .order_by("position", "points", "code")  # an aggregate drops Meta.ordering
     )
 
 
