@@ -1,37 +1,22 @@
 """50 concurrent repeats of one Idempotency-Key through the till API make one effect and identical bodies."""
 
 import json
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from loyalty.models import LedgerEntry, Purchase
 from loyalty.services.api_keys import api_key_create
 from loyalty.services.invariants import ledger_violations
 from tests.factories import ProgramFactory, enrol
+from tests.threads import race
 
 pytestmark = pytest.mark.postgres
 
 
 def concurrently(count: int, work) -> list:
-    barrier, results = threading.Barrier(count), [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return race(count, lambda _i, _prepared: work())
 
 
 def test_fifty_repeats_of_one_key_record_one_purchase(transactional_db):

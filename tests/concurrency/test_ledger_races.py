@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 import rewards.services
@@ -32,37 +31,11 @@ from rewards.errors import OutOfStock, VoucherUsed
 from rewards.models import Reward, RewardKind, Voucher, VoucherStatus
 from rewards.services import reward_redeem, voucher_cancel, voucher_issue, voucher_use, vouchers_expire
 from tests.factories import ProgramFactory, enrol
+from tests.threads import race
 
 pytestmark = pytest.mark.postgres
 
 T0 = datetime(2031, 3, 10, 5, 0, tzinfo=UTC)
-
-
-def race(count: int, act, prepare=lambda i: None) -> list:
-    """Run `act(i, prepared)` in `count` threads released together; each thread's result or exception, by i.
-
-    Each thread prepares and opens its connection before the barrier, so the calls really overlap."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            prepared = prepare(i)
-            connection.ensure_connection()
-            barrier.wait(timeout=60)
-            results[i] = act(i, prepared)
-        except BaseException as error:  # every outcome is judged by the test
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,), name=f"racer-{i}") for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a racer is stuck (deadlock?)"
-    return results
 
 
 def tally(results: list) -> Counter:

@@ -1,11 +1,9 @@
 """A counter form sent many times at once (a double tap, a retry while the first is still running) acts once:
 every request is answered with the place the first one led to."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -13,6 +11,7 @@ from loyalty.models import Purchase, Refund
 from loyalty.services.invariants import ledger_violations
 from rewards.models import Voucher
 from tests.factories import ProgramFactory, StaffFactory, enrol
+from tests.threads import race
 
 from .helpers import give_points, key
 
@@ -20,21 +19,7 @@ pytestmark = pytest.mark.postgres
 
 
 def concurrently(count: int, work) -> list:
-    barrier, results = threading.Barrier(count), [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return race(count, lambda _i, _prepared: work())
 
 
 @pytest.fixture
