@@ -39,8 +39,6 @@ from .models import (
     normalise_voucher_code,
 )
 
-INELIGIBLE_REASONS = ("insufficient_points", "tier", "out_of_stock", "limit_reached", "not_eligible")
-
 
 def reward_get(shop, code: str) -> Reward:
     reward = Reward.objects.filter(shop=shop, code=code).first()

@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpResponse
-from django.utils import timezone
 
 from loyalty.models import IdempotencyRecord
+from loyalty.services.idempotency import idempotency_claim
 
 from .auth import api_key_resolve
 from .errors import error_response
@@ -90,7 +90,7 @@ class IdempotencyMiddleware:
     def _once(self, request, shop_id: int, key: str, print_: str) -> HttpResponse:
         try:
             with transaction.atomic():
-                record = self._claim(shop_id, key, print_)
+                record = idempotency_claim(shop_id=shop_id, key=key, fingerprint=print_)
                 if record is not None:
                     response = self.get_response(request)
                     if response.status_code >= 500 or response.status_code == 429:
@@ -101,24 +101,6 @@ class IdempotencyMiddleware:
         except _Unstored as unstored:
             return unstored.response
         return self._repeat(IdempotencyRecord.objects.filter(shop_id=shop_id, key=key).first(), print_)
-
-    @staticmethod
-    def _claim(shop_id: int, key: str, print_: str) -> IdempotencyRecord | None:
-        """Insert the key's record, or None if it exists: one INSERT … ON CONFLICT DO NOTHING, no savepoint.
-        A concurrent first request holds the unique index until it commits, so when this finds a conflict
-        the first response is stored."""
-        table = IdempotencyRecord._meta.db_table
-        now = timezone.now()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (shop_id, key, fingerprint, created_at) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (shop_id, key) DO NOTHING RETURNING id",
-                [shop_id, key, print_, connection.ops.adapt_datetimefield_value(now)],
-            )
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        return IdempotencyRecord(pk=row[0], shop_id=shop_id, key=key, fingerprint=print_, created_at=now)
 
     @staticmethod
     def _repeat(existing: IdempotencyRecord | None, print_: str) -> HttpResponse:

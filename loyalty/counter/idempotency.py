@@ -11,12 +11,13 @@ import uuid
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from loyalty.models import IdempotencyRecord
+from loyalty.services.idempotency import idempotency_claim
 
 FIELD = "idempotency_key"
 PREFIX = "counter:"
@@ -57,7 +58,7 @@ def once(request, action: Callable[[], str], *, back: str) -> HttpResponse:
     shop, print_ = request.shop, fingerprint(request)
     try:
         with transaction.atomic():
-            record = _claim(shop, PREFIX + key, print_)
+            record = idempotency_claim(shop_id=shop.pk, key=PREFIX + key, fingerprint=print_)
             if record is not None:
                 target = action()
                 record.status, record.body = 303, target.encode()
@@ -66,16 +67,6 @@ def once(request, action: Callable[[], str], *, back: str) -> HttpResponse:
     except Refused as refused:
         return refused.response
     return _repeat(request, IdempotencyRecord.objects.filter(shop=shop, key=PREFIX + key).first(), print_, back)
-
-
-def _claim(shop, key: str, print_: str) -> IdempotencyRecord | None:
-    """Insert the key's record, or None if it exists. A concurrent first request holds the unique index until
-    it commits, so by the time this insert fails its outcome is stored."""
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(shop=shop, key=key, fingerprint=print_)
-    except IntegrityError:
-        return None
 
 
 def _repeat(request, existing: IdempotencyRecord | None, print_: str, back: str) -> HttpResponse:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import connection
+from django.utils import timezone
+
 from loyalty.models import IdempotencyRecord
 
 KEEP_DAYS = 30
@@ -12,3 +15,21 @@ KEEP_DAYS = 30
 def idempotency_purge(*, as_of: datetime) -> int:
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=as_of - timedelta(days=KEEP_DAYS)).delete()
     return deleted
+
+
+def idempotency_claim(*, shop_id: int, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """Insert the key's record in the caller's transaction, or None if it exists: one INSERT … ON CONFLICT DO
+    NOTHING, no savepoint. A concurrent first request holds the unique index until it commits, so when this
+    finds a conflict the first outcome is stored (or rolled back, and then this insert wins)."""
+    table = IdempotencyRecord._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (shop_id, key, fingerprint, created_at) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (shop_id, key) DO NOTHING RETURNING id",
+            [shop_id, key, fingerprint, connection.ops.adapt_datetimefield_value(now)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return IdempotencyRecord(pk=row[0], shop_id=shop_id, key=key, fingerprint=fingerprint, created_at=now)
