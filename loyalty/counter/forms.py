@@ -66,15 +66,23 @@ class PurchaseForm(IdempotentForm):
     )
     points = forms.IntegerField(label=_("Pay with points"), required=False, min_value=0,
                                 widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}))
+    wallet = forms.DecimalField(label=_("Pay from the wallet"), required=False, min_value=0, max_digits=16,
+                                decimal_places=4, widget=forms.NumberInput(attrs={"inputmode": "decimal",
+                                                                                  "placeholder": "0"}))
     receipt = forms.CharField(label=_("Receipt number"), required=False, max_length=100,
                               help_text=_("From the till; leave empty to number it here."))
     generated_receipt = forms.CharField(widget=forms.HiddenInput, initial=new_receipt_number, max_length=100)
     payment_method = forms.ChoiceField(label=_("Paid by"), required=False,
                                        choices=[("", _("Not said"))] + PaymentMethod.choices)
 
-    def __init__(self, *args, shop, quick_items=(), vouchers=(), points_available: int = 0, **kwargs):
+    def __init__(self, *args, shop, quick_items=(), vouchers=(), points_available: int = 0,
+                 wallet_balance: Decimal = Decimal(0), **kwargs):
         super().__init__(*args, **kwargs)
-        self.shop, self.points_available = shop, points_available
+        self.shop, self.points_available, self.wallet_balance = shop, points_available, wallet_balance
+        self.offers_wallet = wallet_balance > 0
+        if self.offers_wallet:
+            self.fields["wallet"].help_text = _("%(amount)s in the wallet.") % {
+                "amount": money(wallet_balance, shop.currency)}
         self.point_value = shop.program.point_value
         self.quick_items = list(quick_items)
         for item in self.quick_items:
@@ -134,9 +142,15 @@ class PurchaseForm(IdempotentForm):
             most = int(bill // self.point_value) if self.point_value else 0
             raise forms.ValidationError({"points": _("Those points are worth more than the bill: use at most %(most)s.")
                                          % {"most": most}})
-        self.bill, self.discount, self.points = bill, discount, points
-        self.paid = bill - discount
-        self.lines = spread_discount(lines, bill, discount, self.shop.currency)
+        wallet = data.get("wallet") or Decimal(0)
+        if wallet > self.wallet_balance:
+            raise forms.ValidationError({"wallet": _("The wallet holds %(amount)s.") % {
+                "amount": money(self.wallet_balance, self.shop.currency)}})
+        if wallet > bill - discount:
+            raise forms.ValidationError({"wallet": _("More than is left to pay.")})
+        self.bill, self.discount, self.points, self.wallet = bill, discount, points, wallet
+        self.paid = bill - discount - wallet
+        self.lines = spread_discount(lines, bill, discount + wallet, self.shop.currency)
         self.external_id = (data.get("receipt") or "").strip() or data["generated_receipt"]
         return data
 

@@ -181,7 +181,7 @@ def member_context(request, member_id, *, purchase_form=None, adjust_form=None) 
     quick_items = list(QuickItem.objects.filter(shop=shop, active=True))
     if purchase_form is None:
         purchase_form = PurchaseForm(shop=shop, quick_items=quick_items, vouchers=panel.vouchers,
-                                     points_available=panel.points.available)
+                                     points_available=panel.points.available, wallet_balance=account.wallet_balance)
     currency = shop.currency
     return {
         "panel": panel,
@@ -222,13 +222,14 @@ def purchase(request, member_id: int):
         now = timezone.now()
         vouchers = list(vouchers_open_for(member, now).select_related("reward"))
         form = PurchaseForm(request.POST, shop=shop, quick_items=QuickItem.objects.filter(shop=shop, active=True),
-                            vouchers=vouchers, points_available=points_available(member.account, now))
+                            vouchers=vouchers, points_available=points_available(member.account, now),
+                            wallet_balance=member.account.wallet_balance)
         if not form.is_valid():
             raise _member_page_again(request, member_id, purchase_form=form)
         try:
             result = purchase_record(
                 shop=shop, external_id=form.external_id, amount=form.paid, member=member, lines=form.lines,
-                points_redeemed=form.points, voucher_codes=form.cleaned_data["vouchers"],
+                points_redeemed=form.points, wallet_redeemed=form.wallet, voucher_codes=form.cleaned_data["vouchers"],
                 payment_method=form.cleaned_data["payment_method"], actor=state.actor(request), now=now,
             )
         except DuplicatePurchase as error:
@@ -349,6 +350,7 @@ def purchase_context(request, bought: Purchase, refund_form=None) -> dict:
         "result": result,
         "amount": money(bought.amount, currency),
         "refunded": money(bought.refunded_amount, currency) if bought.refunded_amount else "",
+        "from_wallet": money(bought.wallet_redeemed, currency) if bought.wallet_redeemed else "",
         "remaining": remaining,
         "remaining_text": money(remaining, currency),
         "stamps": StampEntry.objects.filter(purchase=bought, refund__isnull=True).select_related("card"),

@@ -721,3 +721,22 @@ def test_every_counter_page_renders(counter, cafe, lan):
                 reverse("counter:purchase_detail", kwargs={"purchase_id": bought.pk}),
                 reverse("counter:voucher", kwargs={"voucher_code": voucher.code})):
         assert counter.get(url).status_code == 200, url
+
+
+
+def test_the_wallet_pays_part_of_a_purchase_at_the_counter(counter, lan):
+    from loyalty.services.ledger import account_lock
+    from loyalty.services.wallet import wallet_credit
+
+    wallet_credit(account=account_lock(lan.account_id), shop=lan.shop, amount=Decimal("15000"), kind="credit")
+    page = counter.get(reverse("counter:member", kwargs={"member_id": lan.pk}))
+    assert "Pay from the wallet" in page.content.decode()
+    too_much = purchase_post(counter, lan, amount="100000", wallet="15001")
+    assert too_much.status_code == 422 and not Purchase.objects.filter(member=lan).exists()
+    response = purchase_post(counter, lan, follow=True, amount="100000", wallet="15000")
+    bought = Purchase.objects.get(member=lan)
+    lan.account.refresh_from_db()
+    assert (bought.amount, bought.wallet_redeemed, lan.account.wallet_balance) == (
+        Decimal("85000"), Decimal("15000"), Decimal("0"))
+    assert "₫15,000 paid from the wallet." in response.content.decode()
+    assert not ledger_violations()
