@@ -23,4 +23,5 @@ urlpatterns = [
     path("purchases/<int:purchase_id>/refund/", views.refund, name="refund"),
     path("vouchers/<str:voucher_code>/", views.voucher, name="voucher"),
     path("vouchers/<str:voucher_code>/use/", views.voucher_use_view, name="voucher_use"),
+    path("vouchers/<str:voucher_code>/qr.svg", views.voucher_qr, name="voucher_qr"),
 ]

@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from loyalty.errors import DomainError, DuplicatePurchase, MemberExists, NotFound, ValidationFailed
 from loyalty.models import LedgerEntry, Member, Purchase, QuickItem, Role, StampCompletion, StampEntry
 from loyalty.portal.decorators import staff_required
+from loyalty.qr import qr_svg
 from loyalty.selectors import member_panel
 from loyalty.services import counter as counter_services
 from loyalty.services.ledger import points_available
@@ -436,6 +437,13 @@ def voucher(request, voucher_code: str):
         "voucher": found, "value": reward_value(found.reward, request.shop.currency), "usable": open_,
         "expired": found.status == "issued" and not open_,
     })
+
+
+@require_GET
+@counter_view
+def voucher_qr(request, voucher_code: str):
+    """The voucher's code as a QR image, for the customer's phone to photograph or another counter to scan."""
+    return HttpResponse(qr_svg(_voucher(request, voucher_code).code), content_type="image/svg+xml")
 
 
 @require_POST

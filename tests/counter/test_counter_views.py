@@ -740,3 +740,13 @@ def test_the_wallet_pays_part_of_a_purchase_at_the_counter(counter, lan):
         Decimal("85000"), Decimal("15000"), Decimal("0"))
     assert "₫15,000 paid from the wallet." in response.content.decode()
     assert not ledger_violations()
+
+
+def test_an_open_vouchers_page_shows_its_qr_code(counter, cafe, lan):
+    give_points(lan, 20)
+    voucher = reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=cafe))
+    page = counter.get(reverse("counter:voucher", kwargs={"voucher_code": voucher.code})).content.decode()
+    qr_url = reverse("counter:voucher_qr", kwargs={"voucher_code": voucher.code})
+    assert qr_url in page
+    image = counter.get(qr_url)
+    assert image.status_code == 200 and image["Content-Type"] == "image/svg+xml" and b"<svg" in image.content
