@@ -2,6 +2,7 @@
 
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -46,6 +47,9 @@ def sign_in(request):
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
+        if not ratelimit.consume(request, action="request_login_code", key=email.lower()):
+            form.add_error("email", _("Too many codes asked for; wait a minute and try again."))
+            return TemplateResponse(request, "member/sign_in.html", {"form": form}, status=429)
         if members_of_email(email).exists():
             LoginCodeVerificationProcess.initiate(request=request, user=member_user_for(email), email=email)
             return redirect("account_confirm_login_code")

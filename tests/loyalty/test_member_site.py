@@ -29,3 +29,10 @@ def test_an_unknown_email_gets_no_code_and_no_hint(client, db):
 
 def test_member_pages_need_sign_in(client, db):
     assert client.get("/m/")["Location"].startswith("/m/sign-in/")
+
+
+def test_asking_for_codes_is_rate_limited_per_email(client, db, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"request_login_code": "20/m/ip,2/m/key"}
+    enrol(ProgramFactory().shop, email="lan@example.com")
+    statuses = [client.post("/m/sign-in/", {"email": "lan@example.com"}).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429] and len(mail.outbox) == 2
