@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.counter.present import money, plain, reward_value
-from loyalty.portal.tables import PortalTable
+from loyalty.portal.tables import PortalTable, actions_column
 
 CELLS = "rewards/catalogue.html"
 
@@ -22,9 +22,7 @@ class RewardTable(PortalTable):
     issued = tables.Column(verbose_name=_("Redeemed"), attrs={"td": {"class": "number"}, "th": {"class": "number"}})
     used = tables.Column(verbose_name=_("Used"), attrs={"td": {"class": "number"}, "th": {"class": "number"}})
     active = tables.TemplateColumn(template_name=f"{CELLS}#status-cell", verbose_name=_("Status"))
-    actions = tables.TemplateColumn(template_name=f"{CELLS}#actions-cell", verbose_name=_("Actions"),
-                                    exclude_from_export=True, attrs={"th": {"class": "visually-hidden"},
-                                                                     "td": {"class": "actions"}})
+    actions = actions_column(f"{CELLS}#actions-cell")
 
     class Meta(PortalTable.Meta):
         orderable = False
@@ -60,9 +58,7 @@ class QuickItemTable(PortalTable):
     sku = tables.Column(verbose_name=_("SKU"), default="—")
     category = tables.Column(verbose_name=_("Category"), default="—")
     active = tables.TemplateColumn(template_name="rewards/quick_items.html#status-cell", verbose_name=_("Status"))
-    actions = tables.TemplateColumn(template_name="rewards/quick_items.html#actions-cell", verbose_name=_("Actions"),
-                                    exclude_from_export=True, attrs={"th": {"class": "visually-hidden"},
-                                                                     "td": {"class": "actions"}})
+    actions = actions_column("rewards/quick_items.html#actions-cell")
 
     class Meta(PortalTable.Meta):
         orderable = False

@@ -22,6 +22,16 @@ class PortalTable(tables.Table):
         attrs = {"class": "table table--stack"}
 
 
+def actions_column(template_name: str) -> tables.TemplateColumn:
+    """A row's buttons: a partial's cell, never exported, its header read only by screen readers."""
+    return tables.TemplateColumn(
+        template_name=template_name,
+        verbose_name=_("Actions"),
+        exclude_from_export=True,
+        attrs={"th": {"class": "visually-hidden"}, "td": {"class": "actions"}},
+    )
+
+
 def wants_csv(request) -> bool:
     return request.GET.get(EXPORT_PARAMETER) == "csv"
 
@@ -49,12 +59,7 @@ class StaffTable(PortalTable):
         template_name="portal/staff.html#person-cell", accessor="user__email", verbose_name=_("Person")
     )
     role = tables.TemplateColumn(template_name="portal/staff.html#role-cell", verbose_name=_("Role"))
-    actions = tables.TemplateColumn(
-        template_name="portal/staff.html#actions-cell",
-        verbose_name=_("Actions"),
-        exclude_from_export=True,
-        attrs={"th": {"class": "visually-hidden"}, "td": {"class": "actions"}},
-    )
+    actions = actions_column("portal/staff.html#actions-cell")
 
     class Meta(PortalTable.Meta):
         orderable = False
@@ -168,12 +173,7 @@ class ApiKeyTable(PortalTable):
     created_at = tables.DateTimeColumn(verbose_name=_("Created"), short=True)
     last_used_at = tables.DateTimeColumn(verbose_name=_("Last used"), short=True, default=_("Never"))
     revoked_at = tables.DateTimeColumn(verbose_name=_("Revoked"), short=True, default="—")
-    actions = tables.TemplateColumn(
-        template_name="portal/api_keys.html#actions-cell",
-        verbose_name=_("Actions"),
-        exclude_from_export=True,
-        attrs={"th": {"class": "visually-hidden"}, "td": {"class": "actions"}},
-    )
+    actions = actions_column("portal/api_keys.html#actions-cell")
 
     class Meta(PortalTable.Meta):
         orderable = False
@@ -220,12 +220,7 @@ class DeliveryTable(PortalTable):
         verbose_name=_("Response or error"), empty_values=(), orderable=False, attrs={"td": {"class": "snippet"}}
     )
     next_attempt_at = tables.DateTimeColumn(verbose_name=_("Next attempt"), short=True, default="—")
-    actions = tables.TemplateColumn(
-        template_name="portal/webhook.html#resend-cell",
-        verbose_name=_("Actions"),
-        exclude_from_export=True,
-        attrs={"th": {"class": "visually-hidden"}, "td": {"class": "actions"}},
-    )
+    actions = actions_column("portal/webhook.html#resend-cell")
 
     class Meta(PortalTable.Meta):
         orderable = False
