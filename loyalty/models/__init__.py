@@ -1,6 +1,7 @@
 from .api_keys import ApiKey, IdempotencyRecord
 from .ledger import Allocation, EntryKind, LedgerEntry, WalletEntry
-from .members import Account, Card, Member, TierChange
+from .members import Account, Card, ConsentChange, ConsentSource, Member, SignInCode, TierChange
+from .messages import Channel, Message, MessageKind, MessageStatus
 from .programs import Bonus, Campaign, CategoryMultiplier, Program, StampCard, TierLevel
 from .purchases import Purchase, PurchaseLine, Refund, StampCompletion, StampEntry, StampProgress
 from .shops import Invitation, Location, QuickItem, Role, Shop, StaffMembership
@@ -13,6 +14,9 @@ __all__ = [
     "Bonus",
     "Campaign",
     "Card",
+    "Channel",
+    "ConsentChange",
+    "ConsentSource",
     "CategoryMultiplier",
     "EntryKind",
     "IdempotencyRecord",
@@ -20,6 +24,9 @@ __all__ = [
     "LedgerEntry",
     "Location",
     "Member",
+    "Message",
+    "MessageKind",
+    "MessageStatus",
     "Program",
     "Purchase",
     "QuickItem",
@@ -27,6 +34,7 @@ __all__ = [
     "Refund",
     "Role",
     "Shop",
+    "SignInCode",
     "StaffMembership",
     "StampCard",
     "StampCompletion",

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .messages import Channel
 from .programs import MONEY, Program, TierLevel
 from .shops import Location, Shop
 
@@ -51,6 +52,13 @@ class Member(models.Model):
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    language = models.CharField(
+        max_length=5, blank=True, choices=settings.LANGUAGES, help_text=_("blank: the shop's language")
+    )
+    channel = models.CharField(
+        max_length=10, blank=True, choices=Channel.choices, help_text=_("blank: email when there is one, else SMS")
+    )
+    erased_at = models.DateTimeField(null=True, blank=True, help_text=_("personal data erased on request"))
     referral_code = models.CharField(max_length=16, unique=True)
     qr_key_version = models.PositiveIntegerField(default=1, help_text=_("bump to invalidate every QR payload"))
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -83,6 +91,7 @@ class Card(models.Model):
     number = models.CharField(max_length=20, unique=True)
     member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.PROTECT, related_name="cards")
     printed = models.BooleanField(default=False)
+    batch = models.CharField(max_length=20, blank=True, help_text=_("the printed sheet this card came on"))
     blocked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -102,3 +111,46 @@ class TierChange(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class ConsentSource(models.TextChoices):
+    JOIN_PAGE = "join_page", _("Join page")
+    COUNTER = "counter", _("Counter")
+    API = "api", _("Till API")
+    MEMBER = "member", _("Member's settings")
+    UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
+    PORTAL = "portal", _("Portal")
+    ERASURE = "erasure", _("Erasure")
+
+
+class ConsentChange(models.Model):
+    """Every grant and withdrawal of marketing consent, with its time and where it came from (kept after erasure)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consent_changes")
+    granted = models.BooleanField()
+    source = models.CharField(max_length=20, choices=ConsentSource.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {'granted' if self.granted else 'withdrew'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SignInCode(models.Model):
+    """A one-time code texted to a member's phone to sign in to the member pages (stored hashed)."""
+
+    phone = models.CharField(max_length=20, help_text=_("E.164"))
+    code_hash = models.CharField(max_length=128)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone}"

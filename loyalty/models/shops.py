@@ -17,6 +17,9 @@ class Shop(models.Model):
     currency = models.CharField(max_length=3, help_text=_("ISO 4217 code"))
     timezone = models.CharField(max_length=64)
     language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    marketing_cap_per_week = models.PositiveSmallIntegerField(
+        default=2, help_text=_("marketing messages a member receives at most in seven days")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
