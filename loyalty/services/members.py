@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from loyalty.errors import CardInUse, MemberExists, NotFound, ValidationFailed
-from loyalty.models import Account, Card, Member, Shop, StampProgress
+from loyalty.models import Account, Card, ConsentChange, Member, Shop, StampProgress
 from rewards.models import Voucher
 
 from .ledger import Actor, account_lock, merge_points
@@ -210,15 +210,14 @@ def member_enrol(
                 name=name.strip(),
                 email=email.strip().lower(),
                 birthday=birthday,
-                marketing_consent=marketing_consent,
-                consent_at=at if marketing_consent else None,
-                consent_source=consent_source if marketing_consent else "",
                 enrolled_location=actor.location,
                 enrolled_by=actor.staff,
                 referral_code=_unique_referral_code(),
             )
     except IntegrityError:
         raise MemberExists("A member with this phone is already enrolled.") from None
+    if marketing_consent:
+        consent_set(member=member, granted=True, source=consent_source, by=actor.staff, at=at)
     if card_number:
         card_attach(member=member, number=card_number)
     else:
@@ -235,6 +234,18 @@ def member_enrol(
             "card_number": member_card_number(member),
         },
     )
+    return member
+
+
+@transaction.atomic
+def consent_set(*, member: Member, granted: bool, source: str, by=None, at: datetime | None = None) -> Member:
+    """Grant or withdraw marketing consent; every change is recorded with its time and source."""
+    if granted == member.marketing_consent:
+        return member
+    at = at or timezone.now()
+    member.marketing_consent, member.consent_at, member.consent_source = granted, at, source
+    Member.objects.filter(pk=member.pk).update(marketing_consent=granted, consent_at=at, consent_source=source)
+    ConsentChange.objects.create(member=member, granted=granted, source=source, at=at, by=by)
     return member
 
 
@@ -256,9 +267,10 @@ def member_update(*, member: Member, **fields) -> Member:
         )
         if clash.exists():
             raise MemberExists("Another member has this phone.", fields={"member": str(clash.first().pk)})
-    source = fields.pop("consent_source", "staff")
-    if "marketing_consent" in fields and fields["marketing_consent"] != member.marketing_consent:
-        member.consent_at, member.consent_source = at, source
+    source = fields.pop("consent_source", "portal")
+    by = fields.pop("by", None)
+    if "marketing_consent" in fields:
+        consent_set(member=member, granted=fields.pop("marketing_consent"), source=source, by=by, at=at)
     for name, value in fields.items():
         setattr(member, name, value)
     member.save()

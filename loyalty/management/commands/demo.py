@@ -190,7 +190,7 @@ class Command(BaseCommand):
                 phone=phone,
                 name=name,
                 marketing_consent=index % 3 == 0,
-                consent_source="demo",
+                consent_source="counter",
                 actor=actor,
                 at=now - timedelta(days=60),
             )

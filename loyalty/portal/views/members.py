@@ -139,7 +139,7 @@ def member_consent(request, member_id: int):
     member = member_or_404(request.shop, member_id, current=True)
     form = ConsentForm(request.POST)
     consent = form.is_valid() and form.cleaned_data["marketing_consent"]
-    member_update(member=member, marketing_consent=consent, consent_source="portal")
+    member_update(member=member, marketing_consent=consent, consent_source="portal", by=request.user)
     messages.success(request, _("Marketing consent recorded.") if consent else _("Marketing consent withdrawn."))
     if request.htmx:
         return TemplateResponse(request, "portal/member.html#consent", {"member": member})
