@@ -6,4 +6,5 @@ app_name = "member"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="sign_in"),
+    path("link/<str:token>/", views.link, name="link"),
 ]

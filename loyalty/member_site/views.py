@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -15,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.models import Member
 from loyalty.selectors import points_summary
 from loyalty.services.members import member_card_number
+
+from .access import member_from_link_token, member_login
 
 
 class SignInForm(forms.Form):
@@ -76,3 +79,12 @@ def home(request):
         else []
     )
     return TemplateResponse(request, "member/home.html", {"cards": cards})
+
+
+def link(request, token: str):
+    """The signed link in a welcome message signs the customer in; a forged or stale one asks them to sign in."""
+    member = member_from_link_token(token)
+    if member is None:
+        return HttpResponseBadRequest(TemplateResponse(request, "member/link_expired.html").render().content)
+    member_login(request, member)
+    return redirect("member:home")

@@ -36,3 +36,17 @@ def test_asking_for_codes_is_rate_limited_per_email(client, db, settings):
     enrol(ProgramFactory().shop, email="lan@example.com")
     statuses = [client.post("/m/sign-in/", {"email": "lan@example.com"}).status_code for _ in range(3)]
     assert statuses == [302, 302, 429] and len(mail.outbox) == 2
+
+
+def test_the_welcome_link_signs_the_member_in_until_their_key_is_bumped(client, db):
+    from loyalty.member_site.access import member_link_token
+    from loyalty.models import Member
+
+    member = enrol(ProgramFactory(shop__name="Café").shop, phone="+84901234567")
+    token = member_link_token(member)
+    assert client.get(f"/m/link/{token}/")["Location"] == "/m/"
+    assert Member.objects.get(pk=member.pk).user_id is not None
+    client.logout()
+    assert client.get(f"/m/link/{token[:-2]}xx/").status_code == 400
+    Member.objects.filter(pk=member.pk).update(qr_key_version=2)
+    assert client.get(f"/m/link/{token}/").status_code == 400
