@@ -142,6 +142,24 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Regulars <no-reply@regulars.local>")
 
+
+def text_gateway_from_env(prefix: str) -> dict:
+    """SMS and Zalo gateways (loyalty.notifications.gateways): the HTTP backend once <PREFIX>_URL is set, else
+    the console; <PREFIX>_BACKEND names any other backend."""
+    url = env(f"{prefix}_URL", default="")
+    default_backend = "HttpGateway" if url else "ConsoleGateway"
+    return {
+        "BACKEND": env(f"{prefix}_BACKEND", default=f"loyalty.notifications.gateways.{default_backend}"),
+        "URL": url,
+        "TOKEN": env(f"{prefix}_TOKEN", default=""),
+        "SENDER": env(f"{prefix}_SENDER", default="Regulars"),
+        "TIMEOUT": env.float(f"{prefix}_TIMEOUT", default=10.0),
+    }
+
+
+SMS_GATEWAY = text_gateway_from_env("SMS_GATEWAY")
+ZALO_GATEWAY = text_gateway_from_env("ZALO_GATEWAY")
+
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Celery: a real broker through CELERY_BROKER_URL; without one, a filesystem broker in the project
