@@ -13,10 +13,12 @@ from loyalty.models import (
     Account,
     Allocation,
     ApiKey,
+    ConsentChange,
     Invitation,
     LedgerEntry,
     Location,
     Member,
+    Message,
     Purchase,
     Refund,
     Shop,
@@ -155,12 +157,34 @@ def merge_duplicates(modeladmin, request, queryset):
 @admin.register(Member)
 class MemberAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "phone", "email", "shop", "created_at"]
-    list_filter = ["marketing_consent"]
+    list_filter = ["marketing_consent", ("erased_at", admin.EmptyFieldListFilter)]
     list_select_related = ["shop"]
     search_fields = ["phone", "email", "name", "referral_code", "cards__number", "=shop__slug"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     actions = [merge_duplicates]
+
+
+@admin.register(ConsentChange)
+class ConsentChangeAdmin(ReadOnlyAdmin):
+    list_display = ["member", "granted", "source", "at", "by"]
+    list_filter = ["granted", "source"]
+    list_select_related = ["member", "by"]
+    search_fields = ["=member__id", "member__phone"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    """Support answers "did the customer get it?": every message with its status, attempts and last error."""
+
+    list_display = ["event", "channel", "to", "status", "attempts", "shop", "created_at", "sent_at"]
+    list_filter = ["status", "channel", "kind", "event"]
+    list_select_related = ["shop"]
+    search_fields = ["to", "=member__id", "=shop__slug"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
 
 
 @admin.register(Account)

@@ -9,10 +9,12 @@ from loyalty.models import (
     Account,
     Allocation,
     ApiKey,
+    ConsentChange,
     Invitation,
     LedgerEntry,
     Location,
     Member,
+    Message,
     Purchase,
     Refund,
     Shop,
@@ -37,6 +39,8 @@ READ_ONLY = [
     ApiKey,
     Reward,
     Voucher,
+    ConsentChange,
+    Message,
 ]
 
 
