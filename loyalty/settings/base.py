@@ -185,8 +185,9 @@ CELERY_TIMEZONE = "UTC"
 
 # Till API: requests per minute per key (0 turns the limit off).
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=6000)
-# How long a QR payload stays valid, in seconds (the member's phone refreshes it every 30).
-QR_PAYLOAD_MAX_AGE = env.int("QR_PAYLOAD_MAX_AGE", default=90)
+# How long a QR payload stays valid, in seconds: the member's phone refreshes it every 30, so a screenshot
+# stops working after about a minute.
+QR_PAYLOAD_MAX_AGE = env.int("QR_PAYLOAD_MAX_AGE", default=60)
 # Where customers reach this site: links in messages (welcome, unsubscribe) are built on it.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
