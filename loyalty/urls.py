@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from loyalty.api import api
 from loyalty.api.errors import error_response
+from loyalty.member_site.join import join
 from loyalty.portal import views as portal_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("portal/", include("loyalty.portal.urls")),
     path("m/", include("loyalty.member_site.urls")),
+    path("j/<slug:slug>/", join, name="join"),
     path("counter/", include("loyalty.counter.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -115,6 +115,8 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
+    "member_join": "10/m/ip,60/h/ip",  # the join page, per address (a shop's wifi is shared by its customers)
+    "member_join_phone": "5/h/key",  # ... and per phone number
 }
 ACCOUNT_ADAPTER = "loyalty.adapters.AccountAdapter"
 LOGIN_REDIRECT_URL = "portal:home"
