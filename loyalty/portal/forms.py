@@ -147,6 +147,25 @@ class LocationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
 
 
+class CardBatchForm(forms.Form):
+    count = forms.IntegerField(
+        label=_("Number of cards"),
+        min_value=1,
+        max_value=500,
+        initial=50,
+        help_text=_("Ten cards fit on an A4 sheet."),
+    )
+
+
+class CardAttachForm(forms.Form):
+    card_number = forms.CharField(
+        label=_("Replacement card number"),
+        max_length=30,
+        help_text=_("The number printed under the QR code of a new card."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
     """Shows a service's refusal on the form: next to the fields it names, else above the form."""
     named = {field: message for field, message in error.fields.items() if field in form.fields}

@@ -17,6 +17,7 @@ SECTIONS = [
     ("portal:rewards", _("Rewards"), Role.MANAGER),
     ("portal:staff", _("Staff"), Role.MANAGER),
     ("portal:locations", _("Locations"), Role.MANAGER),
+    ("portal:print", _("Print"), Role.MANAGER),
     ("portal:api_keys", _("API keys"), Role.OWNER),
     ("portal:settings", _("Settings"), Role.OWNER),
 ]

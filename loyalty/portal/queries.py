@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import phonenumbers
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 
 from loyalty.errors import ValidationFailed
 from loyalty.models import Account, ApiKey, Card, DeliveryStatus, LedgerEntry, Member, Purchase, Shop, WebhookDelivery
@@ -153,3 +153,20 @@ def endpoints_of(shop: Shop):
 
 def deliveries_of(endpoint):
     return WebhookDelivery.objects.filter(endpoint=endpoint).order_by("-created_at")
+
+
+# ---------------------------------------------------------------- printed cards
+
+BATCHES_SHOWN = 50
+
+
+def card_batches_of(shop: Shop) -> list[dict]:
+    """The shop's printed batches, newest first, each with its code, when it was printed, how many cards it
+    has and how many of those are attached to a member: one grouped query."""
+    return list(
+        Card.objects.filter(shop=shop, printed=True)
+        .exclude(batch="")
+        .values("batch")
+        .annotate(printed_at=Min("created_at"), cards=Count("id"), attached=Count("member"))
+        .order_by("-printed_at", "-batch")[:BATCHES_SHOWN]
+    )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import integrations, members, program, shops
+from .views import integrations, members, privacy, printing, program, shops
 
 app_name = "portal"
 urlpatterns = [
@@ -23,6 +23,15 @@ urlpatterns = [
     path("members/<int:member_id>/", members.member_detail, name="member"),
     path("members/<int:member_id>/adjust/", members.member_adjust, name="member_adjust"),
     path("members/<int:member_id>/consent/", members.member_consent, name="member_consent"),
+    path("members/<int:member_id>/data.json", privacy.member_data_export, name="member_data_export"),
+    path("members/<int:member_id>/erase/", privacy.member_data_erase, name="member_data_erase"),
+    path("members/<int:member_id>/cards/", printing.member_card_attach, name="member_card_attach"),
+    path("cards/<int:card_id>/block/", printing.member_card_block, name="member_card_block"),
+    path("print/", printing.print_home, name="print"),
+    path("print/cards/", printing.print_cards, name="print_cards"),
+    path("print/cards/<str:batch>.pdf", printing.card_sheet, name="print_card_sheet"),
+    path("print/poster.pdf", printing.poster_pdf, name="print_poster_pdf"),
+    path("print/poster.png", printing.poster_png, name="print_poster_png"),
     path("api-keys/", integrations.api_keys, name="api_keys"),
     path("api-keys/new/", integrations.api_key_create, name="api_key_create"),
     path("api-keys/<int:api_key_id>/revoke/", integrations.api_key_revoke, name="api_key_revoke"),

@@ -16,6 +16,7 @@ from loyalty.models import Account, Card, ConsentChange, Member, Shop, StampProg
 from rewards.models import Voucher
 
 from .ledger import Actor, account_lock, merge_points
+from .notifications import welcome_queue
 from .wallet import wallet_move
 from .webhooks import webhook_emit
 
@@ -40,8 +41,13 @@ def phone_normalise(raw: str, country: str) -> str:
 
 
 def phone_grouped(e164: str) -> str:
-    """The number read back in groups (international format), so a typo is caught."""
-    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    """The number read back in groups (international format), so a typo is caught; what is no number (an
+    erased member's placeholder) as it is."""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 # ---------------------------------------------------------------- card numbers (Luhn check digit)
@@ -102,6 +108,16 @@ def card_attach(*, member: Member, number: str) -> Card:
         Card.objects.filter(member=member, blocked_at__isnull=True).exclude(pk=card.pk).update(
             blocked_at=timezone.now()
         )
+    return card
+
+
+def card_block(*, card: Card, at: datetime | None = None) -> Card:
+    """Block a lost or stolen card: it finds its member no more and cannot be attached again. Blocking a
+    blocked card changes nothing (it keeps the time it was first blocked)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        Card.objects.filter(pk=card.pk, blocked_at__isnull=True).update(blocked_at=at)
+        card.refresh_from_db(fields=["blocked_at"])
     return card
 
 
@@ -234,6 +250,7 @@ def member_enrol(
             "card_number": member_card_number(member),
         },
     )
+    welcome_queue(member)
     return member
 
 

@@ -149,6 +149,37 @@ def program_summary(shop: Shop, locale: str = "en") -> list[str]:
     return lines
 
 
+def program_sentence(shop: Shop, locale: str = "en") -> str:
+    """The program in one sentence for customers (the shop's poster): what they collect when they buy."""
+    program = getattr(shop, "program", None)  # none yet while the shop is being set up
+    if program is None:
+        return _("Join to collect rewards every time you visit.")
+    values = {
+        "points": program.earn_points,
+        "unit": program.points_name,
+        "amount": format_money(program.earn_per_amount, shop.currency, locale),
+        "percent": f"{program.cashback_percent.normalize():f}",
+    }
+    stamp_card = program.stamp_cards.order_by("pk").first()
+    if stamp_card:
+        values["stamps"] = stamp_card.stamps_required
+    if program.cashback_percent and program.earn_points:
+        return _("Get %(percent)s%% of every purchase back and %(points)s %(unit)s for every %(amount)s you spend.") % (
+            values
+        )
+    if program.cashback_percent:
+        return _("Get %(percent)s%% of every purchase back to spend on your next visit.") % values
+    if program.earn_points and stamp_card:
+        return _(
+            "Earn %(points)s %(unit)s for every %(amount)s you spend, and a reward for every %(stamps)s stamps."
+        ) % values
+    if program.earn_points:
+        return _("Earn %(points)s %(unit)s for every %(amount)s you spend and swap them for rewards.") % values
+    if stamp_card:
+        return _("Collect a stamp with every purchase: %(stamps)s stamps earn a reward.") % values
+    return _("Join to collect rewards every time you visit.")
+
+
 def _expiry_sentence(program) -> str:
     if program.expiry_policy == ExpiryPolicy.DAYS_AFTER_EARN:
         return _("Points expire %(n)s days after they are earned.") % {"n": program.expiry_days}

@@ -81,6 +81,12 @@ def _voucher(shop: Shop):
     return voucher_issue(reward=_reward(member.shop), member=member, source="manual")
 
 
+def _card_batch(shop: Shop) -> str:
+    from loyalty.services.printing import card_batch_print
+
+    return card_batch_print(shop=shop, count=1).code
+
+
 # For each URL argument: how to make an object of the given shop and the value that names it.
 OBJECTS = {
     "location_id": lambda shop: LocationFactory(shop=shop).pk,
@@ -95,6 +101,8 @@ OBJECTS = {
     "quick_item_id": lambda shop: _quick_item(shop).pk,
     "purchase_id": lambda shop: _purchase(shop).pk,
     "voucher_code": lambda shop: _voucher(shop).code,
+    "batch": lambda shop: _card_batch(shop),
+    "card_id": lambda shop: _member(shop).cards.get().pk,
 }
 
 

@@ -18,12 +18,12 @@ from loyalty.models import Member, Role
 from loyalty.money import format_money
 from loyalty.selectors import points_summary, stamp_cards_of
 from loyalty.services.ledger import Actor, points_adjust
-from loyalty.services.members import member_card_number, member_update, phone_grouped
+from loyalty.services.members import member_update, phone_grouped
 from rewards.services import vouchers_open_for
 
 from ..decorators import staff_required
 from ..filters import MemberFilter
-from ..forms import ConsentForm, PointsAdjustForm, add_domain_error, display_locale
+from ..forms import CardAttachForm, ConsentForm, PointsAdjustForm, add_domain_error, display_locale
 from ..queries import ledger_of, member_of, members_of, purchases_of
 from ..tables import LedgerTable, MemberTable, PurchaseTable, csv_response, csv_url, wants_csv
 
@@ -56,17 +56,19 @@ def member_list(request):
 
 
 def member_or_404(shop, member_id: int, *, current: bool = False) -> Member:
-    """The shop's member; with `current`, one not merged into another (a merged one changes no more)."""
+    """The shop's member; with `current`, one not merged into another nor erased (those change no more)."""
     try:
         member = member_of(shop, member_id)
     except Member.DoesNotExist:
         raise Http404 from None
-    if current and member.merged_into_id:
+    if current and (member.merged_into_id or member.erased_at):
         raise Http404
     return member
 
 
-def member_context(request, member: Member, *, adjust_form: PointsAdjustForm | None = None) -> dict:
+def member_context(
+    request, member: Member, *, adjust_form: PointsAdjustForm | None = None, card_form: CardAttachForm | None = None
+) -> dict:
     """Everything the member's page shows, in a fixed number of queries however long their history is."""
     shop, account, now = request.shop, member.account, timezone.now()
     locale = str(display_locale())
@@ -74,10 +76,13 @@ def member_context(request, member: Member, *, adjust_form: PointsAdjustForm | N
     RequestConfig(request, paginate={"per_page": PURCHASES_PER_PAGE}).configure(purchases)
     ledger = LedgerTable(ledger_of(shop, member), prefix="ledger-")
     RequestConfig(request, paginate={"per_page": LEDGER_PER_PAGE}).configure(ledger)
+    cards = list(member.cards.all())  # newest first; the current card is the newest one not blocked
     return {
         "member": member,
         "phone": phone_grouped(member.phone),
-        "card_number": member_card_number(member),
+        "card_number": next((card.number for card in cards if card.blocked_at is None), None),
+        "cards": cards,
+        "card_form": card_form or CardAttachForm(),
         "points": points_summary(account, now),
         "points_name": account.program.points_name,
         "tier": account.tier,
@@ -86,7 +91,11 @@ def member_context(request, member: Member, *, adjust_form: PointsAdjustForm | N
         "vouchers": list(vouchers_open_for(member, now).select_related("reward")),
         "purchases": purchases,
         "ledger": ledger,
-        "can_adjust": Role.at_least(request.membership.role, Role.MANAGER) and not member.merged_into_id,
+        "can_adjust": Role.at_least(request.membership.role, Role.MANAGER)
+        and not (member.merged_into_id or member.erased_at),
+        "consent_history": list(member.consent_changes.select_related("by")),
+        "can_export": Role.at_least(request.membership.role, Role.MANAGER),
+        "can_erase": request.membership.role == Role.OWNER and not (member.merged_into_id or member.erased_at),
         "adjust_form": adjust_form or PointsAdjustForm(),
     }
 
