@@ -4,6 +4,8 @@ import requests
 from celery import shared_task
 from django.utils import timezone
 
+from loyalty.notifications.gateways import GatewayError
+from loyalty.services import notifications
 from loyalty.services.jobs import run_all
 from loyalty.services.webhooks import TIMEOUT_SECONDS, webhook_attempt
 
@@ -25,3 +27,29 @@ def deliver_webhook(self, delivery_id: str) -> str:
         countdown = max((delivery.next_attempt_at - timezone.now()).total_seconds(), 0)
         raise self.retry(countdown=countdown)
     return delivery.status
+
+
+@shared_task(bind=True, acks_late=True, max_retries=notifications.MAX_ATTEMPTS - 1)
+def deliver_message(self, message_id: int) -> str | None:
+    """Send a queued message; a gateway error is retried with exponential backoff, the last one marks it failed."""
+    last_attempt = self.request.retries >= self.max_retries
+    try:
+        message = notifications.message_deliver(message_id, last_attempt=last_attempt)
+    except GatewayError as error:
+        raise self.retry(exc=error, countdown=notifications.message_retry_delay(self.request.retries + 1)) from error
+    return message.status if message else None
+
+
+@shared_task(acks_late=True)
+def notify_welcome(member_id: int) -> None:
+    notifications.welcome_send(member_id=member_id)
+
+
+@shared_task(acks_late=True)
+def notify_purchase(purchase_id: int) -> None:
+    notifications.purchase_notify(purchase_id=purchase_id)
+
+
+@shared_task(acks_late=True)
+def notify_tier_up(tier_change_id: int) -> None:
+    notifications.tier_up_notify(tier_change_id=tier_change_id)

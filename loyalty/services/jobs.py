@@ -15,6 +15,7 @@ from loyalty.models.programs import ExpiryPolicy
 
 from .bonuses import bonus_award
 from .ledger import Actor
+from .notifications import birthday_greet, points_expiring_notify, vouchers_expiring_notify
 from .tiers import tiers_review
 from .webhooks import points_changed
 
@@ -151,7 +152,10 @@ def birthday_bonuses(*, as_of: datetime, look_back_days: int = 6) -> int:
             if day.month == 2 and day.day == 28 and not _is_leap(day.year):
                 match |= Q(birthday__month=2, birthday__day=29)
         for member in Member.objects.filter(match, shop=shop, merged_into__isnull=True).select_related("shop"):
-            awarded += bool(bonus_award(member=member, event="birthday", actor=Actor(shop=shop), at=as_of))
+            points = bonus_award(member=member, event="birthday", actor=Actor(shop=shop), at=as_of)
+            if points:  # the greeting goes with this year's bonus (its dedupe key holds it to once a year)
+                birthday_greet(member=member, points=points, at=as_of)
+            awarded += bool(points)
     return awarded
 
 
@@ -173,4 +177,6 @@ def run_all(*, as_of: datetime) -> dict:
         "vouchers_expired": vouchers_expire(as_of=as_of),
         "idempotency_keys_purged": idempotency_purge(as_of=as_of),
         "webhooks_requeued": webhooks_due(as_of=as_of),
+        "points_expiring_messages": points_expiring_notify(as_of=as_of),
+        "vouchers_expiring_messages": vouchers_expiring_notify(as_of=as_of),
     }

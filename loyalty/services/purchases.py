@@ -37,6 +37,7 @@ from rewards.services import voucher_close, voucher_issue, voucher_use
 
 from . import wallet
 from .ledger import Actor, account_lock, lot_create, points_give_back, points_reverse, points_spend
+from .notifications import purchase_queue
 from .rules import (
     Context,
     Explanation,
@@ -205,6 +206,7 @@ def purchase_record(
         Account.objects.filter(pk=account.pk).update(last_purchase_at=occurred_at)
     tier_upgrade_if_reached(account=account, tiers=rules.tiers, as_of=now, tz=shop.tz)
     _announce(purchase, result)
+    purchase_queue(purchase)  # the receipt and any reward unlocked, worked out by a task after commit
     return result
 
 

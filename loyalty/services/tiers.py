@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, Sum
 from loyalty.models import Account, EntryKind, LedgerEntry, Program, Purchase, TierChange
 from loyalty.models.programs import TierBasis, TierWindow
 
+from .notifications import tier_up_queue
 from .rules import tier_for_basis
 from .webhooks import tier_changed
 
@@ -74,7 +75,11 @@ def tier_upgrade_if_reached(*, account: Account, tiers: list, as_of: datetime, t
 
 def _move(account: Account, target, at: datetime, reason: str) -> None:
     from_code = account.tier.code if account.tier_id else None
-    TierChange.objects.create(account=account, from_tier_id=account.tier_id, to_tier=target, at=at, reason=reason)
+    change = TierChange.objects.create(
+        account=account, from_tier_id=account.tier_id, to_tier=target, at=at, reason=reason
+    )
+    if reason == "upgrade":
+        tier_up_queue(change)
     account.tier, account.tier_since, account.tier_below_since = target, at, None
     Account.objects.filter(pk=account.pk).update(tier=target, tier_since=at, tier_below_since=None)
     if account.program.shop_id:
@@ -112,7 +117,9 @@ def tiers_review(program: Program, *, as_of: datetime, tz) -> dict:
             clear_below.append(account_id)
         if target is not None and (current is None or target.threshold > current.threshold):
             moves.append((account_id, tier_id, target, "review_up"))
-    _apply_moves(moves, as_of)
+    for change in _apply_moves(moves, as_of):
+        if change.reason == "review_up":
+            tier_up_queue(change)
     if program.shop_id:
         codes = {t.pk: t.code for t in tiers}
         for account_id, from_id, target, _reason in moves:
@@ -122,8 +129,8 @@ def tiers_review(program: Program, *, as_of: datetime, tz) -> dict:
     return {"up": sum(m[3] == "review_up" for m in moves), "down": sum(m[3] == "review_down" for m in moves)}
 
 
-def _apply_moves(moves: list, at: datetime) -> None:
-    TierChange.objects.bulk_create(
+def _apply_moves(moves: list, at: datetime) -> list[TierChange]:
+    changes = TierChange.objects.bulk_create(
         [TierChange(account_id=a, from_tier_id=f, to_tier=t, at=at, reason=r) for a, f, t, r in moves], batch_size=5000
     )
     by_move: dict = {}
@@ -135,3 +142,4 @@ def _apply_moves(moves: list, at: datetime) -> None:
             Account.objects.filter(pk__in=ids[start : start + 5000], tier_id=from_id).update(
                 tier_id=target_id, tier_since=at, tier_below_since=None
             )
+    return changes

@@ -1,0 +1,469 @@
+"""Messages to members: one service decides what is sent, to which address, in which language, or why not, and
+records it as a Message; Celery delivers it after commit through the channel's gateway, with retries.
+
+Transactional messages (a receipt, a tier reached) go to every member with an address. Marketing messages
+(a reward unlocked, a birthday) need marketing consent, carry an unsubscribe link, and count against the
+shop's weekly cap per member. A dedupe key makes an event's message happen at most once, whoever asks again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.models import Channel, LedgerEntry, Member, Message, MessageKind, MessageStatus, Purchase, TierChange
+from loyalty.money import format_money
+from loyalty.notifications.gateways import GatewayError, gateway_for
+
+logger = logging.getLogger(__name__)
+
+UNSUBSCRIBE_SALT = "regulars.unsubscribe"
+CAP_WINDOW = timedelta(days=7)
+MAX_ATTEMPTS = 6  # the first try and five retries: 1, 2, 4, 8, 16 minutes apart
+FIRST_RETRY_SECONDS = 60
+POINTS_EXPIRING_WITHIN = timedelta(days=30)
+VOUCHER_EXPIRING_WITHIN = timedelta(days=3)
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    label: str  # how the portal's message log names it
+
+
+# Each event's texts are templates/messages/<event>_subject.txt and <event>_body.txt.
+EVENTS = {
+    "welcome": Event(MessageKind.TRANSACTIONAL, _("Welcome")),
+    "purchase_receipt": Event(MessageKind.TRANSACTIONAL, _("Points earned")),
+    "points_expiring": Event(MessageKind.TRANSACTIONAL, _("Points expiring")),
+    "tier_up": Event(MessageKind.TRANSACTIONAL, _("Tier reached")),
+    "voucher_expiring": Event(MessageKind.TRANSACTIONAL, _("Voucher expiring")),
+    "reward_unlocked": Event(MessageKind.MARKETING, _("Reward unlocked")),
+    "birthday": Event(MessageKind.MARKETING, _("Birthday")),
+}
+
+# Why a message was not sent: the code is stored in Message.reason, the portal shows the label.
+SKIP_REASONS = {
+    "erased": _("The member's personal data was erased."),
+    "merged": _("The member was merged into another member."),
+    "no_address": _("The member has no address for this channel."),
+    "no_consent": _("The member has not agreed to marketing messages."),
+    "weekly_cap": _("The member already had this week's marketing messages."),
+}
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount for a message: formatted in the member's language and the shop's currency when rendered."""
+
+    amount: Decimal
+    currency: str
+
+
+# ---------------------------------------------------------------- unsubscribe links
+
+
+def unsubscribe_token(member_id: int) -> str:
+    """Signed, without an expiry: an unsubscribe link in an old message must keep working."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(member_id))
+
+
+def member_from_unsubscribe_token(token: str) -> Member | None:
+    try:
+        member_id = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return Member.objects.select_related("shop").filter(pk=member_id).first()
+
+
+def unsubscribe_url(member_id: int) -> str:
+    from loyalty.member_site.access import absolute_url
+
+    return absolute_url(reverse("member:unsubscribe", args=[unsubscribe_token(member_id)]))
+
+
+# ---------------------------------------------------------------- deciding and recording
+
+
+def notify(
+    *,
+    member: Member,
+    event: str,
+    context: dict | None = None,
+    dedupe_key: str | None = None,
+    at: datetime | None = None,
+) -> Message | None:
+    """Record the member's message for `event` and queue its delivery after commit; or record it as skipped,
+    with the reason. None when a message with this dedupe key exists already (sent at most once)."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown message event {event!r}")
+    kind = EVENTS[event].kind
+    if dedupe_key and Message.objects.filter(shop_id=member.shop_id, dedupe_key=dedupe_key).exists():
+        return None  # a cheap early answer for re-runs; the unique constraint below is the guarantee
+    with transaction.atomic():
+        if kind == MessageKind.MARKETING:
+            member = _member_locked(member.pk)  # consent read fresh; concurrent sends queue behind the cap count
+        channel, to = message_address(member)
+        language = member.language or member.shop.language
+        reason = _skip_reason(member, kind, to, at)
+        subject = body = ""
+        if not reason:
+            marketing = kind == MessageKind.MARKETING
+            subject, body = message_render(event, member, language, context or {}, marketing=marketing)
+        message = _record(
+            member=member,
+            event=event,
+            kind=kind,
+            channel=channel,
+            to=to,
+            language=language,
+            subject=subject,
+            body=body,
+            reason=reason,
+            dedupe_key=dedupe_key,
+            at=at,
+        )
+        if message is not None and message.status == MessageStatus.QUEUED:
+            _queue_delivery(message.pk)
+    return message
+
+
+def _member_locked(member_id: int) -> Member:
+    return Member.objects.select_for_update(of=("self",)).select_related("shop").get(pk=member_id)
+
+
+def message_address(member: Member) -> tuple[str, str]:
+    """The member's channel (their choice, else email when they have one, else SMS) and address on it."""
+    channel = member.channel or (Channel.EMAIL if member.email else Channel.SMS)
+    return channel, member.email if channel == Channel.EMAIL else member.phone
+
+
+def _skip_reason(member: Member, kind: str, to: str, at: datetime | None) -> str:
+    if member.erased_at:
+        return "erased"
+    if member.merged_into_id:
+        return "merged"
+    if not to:
+        return "no_address"
+    if kind != MessageKind.MARKETING:
+        return ""
+    if not member.marketing_consent:
+        return "no_consent"
+    if marketing_count(member, at=at or timezone.now()) >= member.shop.marketing_cap_per_week:
+        return "weekly_cap"
+    return ""
+
+
+def marketing_count(member: Member, *, at: datetime) -> int:
+    """Marketing messages queued or sent to the member in the seven days up to `at`."""
+    return Message.objects.filter(
+        member=member,
+        kind=MessageKind.MARKETING,
+        status__in=[MessageStatus.QUEUED, MessageStatus.SENT],
+        created_at__gt=at - CAP_WINDOW,
+        created_at__lte=at,
+    ).count()
+
+
+def _record(*, member: Member, dedupe_key: str | None, at: datetime | None, **fields) -> Message | None:
+    status = MessageStatus.SKIPPED if fields["reason"] else MessageStatus.QUEUED
+    try:
+        with transaction.atomic():  # a savepoint: losing the dedupe race leaves the caller's transaction usable
+            message = Message.objects.create(
+                shop_id=member.shop_id, member=member, status=status, dedupe_key=dedupe_key, **fields
+            )
+    except IntegrityError:
+        if dedupe_key and Message.objects.filter(shop_id=member.shop_id, dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    if at is not None:  # a job's moment, not the clock's: the weekly cap counts from when the event happened
+        Message.objects.filter(pk=message.pk).update(created_at=at)
+        message.created_at = at
+    return message
+
+
+def _queue_delivery(message_id: int) -> None:
+    from loyalty.tasks import deliver_message  # the task module imports this one
+
+    transaction.on_commit(lambda: deliver_message.delay(message_id))
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def message_render(event: str, member: Member, language: str, context: dict, *, marketing: bool) -> tuple[str, str]:
+    """Subject and body in the member's language; money and dates localised; marketing ends with the link."""
+    shop = member.shop
+    with translation.override(language):
+        values = {
+            "member": member,
+            "shop": shop,
+            **{key: _localised(value, shop, language) for key, value in context.items()},
+        }
+        subject = " ".join(render_to_string(f"messages/{event}_subject.txt", values).split())
+        body = _tidy(render_to_string(f"messages/{event}_body.txt", values))
+        if marketing:
+            stop = gettext("Unsubscribe: %(url)s") % {"url": unsubscribe_url(member.pk)}
+            body = f"{body}\n\n{stop}"
+    return subject[:200], body
+
+
+def _localised(value, shop, language: str):
+    if isinstance(value, Money):
+        return format_money(value.amount, value.currency, language)
+    if isinstance(value, datetime):
+        return formats.date_format(value.astimezone(shop.tz).date(), "DATE_FORMAT")
+    if isinstance(value, date):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, (list, tuple)):
+        return [_localised(item, shop, language) for item in value]
+    return value
+
+
+def _tidy(text: str) -> str:
+    """Template lines without their indentation, at most one blank line in a row."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+# ---------------------------------------------------------------- delivery
+
+
+def message_retry_delay(retries: int) -> int:
+    """Seconds before retry number `retries` (1, 2, 3 …): 60, 120, 240 …"""
+    return FIRST_RETRY_SECONDS * 2 ** max(retries - 1, 0)
+
+
+def message_deliver(message_id: int, *, last_attempt: bool = False) -> Message | None:
+    """One attempt to send a queued message. A message sent, failed or skipped meanwhile is left alone.
+    A gateway error is recorded and raised for the task to retry, or, on the last attempt, marks it failed."""
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None or message.status != MessageStatus.QUEUED:
+        return message
+    # Claim this attempt with a conditional update, so a duplicate of the task reading the same count sends
+    # nothing, without holding a lock while the gateway answers.
+    claimed = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED, attempts=message.attempts).update(
+        attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return Message.objects.get(pk=message.pk)
+    message.attempts += 1
+    marketing = message.kind == MessageKind.MARKETING
+    try:
+        provider_id = gateway_for(message.channel).send(
+            to=message.to,
+            subject=message.subject,
+            body=message.body,
+            unsubscribe_url=unsubscribe_url(message.member_id) if marketing else "",
+        )
+    except GatewayError as error:
+        message.reason = str(error)[:200]
+        if last_attempt or message.attempts >= MAX_ATTEMPTS:
+            message.status = MessageStatus.FAILED
+            Message.objects.filter(pk=message.pk).update(status=message.status, reason=message.reason)
+            logger.warning("message %s failed after %s attempts: %s", message.pk, message.attempts, message.reason)
+            return message
+        Message.objects.filter(pk=message.pk).update(reason=message.reason)
+        raise
+    message.status, message.sent_at, message.reason = MessageStatus.SENT, timezone.now(), ""
+    Message.objects.filter(pk=message.pk).update(status=message.status, sent_at=message.sent_at, reason="")
+    logger.info("message %s sent by %s as %s", message.pk, message.channel, provider_id)
+    return message
+
+
+# ---------------------------------------------------------------- events: queued by the changes that cause them
+
+
+def after_commit(task_name: str, object_id: int) -> None:
+    """Queue one of the notification tasks once the change commits: nothing is sent for a rolled-back change,
+    and the request pays for nothing but the queueing."""
+    from loyalty import tasks
+
+    task = getattr(tasks, task_name)
+    transaction.on_commit(lambda: task.delay(object_id))
+
+
+def welcome_queue(member: Member) -> None:
+    after_commit("notify_welcome", member.pk)
+
+
+def purchase_queue(purchase: Purchase) -> None:
+    if purchase.member_id:
+        after_commit("notify_purchase", purchase.pk)
+
+
+def tier_up_queue(change: TierChange) -> None:
+    after_commit("notify_tier_up", change.pk)
+
+
+def welcome_send(*, member_id: int) -> Message | None:
+    from loyalty.member_site.access import absolute_url, member_link_token
+
+    member = Member.objects.select_related("shop").filter(pk=member_id).first()
+    if member is None:
+        return None
+    link = absolute_url(reverse("member:link", args=[member_link_token(member)]))
+    return notify(member=member, event="welcome", context={"link": link}, dedupe_key=f"welcome:{member.pk}")
+
+
+def purchase_notify(*, purchase_id: int, at: datetime | None = None) -> list[Message]:
+    """The receipt, and "reward unlocked" when the purchase brought an active reward within the member's
+    reach that was out of it before (one message naming them, so a purchase uses one marketing slot)."""
+    from loyalty.services.ledger import points_available
+
+    purchase = (
+        Purchase.objects.select_related("shop", "member__shop", "account__program", "account__tier")
+        .filter(pk=purchase_id, member__isnull=False)
+        .first()
+    )
+    if purchase is None:
+        return []
+    at = at or timezone.now()
+    member, shop = purchase.member, purchase.shop
+    member.account = purchase.account
+    available = points_available(purchase.account, at)
+    receipt = {
+        "amount": Money(purchase.amount, shop.currency),
+        "points_earned": purchase.points_earned,
+        "points_redeemed": purchase.points_redeemed,
+        "pending": purchase.points_pending,
+        "available": available,
+        "receipt": purchase.external_id,
+    }
+    messages = [notify(member=member, event="purchase_receipt", context=receipt, dedupe_key=f"receipt:{purchase.pk}")]
+    unlocked = rewards_unlocked(member, available=available, before=available - _available_change(purchase, at), at=at)
+    if unlocked:
+        context = {"rewards": [reward.name for reward in unlocked], "available": available}
+        key = f"reward_unlocked:{member.pk}:{purchase.pk}"
+        messages.append(notify(member=member, event="reward_unlocked", context=context, dedupe_key=key))
+    return [m for m in messages if m is not None]
+
+
+def _available_change(purchase: Purchase, at: datetime) -> int:
+    """How much the purchase changed the member's spendable points (its points may still be pending)."""
+    earned_now = purchase.occurred_at + timedelta(days=purchase.account.program.pending_days) <= at
+    return (purchase.points_earned if earned_now else 0) - purchase.points_redeemed
+
+
+def rewards_unlocked(member: Member, *, available: int, before: int, at: datetime) -> list:
+    from rewards.selectors import rewards_within_reach
+
+    return [reward for reward in rewards_within_reach(member, available, at) if reward.points > before]
+
+
+def tier_up_notify(*, tier_change_id: int) -> list[Message]:
+    """For the account's current members, when the account is still in the tier it moved up to."""
+    change = TierChange.objects.select_related("to_tier", "account__program").filter(pk=tier_change_id).first()
+    if change is None or change.to_tier is None or change.account.tier_id != change.to_tier_id:
+        return []
+    members = Member.objects.select_related("shop").filter(
+        account_id=change.account_id, shop_id=change.account.program.shop_id, merged_into__isnull=True
+    )
+    context = {"tier": change.to_tier.name}
+    sent = [
+        notify(member=member, event="tier_up", context=context, dedupe_key=f"tier_up:{change.pk}")
+        for member in members
+    ]
+    return [m for m in sent if m is not None]
+
+
+def birthday_greet(*, member: Member, points: int, at: datetime) -> Message | None:
+    """The birthday message, once a year (the year in the shop's time zone)."""
+    year = at.astimezone(member.shop.tz).year
+    return notify(
+        member=member, event="birthday", context={"points": points}, dedupe_key=f"birthday:{member.pk}:{year}", at=at
+    )
+
+
+# ---------------------------------------------------------------- jobs
+
+
+def points_expiring_notify(*, as_of: datetime) -> int:
+    """Members with points expiring in the next 30 days hear it once per expiry date (in the shop's time zone):
+    one grouped query per batch of accounts finds the points, the dedupe key keeps re-runs silent."""
+    lots = LedgerEntry.objects.filter(
+        remaining__gt=0, expires_at__gt=as_of, expires_at__lte=as_of + POINTS_EXPIRING_WITHIN
+    )
+    sent, after = 0, 0
+    while True:
+        account_ids = list(
+            lots.filter(account_id__gt=after).order_by("account_id").values_list("account_id", flat=True).distinct()[
+                :BATCH
+            ]
+        )
+        if not account_ids:
+            return sent
+        rows = (
+            lots.filter(account_id__in=account_ids)
+            .values("account_id", "expires_at")
+            .annotate(points=Sum("remaining"))
+            .order_by("account_id", "expires_at")
+        )
+        sent += _points_expiring_send(list(rows), account_ids, as_of)
+        after = account_ids[-1]
+
+
+def _points_expiring_send(rows: list[dict], account_ids: list[int], as_of: datetime) -> int:
+    members = Member.objects.select_related("shop").filter(
+        account_id__in=account_ids, merged_into__isnull=True, account__closed_at__isnull=True
+    )
+    by_account: dict[int, list[Member]] = {}
+    for member in members:
+        by_account.setdefault(member.account_id, []).append(member)
+    due: dict[tuple[int, date], dict] = {}  # (member, local expiry day) → points and the first moment
+    for row in rows:
+        for member in by_account.get(row["account_id"], []):
+            day = row["expires_at"].astimezone(member.shop.tz).date()
+            entry = due.setdefault((member.pk, day), {"member": member, "points": 0, "expires_at": row["expires_at"]})
+            entry["points"] += row["points"]
+    keys = {pair: f"points_expiring:{pair[0]}:{pair[1].isoformat()}" for pair in due}
+    done = set(Message.objects.filter(dedupe_key__in=keys.values()).values_list("shop_id", "dedupe_key"))
+    sent = 0
+    for pair, entry in due.items():
+        member = entry["member"]
+        if (member.shop_id, keys[pair]) in done:
+            continue
+        context = {"points": entry["points"], "expires_at": entry["expires_at"]}
+        sent += bool(notify(member=member, event="points_expiring", context=context, dedupe_key=keys[pair], at=as_of))
+    return sent
+
+
+def vouchers_expiring_notify(*, as_of: datetime) -> int:
+    """Open vouchers expiring within three days: one message per voucher."""
+    from rewards.models import Voucher, VoucherStatus
+
+    due = Voucher.objects.filter(
+        status=VoucherStatus.ISSUED, expires_at__gt=as_of, expires_at__lte=as_of + VOUCHER_EXPIRING_WITHIN
+    )
+    sent, after = 0, 0
+    while True:
+        vouchers = list(
+            due.filter(pk__gt=after).select_related("reward", "member__shop", "member__account").order_by("pk")[:BATCH]
+        )
+        if not vouchers:
+            return sent
+        keys = {voucher.pk: f"voucher_expiring:{voucher.pk}" for voucher in vouchers}
+        done = set(Message.objects.filter(dedupe_key__in=keys.values()).values_list("shop_id", "dedupe_key"))
+        for voucher in vouchers:
+            if (voucher.shop_id, keys[voucher.pk]) in done:
+                continue
+            context = {"reward": voucher.reward.name, "code": voucher.code, "expires_at": voucher.expires_at}
+            member = voucher.member
+            sent += bool(
+                notify(member=member, event="voucher_expiring", context=context, dedupe_key=keys[voucher.pk], at=as_of)
+            )
+        after = vouchers[-1].pk
+
