@@ -96,8 +96,8 @@ class MemberTable(PortalTable):
         order_by = ("-created_at",)
         empty_text = _("No members match.")
 
-    def render_phone(self, value) -> str:
-        return phone_grouped(value)
+    def render_phone(self, value, record) -> str:
+        return _("erased") if record.erased_at else phone_grouped(value)
 
     def value_name(self, record) -> str:
         return record.name

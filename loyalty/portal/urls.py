@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import integrations, members, privacy, printing, program, shops
+from .views import integrations, members, printing, privacy, program, shops
 
 app_name = "portal"
 urlpatterns = [
