@@ -44,7 +44,7 @@ def test_the_welcome_link_signs_the_member_in_until_their_key_is_bumped(client, 
 
     member = enrol(ProgramFactory(shop__name="Café").shop, phone="+84901234567")
     token = member_link_token(member)
-    assert client.get(f"/m/link/{token}/")["Location"] == "/m/"
+    assert client.get(f"/m/link/{token}/")["Location"] == f"/m/{member.shop.slug}/"  # their card at that shop
     assert Member.objects.get(pk=member.pk).user_id is not None
     client.logout()
     assert client.get(f"/m/link/{token[:-2]}xx/").status_code == 400

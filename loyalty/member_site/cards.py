@@ -1,0 +1,131 @@
+"""What a member's shop page shows, read in a fixed number of queries whatever the member's history.
+
+Numbers and money are formatted here for the active language and the shop's currency; the views activate the
+member's language and the shop's time zone before calling in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from urllib.parse import quote, urlencode
+
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from loyalty.counter.present import money, reward_value
+from loyalty.models import LedgerEntry, Member
+from loyalty.models.programs import TierBasis
+from loyalty.selectors import PointsSummary, points_summary, stamp_cards_of
+from loyalty.services.members import member_card_number
+from loyalty.services.tiers import basis_by_account
+
+from .access import absolute_url
+
+RECENT_HISTORY = 5
+
+
+@dataclass
+class TierProgress:
+    current: object  # TierLevel or None
+    next: object  # TierLevel or None: None at the top
+    percent: int  # how far from the current level's threshold to the next one's
+    remaining: str  # "80,000 ₫", "120 points", "3 visits" (formatted for the language and currency)
+
+
+@dataclass
+class ShopPage:
+    member: Member
+    card_number: str | None
+    points: PointsSummary
+    points_name: str
+    wallet: str | None
+    tier: TierProgress | None
+    stamps: list[dict]
+    vouchers: list
+    rewards: list
+    history: list[LedgerEntry]
+    referral_url: str
+    share: dict[str, str]
+
+
+def basis_amount(program, basis: Decimal) -> str:
+    """An amount of the program's tier basis as a person reads it, in the active language."""
+    if program.tier_basis == TierBasis.AMOUNT_SPENT:
+        return money(basis, program.shop.currency)
+    count = int(basis)
+    figure = number_format(count, force_grouping=True)
+    if program.tier_basis == TierBasis.VISITS:
+        return ngettext("%(count)s visit", "%(count)s visits", count) % {"count": figure}
+    return f"{figure} {program.points_name}"
+
+
+def tier_progress(account, at: datetime, tz) -> TierProgress | None:
+    """The member's tier and how much more of the tier basis reaches the next one (None: no tiers)."""
+    program = account.program
+    tiers = list(program.tiers.order_by("threshold"))
+    if not tiers:
+        return None
+    basis = basis_by_account(program, at, tz, account_ids=[account.pk]).get(account.pk, Decimal(0))
+    current = account.tier
+    floor = current.threshold if current else Decimal(0)
+    upcoming = next((level for level in tiers if level.threshold > max(floor, basis)), None)
+    if upcoming is None:
+        return TierProgress(current=current, next=None, percent=100, remaining="")
+    span = upcoming.threshold - floor
+    done = max(Decimal(0), min(basis - floor, span))
+    percent = int(done * 100 / span) if span > 0 else 0
+    return TierProgress(
+        current=current, next=upcoming, percent=percent, remaining=basis_amount(program, upcoming.threshold - basis)
+    )
+
+
+def referral_url(member: Member) -> str:
+    join = reverse("join", kwargs={"slug": member.shop.slug})
+    return absolute_url(f"{join}?{urlencode({'ref': member.referral_code})}")
+
+
+def share_links(url: str, text: str) -> dict[str, str]:
+    """Links that open each app's share screen with the referral link (the Web Share API button is the page's JS)."""
+    message = f"{text} {url}"
+    return {
+        "zalo": f"https://sp.zalo.me/share_to_zalo?url={quote(url, safe='')}",
+        "messenger": f"fb-messenger://share/?link={quote(url, safe='')}",
+        "whatsapp": f"https://wa.me/?text={quote(message, safe='')}",
+        "sms": f"sms:?&body={quote(message, safe='')}",
+    }
+
+
+def history_of(member: Member):
+    """The member's ledger entries, newest first (the account's entries: a merged duplicate's are mirrored)."""
+    return LedgerEntry.objects.filter(account_id=member.account_id).order_by("-occurred_at", "-id")
+
+
+def shop_page(member: Member, at: datetime) -> ShopPage:
+    from rewards.selectors import rewards_within_reach
+    from rewards.services import vouchers_open_for
+
+    account, shop = member.account, member.shop
+    points = points_summary(account, at)
+    rewards = rewards_within_reach(member, points.available, at)
+    for reward in rewards:
+        reward.value_text = reward_value(reward, shop.currency)
+    vouchers = list(vouchers_open_for(member, at).select_related("reward"))
+    url = referral_url(member)
+    return ShopPage(
+        member=member,
+        card_number=member_card_number(member),
+        points=points,
+        points_name=account.program.points_name,
+        wallet=money(account.wallet_balance, shop.currency) if account.wallet_balance else None,
+        tier=tier_progress(account, at, shop.tz),
+        stamps=stamp_cards_of(account),
+        vouchers=vouchers,
+        rewards=rewards,
+        history=list(history_of(member)[:RECENT_HISTORY]),
+        referral_url=url,
+        share=share_links(url, _("Join %(shop)s's loyalty club with my link:") % {"shop": shop.name}),
+    )

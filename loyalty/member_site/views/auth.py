@@ -1,0 +1,135 @@
+"""Members sign in with a one-time code sent by email (allauth's login by code) or texted to their phone, or with
+the signed link in their welcome message. Unknown emails and phones get the same answer as known ones."""
+
+from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
+from allauth.account.models import EmailAddress
+from allauth.core import ratelimit
+from django import forms
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.dispatch import receiver
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.member_site import phone_codes
+from loyalty.member_site.access import MODEL_BACKEND, member_from_link_token, member_login, members_claim
+from loyalty.models import Member
+from loyalty.notifications.gateways import GatewayError
+
+RATE_ACTION = "request_login_code"  # the email path's limit (per address and per IP), for phones too
+PHONE_SESSION_KEY = "member_sign_in_phone"
+# One answer for a wrong code, an expired one and a phone no shop knows: no hint either way.
+WRONG_CODE = _("This code is not right, or it has expired. Check the text, or ask for a new code.")
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label=_("Your email"), max_length=254)
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(label=_("Your phone number"), max_length=30)
+
+    def clean_phone(self) -> str:
+        phone = phone_codes.phone_for_sign_in(self.cleaned_data["phone"])
+        if phone is None:
+            raise forms.ValidationError(_("This is not a valid phone number."))
+        return phone
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(label=_("The code we texted you"), regex=r"^\s*\d{6}\s*$", max_length=10,
+                            error_messages={"invalid": _("The code is six digits.")})
+
+
+def members_of_email(email: str):
+    return Member.objects.filter(email__iexact=email.strip(), merged_into__isnull=True, erased_at__isnull=True)
+
+
+@transaction.atomic
+def member_user_for(email: str):
+    """The sign-in identity of a customer: a user without a password, known by the email shops hold."""
+    users = get_user_model().objects
+    user = users.filter(email__iexact=email).first()
+    if user is None:
+        user = users.create_user(username=f"member-{email.lower()}"[:150], email=email.lower())
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        EmailAddress.objects.create(user=user, email=email.lower(), verified=False, primary=True)
+    return user
+
+
+@receiver(user_logged_in, dispatch_uid="member-site-claim-by-email")
+def claim_members_by_verified_email(sender, request, user, **kwargs) -> None:
+    """Whoever signs in with a verified email is linked to every current member holding it (all their shops)."""
+    for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True):
+        members_claim(user, email=email)
+
+
+def too_many(request, key: str) -> bool:
+    return not ratelimit.consume(request, action=RATE_ACTION, key=key.lower())
+
+
+def sign_in(request):
+    """Members sign in with a code sent to the email a shop holds for them; unknown emails get no hint."""
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if too_many(request, email):
+            form.add_error("email", _("Too many codes asked for; wait a minute and try again."))
+            return TemplateResponse(request, "member/sign_in.html", {"form": form}, status=429)
+        if members_of_email(email).exists():
+            LoginCodeVerificationProcess.initiate(request=request, user=member_user_for(email), email=email)
+            return redirect("account_confirm_login_code")
+        return TemplateResponse(request, "member/code_sent.html", {"email": email})
+    return TemplateResponse(request, "member/sign_in.html", {"form": form})
+
+
+def sign_in_phone(request):
+    """Ask for a code by text message. Known or not, the phone goes on to the same code page."""
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        if too_many(request, phone):
+            form.add_error("phone", _("Too many codes asked for; wait a minute and try again."))
+            return TemplateResponse(request, "member/sign_in_phone.html", {"form": form}, status=429)
+        try:
+            phone_codes.sign_in_code_send(phone=phone)
+        except GatewayError:
+            form.add_error("phone", _("The text message could not be sent. Try again in a moment."))
+            return TemplateResponse(request, "member/sign_in_phone.html", {"form": form}, status=503)
+        request.session[PHONE_SESSION_KEY] = phone
+        return redirect("member:sign_in_phone_code")
+    return TemplateResponse(request, "member/sign_in_phone.html", {"form": form})
+
+
+def sign_in_phone_code(request):
+    """Type the texted code: the right one signs in as the phone's member user and links every shop's member."""
+    phone = request.session.get(PHONE_SESSION_KEY)
+    if not phone:
+        return redirect("member:sign_in_phone")
+    form = CodeForm(request.POST or None)
+    context = {"form": form, "phone": phone}
+    if request.method == "POST" and form.is_valid():
+        result = phone_codes.sign_in_code_check(phone=phone, code=form.cleaned_data["code"])
+        user = phone_codes.user_for_phone(phone) if result is phone_codes.CheckResult.OK else None
+        if user is None:
+            form.add_error("code", WRONG_CODE)
+            return TemplateResponse(request, "member/sign_in_phone_code.html", context, status=400)
+        members_claim(user, phone=phone)
+        login(request, user, backend=MODEL_BACKEND)
+        request.session.pop(PHONE_SESSION_KEY, None)
+        return redirect("member:home")
+    return TemplateResponse(request, "member/sign_in_phone_code.html", context)
+
+
+def link(request, token: str):
+    """The signed link in a welcome message signs the customer in and opens their card at that shop; a forged or
+    stale one asks them to sign in."""
+    member = member_from_link_token(token)
+    if member is None:
+        return HttpResponseBadRequest(TemplateResponse(request, "member/link_expired.html").render().content)
+    member_login(request, member)
+    return redirect("member:shop", slug=member.shop.slug)
