@@ -31,7 +31,6 @@ from loyalty.services.printing import (
 from loyalty.services.templates import program_sentence
 from tests.factories import ProgramFactory, enrol
 
-
 BUNDLED_FONTS = {"Noto Sans Bold", "Noto Sans Regular", "Noto Sans Arabic Bold", "Noto Sans Arabic Regular"}
 
 
