@@ -16,7 +16,6 @@ from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -187,15 +186,7 @@ def _enrol(request, shop: Shop, form: JoinForm):
         form.add_error(field, error.message)
         return _page(request, shop, form)
     member_login(request, member)
-    return redirect(card_url(shop))
-
-
-def card_url(shop: Shop) -> str:
-    """The member's card at this shop; the member home while the per-shop card page is not there."""
-    try:
-        return reverse("member:shop", kwargs={"slug": shop.slug})
-    except NoReverseMatch:
-        return reverse("member:home")
+    return redirect("member:shop", slug=shop.slug)
 
 
 def _too_many(request, shop: Shop) -> TemplateResponse:
