@@ -1,6 +1,6 @@
 """Printing: sheets of new member cards, the shop's poster (PDF and PNG), and a member's lost card replaced.
 
-PDFs are made on request (about 30 ms a card: 3 s for 100, some 14 s for 500; bench/results/qr-latest.md). Where
+PDFs are made on request (a sheet of 100 cards took 2.8 s, 28 ms a card: bench/results/qr-latest.md). Where
 WeasyPrint cannot load Pango, the print page says so instead of failing."""
 
 from __future__ import annotations
