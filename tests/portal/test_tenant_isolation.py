@@ -166,6 +166,8 @@ def test_the_walk_finds_the_portals_object_pages():
         "portal:member",
         "portal:member_adjust",
         "portal:member_consent",
+        "portal:member_data_export",
+        "portal:member_data_erase",
         "portal:api_key_revoke",
         "portal:webhook",
         "portal:webhook_secret",
