@@ -19,7 +19,9 @@ from loyalty.services.shops import staff_invite
 from loyalty.services.webhooks import webhook_emit, webhook_endpoint_create
 from tests.factories import LocationFactory, StaffFactory, UserFactory, enrol
 
-SKIPPED_PREFIXES = ("admin/", "accounts/", "api/")
+# The join page (j/) is public for every shop by design: a poster's QR opens it for anyone, and it shows only
+# what the shop publishes; tests/member_site/test_join.py covers it.
+SKIPPED_PREFIXES = ("admin/", "accounts/", "api/", "j/")
 
 # Patterns needing special handling, and why.
 NO_OWN_OBJECT_CONTROL = {
