@@ -52,10 +52,10 @@ class ShopPage:
     share: dict[str, str]
 
 
-def basis_amount(program, basis: Decimal) -> str:
-    """An amount of the program's tier basis as a person reads it, in the active language."""
+def basis_amount(program, basis: Decimal, currency: str) -> str:
+    """An amount of the program's tier basis as a person reads it, in the active language and shop currency."""
     if program.tier_basis == TierBasis.AMOUNT_SPENT:
-        return money(basis, program.shop.currency)
+        return money(basis, currency)
     count = int(basis)
     figure = number_format(count, force_grouping=True)
     if program.tier_basis == TierBasis.VISITS:
@@ -63,13 +63,13 @@ def basis_amount(program, basis: Decimal) -> str:
     return f"{figure} {program.points_name}"
 
 
-def tier_progress(account, at: datetime, tz) -> TierProgress | None:
+def tier_progress(account, at: datetime, shop) -> TierProgress | None:
     """The member's tier and how much more of the tier basis reaches the next one (None: no tiers)."""
     program = account.program
     tiers = list(program.tiers.order_by("threshold"))
     if not tiers:
         return None
-    basis = basis_by_account(program, at, tz, account_ids=[account.pk]).get(account.pk, Decimal(0))
+    basis = basis_by_account(program, at, shop.tz, account_ids=[account.pk]).get(account.pk, Decimal(0))
     current = account.tier
     floor = current.threshold if current else Decimal(0)
     upcoming = next((level for level in tiers if level.threshold > max(floor, basis)), None)
@@ -78,9 +78,8 @@ def tier_progress(account, at: datetime, tz) -> TierProgress | None:
     span = upcoming.threshold - floor
     done = max(Decimal(0), min(basis - floor, span))
     percent = int(done * 100 / span) if span > 0 else 0
-    return TierProgress(
-        current=current, next=upcoming, percent=percent, remaining=basis_amount(program, upcoming.threshold - basis)
-    )
+    remaining = basis_amount(program, upcoming.threshold - basis, shop.currency)
+    return TierProgress(current=current, next=upcoming, percent=percent, remaining=remaining)
 
 
 def referral_url(member: Member) -> str:
@@ -121,7 +120,7 @@ def shop_page(member: Member, at: datetime) -> ShopPage:
         points=points,
         points_name=account.program.points_name,
         wallet=money(account.wallet_balance, shop.currency) if account.wallet_balance else None,
-        tier=tier_progress(account, at, shop.tz),
+        tier=tier_progress(account, at, shop),
         stamps=stamp_cards_of(account),
         vouchers=vouchers,
         rewards=rewards,
