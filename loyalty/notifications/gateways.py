@@ -89,12 +89,11 @@ class TextGateway:
 class ConsoleGateway(TextGateway):
     """Development: print the text instead of sending it (the unsubscribe link is already in the body)."""
 
-    stream = sys.stdout
-
     def send(self, *, to: str, subject: str, body: str, unsubscribe_url: str = "") -> str:
         message_id = f"console-{uuid.uuid4().hex}"
-        self.stream.write(f"[{self.channel} to {to} from {self.sender or '-'}] {body}\n")
-        self.stream.flush()
+        stream = sys.stdout  # looked up now, so a redirected stdout gets it
+        stream.write(f"[{self.channel} to {to} from {self.sender or '-'}] {body}\n")
+        stream.flush()
         logger.info("%s to %s: %s", self.channel, to, message_id)
         return message_id
 

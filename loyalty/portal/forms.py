@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.errors import DomainError
 from loyalty.models import WEBHOOK_EVENTS, Location, Role, Shop, TierLevel
 from loyalty.models.purchases import PaymentMethod
+from loyalty.services.notifications import MAX_MARKETING_CAP
 from loyalty.services.shops import country_codes, timezone_names
 
 # Countries spanning several time zones: the zone most of their shops keep (otherwise CLDR's first).
@@ -310,4 +311,12 @@ class WebhookEndpointForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         choices=[(event, event) for event in WEBHOOK_EVENTS],
         help_text=_("None ticked: every event, including ones added later."),
+    )
+
+class MarketingCapForm(forms.Form):
+    marketing_cap_per_week = forms.IntegerField(
+        label=_("Marketing messages per member per week"),
+        min_value=0,
+        max_value=MAX_MARKETING_CAP,
+        help_text=_("At most this many offers, birthday wishes and reward news reach a member in seven days."),
     )

@@ -18,6 +18,7 @@ SECTIONS = [
     ("portal:staff", _("Staff"), Role.MANAGER),
     ("portal:locations", _("Locations"), Role.MANAGER),
     ("portal:print", _("Print"), Role.MANAGER),
+    ("portal:messages", _("Messages"), Role.MANAGER),
     ("portal:api_keys", _("API keys"), Role.OWNER),
     ("portal:settings", _("Settings"), Role.OWNER),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty.money import format_money
 from loyalty.services.members import phone_grouped
+from loyalty.services.notifications import EVENTS, SKIP_REASONS
 
 EXPORT_PARAMETER = "export"
 SNIPPET_LENGTH = 80
@@ -229,3 +230,31 @@ class DeliveryTable(PortalTable):
     def render_response(self, record) -> str:
         text = record.last_error or record.last_response
         return Truncator(" ".join(text.split())).chars(SNIPPET_LENGTH) if text else "—"
+
+class MessageTable(PortalTable):
+    created_at = tables.DateTimeColumn(verbose_name=_("When"), short=True)
+    member = tables.TemplateColumn(
+        template_name="portal/messages.html#member-cell", verbose_name=_("Member"), orderable=False
+    )
+    event = tables.Column(verbose_name=_("Message"))
+    channel = tables.Column(verbose_name=_("Channel"))
+    to = tables.Column(verbose_name=_("To"), default="—")
+    status = tables.Column(verbose_name=_("Status"))
+    reason = tables.Column(
+        verbose_name=_("Why not sent, or the error"), default="—", orderable=False, attrs={"td": {"class": "snippet"}}
+    )
+    attempts = tables.Column(verbose_name=_("Attempts"), attrs={"td": {"class": "number"}, "th": {"class": "number"}})
+    sent_at = tables.DateTimeColumn(verbose_name=_("Sent"), short=True, default="—")
+
+    class Meta(PortalTable.Meta):
+        orderable = False
+        empty_text = _("No messages match.")
+
+    def render_event(self, value) -> str:
+        return str(EVENTS[value].label) if value in EVENTS else value
+
+    def render_reason(self, value) -> str:
+        return str(SKIP_REASONS.get(value, Truncator(value).chars(SNIPPET_LENGTH)))
+
+    def value_member(self, record) -> str:
+        return record.member.name or record.member.phone

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import integrations, members, printing, privacy, program, shops
+from .views import integrations, members, messages, printing, privacy, program, shops
 
 app_name = "portal"
 urlpatterns = [
@@ -40,5 +40,7 @@ urlpatterns = [
     path("api-keys/webhooks/<int:endpoint_id>/secret/", integrations.webhook_secret, name="webhook_secret"),
     path("api-keys/webhooks/<int:endpoint_id>/disable/", integrations.webhook_disable, name="webhook_disable"),
     path("api-keys/webhooks/deliveries/<uuid:delivery_id>/resend/", integrations.webhook_resend, name="webhook_resend"),
+    path("messages/", messages.message_list, name="messages"),
+    path("messages/marketing-cap/", messages.marketing_cap, name="marketing_cap"),
     path("rewards/", include("rewards.urls")),
 ]

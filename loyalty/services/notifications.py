@@ -23,6 +23,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.errors import ValidationFailed
 from loyalty.models import Channel, LedgerEntry, Member, Message, MessageKind, MessageStatus, Purchase, TierChange
 from loyalty.money import format_money
 from loyalty.notifications.gateways import GatewayError, gateway_for
@@ -71,6 +72,19 @@ class Money:
 
     amount: Decimal
     currency: str
+
+
+MAX_MARKETING_CAP = 14
+
+
+@transaction.atomic
+def marketing_cap_set(*, shop, cap: int):
+    """The owner's weekly limit of marketing messages per member (0: none at all)."""
+    if not 0 <= cap <= MAX_MARKETING_CAP:
+        raise ValidationFailed(fields={"marketing_cap_per_week": f"must be between 0 and {MAX_MARKETING_CAP}"})
+    shop.marketing_cap_per_week = cap
+    shop.save(update_fields=["marketing_cap_per_week"])
+    return shop
 
 
 # ---------------------------------------------------------------- unsubscribe links
