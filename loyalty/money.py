@@ -39,11 +39,11 @@ def parse_money(value, currency: str, *, allow_negative: bool = False) -> Decima
         raise MoneyError("must be a decimal string")
     if amount < 0 and not allow_negative:
         raise MoneyError("must not be negative")
+    if abs(amount) >= Decimal(10) ** 14:  # checked first: quantizing 1E+30 overflows Decimal's precision
+        raise MoneyError("is too large")
     digits = minor_units(currency)
     if amount != amount.quantize(quantum(currency), rounding=ROUND_HALF_UP):
         raise MoneyError(f"{currency} has {digits} decimal places")
-    if abs(amount) >= Decimal(10) ** 14:
-        raise MoneyError("is too large")
     return amount.quantize(quantum(currency))
 
 
