@@ -65,8 +65,20 @@ def members_claim(user, *, email: str = "", phone: str = "") -> int:
 
 
 def member_login(request, member: Member) -> None:
-    """Sign the customer in as the user behind this member (joining, or opening their welcome link)."""
+    """Sign the customer in as the user behind this member (joining, or opening their welcome link).
+
+    A customer already signed in to their cards who joins another shop keeps one sign-in for all of them;
+    a staff user is never linked to a customer's member (they are signed in as the customer instead)."""
+    current = request.user
+    if current.is_authenticated and member.user_id is None and _is_customer(current):
+        Member.objects.filter(pk=member.pk).update(user=current)
+        member.user = current
+        return
     login(request, member_user(member), backend=MODEL_BACKEND)
+
+
+def _is_customer(user) -> bool:
+    return not user.is_staff and not user.staff_memberships.exists()
 
 
 def member_link_token(member: Member) -> str:

@@ -50,3 +50,33 @@ def test_the_welcome_link_signs_the_member_in_until_their_key_is_bumped(client, 
     assert client.get(f"/m/link/{token[:-2]}xx/").status_code == 400
     Member.objects.filter(pk=member.pk).update(qr_key_version=2)
     assert client.get(f"/m/link/{token}/").status_code == 400
+
+
+def test_a_signed_in_customer_who_joins_another_shop_keeps_one_sign_in(db, rf):
+    from loyalty.member_site.access import member_login, member_user
+    from loyalty.models import Member
+
+    cafe, wash = ProgramFactory(shop__name="Café").shop, ProgramFactory(shop__name="Car Wash").shop
+    customer = member_user(enrol(cafe))
+    request = rf.get("/j/wash/")
+    request.user = customer
+    second = enrol(wash)
+    member_login(request, second)
+    assert Member.objects.get(pk=second.pk).user == customer
+
+
+def test_a_staff_user_is_never_linked_to_a_customers_member(db, rf):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from loyalty.member_site.access import member_login
+    from loyalty.models import Member
+    from tests.factories import StaffFactory
+
+    shop = ProgramFactory().shop
+    owner = StaffFactory(shop=shop).user
+    request = rf.get("/j/x/")
+    request.user, request.session = owner, SessionStore()
+    member = enrol(shop)
+    member_login(request, member)
+    linked = Member.objects.get(pk=member.pk).user
+    assert linked is not None and linked != owner and request.user == linked
