@@ -94,12 +94,17 @@ def _first_free(base: str, taken: set[str]) -> str:
     return candidate
 
 
+# A shop's slug is a path segment under /m/ and /j/: the member pages' own paths are never shop slugs.
+RESERVED_SLUGS = {"sign-in", "link", "unsubscribe", "manifest", "sw", "static", "media", "api", "admin"}
+
+
 def _shop_with_free_slug(shop: Shop) -> Shop:
     """Saves the shop under a slug derived from its name; a shop created at the same moment may take the
     slug between the look-up and the insert, so a clash is retried with the next free one."""
     base = slugify(shop.name)[:50].strip("-") or "shop"
     for _attempt in range(5):
-        shop.slug = _first_free(base, set(Shop.objects.filter(slug__startswith=base).values_list("slug", flat=True)))
+        taken = set(Shop.objects.filter(slug__startswith=base).values_list("slug", flat=True)) | RESERVED_SLUGS
+        shop.slug = _first_free(base, taken)
         try:
             with transaction.atomic():
                 shop.save()

@@ -54,6 +54,11 @@ def test_shops_with_the_same_name_get_different_slugs(user):
     assert slugs == ["bun-cha", "bun-cha-2", "bun-cha-3"]
 
 
+def test_a_shop_named_like_a_member_page_path_gets_another_slug(user):
+    assert shop_create(owner=user, name="Sign In", **VIETNAM).slug == "sign-in-2"
+    assert shop_create(owner=user, name="Link", **VIETNAM).slug == "link-2"
+
+
 def test_a_name_without_letters_still_gets_a_slug(user):
     assert shop_create(owner=user, name="☕☕", **VIETNAM).slug == "shop"
 
