@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.errors import MemberExists, ValidationFailed
 from loyalty.models import ConsentSource, Member, Shop
 from loyalty.services.members import member_enrol, phone_normalise
-from loyalty.services.templates import program_summary
 
 from .access import member_login
+from .benefits import program_benefits
 
 TOKEN_SALT = "regulars.join-form"
 TOKEN_MIN_AGE = 2  # seconds: faster than this is a script, not a person typing
@@ -202,7 +202,7 @@ def _page(request, shop: Shop, form: JoinForm, *, notice: str = "", status: int 
     known = bool(ref) and referrer_exists(shop, ref)
     context = {
         "shop": shop,
-        "summary": program_summary(shop, translation.to_locale(translation.get_language() or "en")),
+        "summary": program_benefits(shop),
         "form": form,
         "token": join_token(shop),
         "invited": known,

@@ -1,0 +1,34 @@
+"""The join page tells a customer what they get in their own words, numbers and money formatted for them."""
+
+from django.utils import translation
+
+from loyalty.member_site.benefits import program_benefits
+from loyalty.services.config import config_import
+from tests.member_site.conftest import cafe_document
+
+
+def cafe(**program_overrides):
+    document = cafe_document("benefits-cafe")
+    document["program"].update(program_overrides)
+    return config_import(document)
+
+
+def test_a_cafe_tells_what_joining_gives(db):
+    shop = cafe(bonuses=[{"event": "signup", "points": 5}, {"event": "birthday", "points": 20}])
+    with translation.override("en"):
+        lines = program_benefits(shop)
+    assert lines == [
+        "A welcome gift of 5 points when you join.",
+        "Points: 1 for every ₫40,000 you spend. Each is worth ₫1,000 when you pay with them.",
+        "Rewards: Free coffee for 10 points, Cake for 500 points.",
+        "Coffee card: collect 6 stamps for Free coffee.",
+        "Gold: 5% off once you reach ₫500,000.",
+        "A birthday gift of 20 points.",
+        "Your points never expire.",
+    ]
+
+
+def test_expiry_is_told_the_way_the_program_runs_it(db):
+    shop = cafe(expiry={"policy": "inactivity", "days": 180})
+    with translation.override("en"):
+        assert "Your points stay as long as you visit at least once every 180 days." in program_benefits(shop)
