@@ -126,6 +126,15 @@ class OnboardingForm(forms.Form):
         ]
 
 
+class ShopSettingsForm(OnboardingForm):
+    """The onboarding form without what cannot change: the currency, and the first location (see Locations)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["currency"], self.fields["location_name"]
+        self.fields["name"].help_text = _("Your poster's and cards' links stay the same when the name changes.")
+
+
 class ShopSwitchForm(forms.Form):
     shop = forms.ModelChoiceField(queryset=Shop.objects.none())
 

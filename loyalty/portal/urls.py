@@ -7,6 +7,7 @@ urlpatterns = [
     path("", shops.dashboard, name="home"),
     path("welcome/", shops.onboarding, name="onboarding"),
     path("switch/", shops.shop_switch, name="shop_switch"),
+    path("settings/", shops.shop_settings, name="settings"),
     path("staff/", shops.staff_list, name="staff"),
     path("staff/invite/", shops.staff_invite, name="staff_invite"),
     path("staff/<int:membership_id>/role/", shops.staff_role, name="staff_role"),

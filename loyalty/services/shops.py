@@ -145,6 +145,19 @@ def shop_create(
     return shop
 
 
+@transaction.atomic
+def shop_update(*, shop: Shop, name: str, country: str, timezone_name: str, language: str) -> Shop:
+    """Change the shop's name, country, time zone and language. The slug stays (printed posters and cards point
+    at it), and so does the currency (every amount recorded is in it)."""
+    name = name.strip()
+    _check_shop_fields(
+        name=name, country=country, currency=shop.currency, timezone_name=timezone_name, language=language
+    )
+    shop.name, shop.country, shop.timezone, shop.language = name, country, timezone_name, language
+    shop.save(update_fields=["name", "country", "timezone", "language"])
+    return shop
+
+
 # ---------------------------------------------------------------- staff
 
 

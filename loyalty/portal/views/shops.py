@@ -26,6 +26,7 @@ from ..forms import (
     LocationForm,
     OnboardingForm,
     RoleForm,
+    ShopSettingsForm,
     ShopSwitchForm,
     add_domain_error,
     country_defaults,
@@ -43,6 +44,35 @@ def home(request):
 
 
 # ---------------------------------------------------------------- onboarding and the dashboard
+
+
+@staff_required(Role.OWNER)
+def shop_settings(request):
+    """The shop's name, country, time zone and the language its customers see."""
+    shop = request.shop
+    country = request.POST.get("country") or shop.country
+    form = ShopSettingsForm(request.POST or None, country=country, initial=_settings_of(shop))
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = form.cleaned_data
+            shop_services.shop_update(
+                shop=shop,
+                name=data["name"],
+                country=data["country"],
+                timezone_name=data["timezone"],
+                language=data["language"],
+            )
+        except ValidationFailed as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The shop's settings are saved."))
+            return redirect("portal:settings")
+    status = 400 if form.is_bound else 200
+    return TemplateResponse(request, "portal/settings.html", {"form": form, "shop": shop}, status=status)
+
+
+def _settings_of(shop) -> dict:
+    return {"name": shop.name, "country": shop.country, "timezone": shop.timezone, "language": shop.language}
 
 
 def pending_invitations(user):
