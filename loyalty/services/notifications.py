@@ -36,6 +36,7 @@ MAX_ATTEMPTS = 6  # the first try and five retries: 1, 2, 4, 8, 16 minutes apart
 FIRST_RETRY_SECONDS = 60
 POINTS_EXPIRING_WITHIN = timedelta(days=30)
 VOUCHER_EXPIRING_WITHIN = timedelta(days=3)
+RECEIPT_MAX_AGE = timedelta(days=1)  # a backdated purchase (an import, a late till sync) gets no receipt
 BATCH = 500
 
 
@@ -315,7 +316,7 @@ def welcome_queue(member: Member) -> None:
 
 
 def purchase_queue(purchase: Purchase) -> None:
-    if purchase.member_id:
+    if purchase.member_id and purchase.occurred_at >= timezone.now() - RECEIPT_MAX_AGE:
         after_commit("notify_purchase", purchase.pk)
 
 

@@ -56,6 +56,16 @@ def test_a_purchase_sends_the_receipt(shop, text_outbox, django_capture_on_commi
     assert "2 points" in message.body and "₫100,000" in message.body and text_outbox
 
 
+def test_a_backdated_purchase_sends_no_receipt(shop, django_capture_on_commit_callbacks):
+    member = member_with(shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        purchase_record(
+            shop=shop, external_id="late-sync", amount=Decimal("100000"), member=member,
+            occurred_at=timezone.now() - timedelta(days=3),
+        )
+    assert "purchase_receipt" not in events(member)
+
+
 def test_a_purchase_without_a_member_sends_nothing(shop, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         purchase_record(shop=shop, external_id="anon", amount=Decimal("100000"))
