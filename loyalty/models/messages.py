@@ -36,6 +36,9 @@ class Message(models.Model):
     status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
     reason = models.CharField(max_length=200, blank=True, help_text=_("why it was skipped, or the last error"))
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("a delivery attempt holds the message until then + the lease")
+    )
     dedupe_key = models.CharField(max_length=120, null=True, blank=True, help_text=_("sent at most once per key"))
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -47,7 +50,11 @@ class Message(models.Model):
                 fields=["shop", "dedupe_key"], condition=Q(dedupe_key__isnull=False), name="message_once_per_key"
             ),
         ]
-        indexes = [models.Index(fields=["member", "kind", "created_at"])]
+        indexes = [
+            models.Index(fields=["member", "kind", "created_at"]),
+            models.Index(fields=["shop", "-created_at", "-id"], name="message_log_of_shop"),
+            models.Index(fields=["status", "created_at"], name="message_queued", condition=Q(status="queued")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} to {self.to or self.member_id} ({self.status})"
