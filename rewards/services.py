@@ -39,6 +39,8 @@ from .models import (
     normalise_voucher_code,
 )
 
+GIVEN_ONLY = "This reward is only given, never redeemed."
+
 
 def reward_get(shop, code: str) -> Reward:
     reward = Reward.objects.filter(shop=shop, code=code).first()
@@ -52,6 +54,8 @@ def reward_ineligibility(
 ) -> str | None:
     """Why this member cannot redeem this reward now, as an API reason code; None when they can.
     `skip_limit` leaves the per-member limit to a caller that counted it for many rewards at once."""
+    if reward.points <= 0:  # only given (stamp cards, referrals, birthdays), never bought with points
+        return "not_eligible"
     local_day = at.astimezone(member.shop.tz).date()
     if not reward.active or (reward.starts and local_day < reward.starts) or (reward.ends and local_day >= reward.ends):
         return "not_eligible"
@@ -133,6 +137,8 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
 
     at = at or timezone.now()
     reward = reward_get(member.shop, reward_code)
+    if reward.points <= 0:
+        raise NotEligible(GIVEN_ONLY, fields={"reason": "given_only"})
     account = account_lock(member.account_id)  # serialises this member's redemptions (per-member limit)
     member.account = account
     reason = reward_ineligibility(reward, member, available=points_available(account, at), at=at)

@@ -314,6 +314,20 @@ def test_refunds_and_their_errors(till, cafe):
     assert bad.status_code == 422
 
 
+def test_a_reward_only_given_is_not_eligible_and_redeeming_it_is_409(till, cafe):
+    from rewards.models import Reward
+
+    Reward.objects.create(shop=cafe, code="birthday-cake", name="Cake", kind="gift", points=0, value=Decimal("1"))
+    member = enrol(cafe)
+    till.post("/purchases", {"external_id": "GO-1", "amount": "120000", "member": str(member.pk)})
+    catalogue = {r["code"]: r for r in till.get("/rewards", member=str(member.pk)).json()}
+    assert (catalogue["birthday-cake"]["eligible"], catalogue["birthday-cake"]["reason"]) == (False, "not_eligible")
+    refused = till.post("/redemptions", {"member": str(member.pk), "reward": "birthday-cake"})
+    assert refused.status_code == 409 and error_of(refused)["code"] == "not_eligible"
+    assert error_of(refused)["message"] == "This reward is only given, never redeemed."
+    assert till.get(f"/members/{member.pk}").json()["points"]["available"] == 3
+
+
 def test_rewards_redemptions_and_vouchers(till, cafe):
     member = enrol(cafe)
     till.post("/purchases", {"external_id": "RW-0", "amount": "120000", "member": str(member.pk)})

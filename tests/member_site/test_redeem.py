@@ -51,6 +51,18 @@ def test_not_enough_points_is_said_plainly_and_nothing_is_spent(phone, lan):
     assert lan.account.points_balance == 5
 
 
+def test_a_reward_that_is_only_given_cannot_be_redeemed_by_posting_its_code(phone, lan):
+    from rewards.models import Reward
+
+    Reward.objects.create(shop=lan.shop, code="birthday-cake", name="Birthday cake", kind="gift", points=0)
+    give_points(lan, 25)
+    response = redeem(phone, lan, reward="birthday-cake", follow=True)
+    assert texts(response) == ["This reward is only given, never redeemed."]
+    assert not Voucher.objects.filter(member=lan).exists()
+    lan.account.refresh_from_db()
+    assert lan.account.points_balance == 25
+
+
 def test_an_unknown_reward_is_refused(phone, lan):
     give_points(lan, 25)
     response = redeem(phone, lan, reward="no-such-reward", follow=True)

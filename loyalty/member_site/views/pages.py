@@ -42,6 +42,13 @@ REDEEM_REFUSALS = {
     "not_eligible": gettext_lazy("This reward is not open to you right now."),
     "reward_not_found": gettext_lazy("This reward is no longer in the catalogue."),
 }
+GIVEN_ONLY = gettext_lazy("This reward is only given, never redeemed.")
+
+
+def redeem_refusal(error: DomainError) -> str:
+    if error.fields.get("reason") == "given_only":
+        return str(GIVEN_ONLY)
+    return str(REDEEM_REFUSALS.get(error.code, _("This reward cannot be redeemed right now.")))
 
 
 def inline_svg(svg: bytes) -> str:
@@ -114,7 +121,7 @@ def redeem(request, member):
                 member=member, reward_code=request.POST.get("reward", ""), actor=Actor(shop=member.shop)
             )
         except DomainError as error:
-            messages.error(request, REDEEM_REFUSALS.get(error.code, _("This reward cannot be redeemed right now.")))
+            messages.error(request, redeem_refusal(error))
             raise Refused(redirect(back)) from None
         messages.success(request, _("Done! Show this voucher at the counter."))
         return reverse("member:voucher", kwargs={"slug": member.shop.slug, "voucher_code": voucher.code})
