@@ -5,7 +5,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.models import Member, StaffMembership
+from loyalty.member_site.access import members_of_user
+from loyalty.models import StaffMembership
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -26,9 +27,21 @@ class AccountAdapter(DefaultAccountAdapter):
         user = request.user
         if StaffMembership.objects.filter(user=user).exists():
             return reverse("portal:home")
-        if user.email and Member.objects.filter(email__iexact=user.email, merged_into__isnull=True).exists():
+        if members_of_user(user).exists():
             return reverse("member:home")
         return reverse("portal:home")
 
+    def send_mail(self, template_prefix, email, context):
+        """A customer asking for a member sign-in code under an email no shop knows hears so in a customer's
+        words (allauth's own mail invites them to sign up for a shop account)."""
+        request = context.get("request")
+        if template_prefix == "account/email/unknown_account" and _member_sign_in(request):
+            template_prefix = "member/email/no_card"
+        super().send_mail(template_prefix, email, context)
+
     def get_signup_redirect_url(self, request):
         return reverse("portal:home")
+
+
+def _member_sign_in(request) -> bool:
+    return request is not None and request.path == reverse("member:sign_in")

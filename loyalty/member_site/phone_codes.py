@@ -1,28 +1,33 @@
 """Signing in with a code texted to the phone a shop holds: six digits, stored as an HMAC, ten minutes, five tries,
-one live code per phone. A phone no current member has gets no text, and the pages say the same either way."""
+one live code per phone; a phone gets a few codes an hour and a few wrong tries a day, so guessing a code or
+running up the shop's text bill does not pay. A phone no current member has gets no text, and the pages say the
+same either way."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 from enum import Enum
 
 import phonenumbers
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from loyalty.models import Member, Shop, SignInCode, StaffMembership
-from loyalty.notifications.gateways import sms_send
+from loyalty.models import Member, Shop, SignInCode
+from loyalty.notifications.gateways import GatewayError, sms_send
 
-from .access import member_user
+logger = logging.getLogger(__name__)
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 HASH_SALT = "regulars.member-sign-in-code"
+CODES_PER_HOUR, CODES_PER_DAY = 5, 10
+WRONG_TRIES_PER_DAY = 10
 
 
 class CheckResult(Enum):
@@ -55,7 +60,7 @@ def phone_candidates(raw: str) -> list[str]:
 
 
 def members_with_phone(phone: str):
-    return Member.objects.filter(phone=phone, merged_into__isnull=True, erased_at__isnull=True)
+    return Member.objects.current().filter(phone=phone)
 
 
 def phone_for_sign_in(raw: str) -> str | None:
@@ -65,19 +70,46 @@ def phone_for_sign_in(raw: str) -> str | None:
     return known or (candidates[0] if candidates else None)
 
 
-@transaction.atomic
 def sign_in_code_send(*, phone: str, at: datetime | None = None) -> bool:
-    """Text a new code to `phone` when a current member has it (True), else do nothing (False). Any earlier
-    code for the phone stops working. A gateway error rolls the new code back and reaches the caller."""
+    """Text a new code to `phone` when a current member has it and its hourly and daily allowance is not used up
+    (True), else do nothing (False). Any earlier code for the phone stops working. The text goes out after the
+    code is committed (no lock held while the gateway answers); a failed text only voids its code."""
     at = at or timezone.now()
-    if not members_with_phone(phone).exists():
-        return False
-    SignInCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=at).update(expires_at=at)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    SignInCode.objects.create(phone=phone, code_hash=code_hash(phone, code), expires_at=at + CODE_LIFETIME)
-    text = _("%(code)s is your sign-in code for your loyalty cards. It works for 10 minutes.") % {"code": code}
-    sms_send(phone, text)
+    with transaction.atomic():
+        if not members_with_phone(phone).exists() or _codes_used_up(phone, at):
+            return False
+        SignInCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=at).update(expires_at=at)
+        sent = SignInCode.objects.create(phone=phone, code_hash=code_hash(phone, code), expires_at=at + CODE_LIFETIME)
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    text = _("%(code)s is your sign-in code for your loyalty cards. It works for %(minutes)s minutes.") % {
+        "code": code,
+        "minutes": minutes,
+    }
+    try:
+        sms_send(phone, text)
+    except GatewayError:
+        logger.warning("sign-in code for %s could not be texted", phone[:-4] + "****", exc_info=True)
+        SignInCode.objects.filter(pk=sent.pk).update(expires_at=at)
+        return False
     return True
+
+
+def _codes_today(phone: str, at: datetime):
+    return SignInCode.objects.filter(phone=phone, created_at__gt=at - timedelta(days=1))
+
+
+def _wrong_tries_used_up(phone: str, at: datetime) -> bool:
+    return (_codes_today(phone, at).aggregate(wrong=Sum("attempts"))["wrong"] or 0) >= WRONG_TRIES_PER_DAY
+
+
+def _codes_used_up(phone: str, at: datetime) -> bool:
+    today = _codes_today(phone, at)
+    return (
+        today.count() >= CODES_PER_DAY
+        or today.filter(created_at__gt=at - timedelta(hours=1)).count() >= CODES_PER_HOUR
+        or _wrong_tries_used_up(phone, at)
+    )
 
 
 @transaction.atomic
@@ -90,33 +122,10 @@ def sign_in_code_check(*, phone: str, code: str, at: datetime | None = None) -> 
         .order_by("-created_at", "-pk")
         .first()
     )
-    if live is None:
+    if live is None or _wrong_tries_used_up(phone, at):
         return CheckResult.NO_CODE
     if not constant_time_compare(live.code_hash, code_hash(phone, code.strip())):
         SignInCode.objects.filter(pk=live.pk).update(attempts=F("attempts") + 1)
         return CheckResult.WRONG
     SignInCode.objects.filter(pk=live.pk).update(used_at=at)
     return CheckResult.OK
-
-
-def _member_only(user, staff_ids: set) -> bool:
-    return user is not None and user.pk not in staff_ids and not (user.is_staff or user.is_superuser)
-
-
-@transaction.atomic
-def user_for_phone(phone: str):
-    """Who proved this phone: the member user already linked to a member with it, or a new passwordless one.
-    A staff account is never reused: a texted code must not open the portal."""
-    members = list(members_with_phone(phone).select_related("user").order_by("pk"))
-    linked = {member.user_id for member in members if member.user_id}
-    staff_ids = set(StaffMembership.objects.filter(user_id__in=linked).values_list("user_id", flat=True))
-    for member in members:
-        if _member_only(member.user, staff_ids):
-            return member.user
-    if not members:
-        return None
-    first = members[0]
-    if first.user_id:  # linked to a staff account: a member user of its own instead
-        Member.objects.filter(pk=first.pk).update(user=None)
-        first.user, first.user_id = None, None
-    return member_user(first)

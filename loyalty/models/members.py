@@ -38,6 +38,12 @@ class Account(models.Model):
         return f"account {self.pk}"
 
 
+class MemberQuerySet(models.QuerySet):
+    def current(self):
+        """Members that still stand for a person: not merged into another, not erased."""
+        return self.filter(merged_into__isnull=True, erased_at__isnull=True)
+
+
 class Member(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="members")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="members")
@@ -66,6 +72,8 @@ class Member(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships_as_member"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -256,8 +256,11 @@ def member_enrol(
 
 @transaction.atomic
 def consent_set(*, member: Member, granted: bool, source: str, by=None, at: datetime | None = None) -> Member:
-    """Grant or withdraw marketing consent; every change is recorded with its time and source."""
-    if granted == member.marketing_consent:
+    """Grant or withdraw marketing consent; every change is recorded with its time and source. Decided on the
+    locked row, not on the caller's copy: two taps of an unsubscribe link record one withdrawal."""
+    current = Member.objects.select_for_update().only("marketing_consent").get(pk=member.pk)
+    if granted == current.marketing_consent:
+        member.marketing_consent = granted
         return member
     at = at or timezone.now()
     member.marketing_consent, member.consent_at, member.consent_source = granted, at, source
@@ -275,8 +278,16 @@ def _unique_referral_code() -> str:
 
 @transaction.atomic
 def member_update(*, member: Member, **fields) -> Member:
-    """Change a member's personal data; consent changes record their time and source."""
+    """Change a member's personal data; consent changes record their time and source. Only the named fields
+    are written, on the locked row, so a page loaded before an erasure or a merge cannot write it back."""
     at = timezone.now()
+    locked = Member.objects.select_for_update().only("erased_at", "merged_into").get(pk=member.pk)
+    if locked.erased_at or locked.merged_into_id:
+        raise ValidationFailed(
+            "This member's personal data was erased, or the member was merged into another.",
+            fields={"member": "not current"},
+            code="member_not_current",
+        )
     if "phone" in fields:
         fields["phone"] = phone_normalise(fields["phone"], member.shop.country)
         clash = Member.objects.filter(shop=member.shop, phone=fields["phone"], merged_into__isnull=True).exclude(
@@ -290,7 +301,8 @@ def member_update(*, member: Member, **fields) -> Member:
         consent_set(member=member, granted=fields.pop("marketing_consent"), source=source, by=by, at=at)
     for name, value in fields.items():
         setattr(member, name, value)
-    member.save()
+    if fields:
+        member.save(update_fields=list(fields))
     return member
 
 

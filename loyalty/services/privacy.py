@@ -8,6 +8,7 @@ is kept too (it proves what was agreed and when), ending with the withdrawal era
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,11 +26,15 @@ from loyalty.models import (
     LedgerEntry,
     Member,
     Message,
+    MessageStatus,
     Purchase,
+    SignInCode,
     StaffMembership,
+    StampEntry,
     StampProgress,
     TierChange,
     WalletEntry,
+    WebhookDelivery,
 )
 from rewards.models import Voucher
 
@@ -46,9 +51,9 @@ EXPORT_FORMAT = 1
 
 def member_export(member: Member) -> dict:
     """Everything held about the member, JSON-serialisable: money as strings, times in ISO 8601."""
-    member = Member.objects.select_related("shop", "account__program", "account__tier", "enrolled_location").get(
-        pk=member.pk
-    )
+    member = Member.objects.select_related(
+        "shop", "account__program", "account__tier", "enrolled_location", "user"
+    ).get(pk=member.pk)
     return _plain(
         {
             "format": EXPORT_FORMAT,
@@ -67,12 +72,18 @@ def member_export(member: Member) -> dict:
             "purchases": _purchases(member),
             "vouchers": _vouchers(member),
             "stamps": _stamps(member),
+            "stamp_history": _stamp_history(member),
             "tier_changes": _tier_changes(member),
             "messages": list(
                 Message.objects.filter(member=member)
                 .order_by("created_at", "pk")
                 .values("created_at", "sent_at", "event", "kind", "channel", "to", "subject", "body", "status")
             ),
+            "sign_in_email": member.user.email if member.user_id else None,
+            "merged_duplicates": [
+                {"profile": _profile(duplicate), "consent_history": _consent_history(duplicate)}
+                for duplicate in _merged_duplicates(member)
+            ],
         }
     )
 
@@ -207,6 +218,24 @@ def _stamps(member: Member) -> list[dict]:
     )
 
 
+def _stamp_history(member: Member) -> list[dict]:
+    return list(
+        StampEntry.objects.filter(account=member.account_id)
+        .order_by("occurred_at", "pk")
+        .values("count", "occurred_at", card_name=F("card__name"), purchase_external_id=F("purchase__external_id"))
+    )
+
+
+def _merged_duplicates(member: Member) -> list[Member]:
+    """The rows of the same person merged into this member (and into those, and so on)."""
+    found, frontier = [], [member.pk]
+    while frontier:
+        duplicates = list(Member.objects.filter(merged_into__in=frontier).select_related("enrolled_location"))
+        found += duplicates
+        frontier = [duplicate.pk for duplicate in duplicates]
+    return found
+
+
 def _tier_changes(member: Member) -> list[dict]:
     return list(
         TierChange.objects.filter(account=member.account_id)
@@ -253,7 +282,15 @@ def member_erase(*, member: Member, by=None, source: str = ConsentSource.PORTAL,
             code="already_erased",
         )
     consent_set(member=member, granted=False, source=ConsentSource.ERASURE, by=by, at=at)
-    user_id = member.user_id
+    for person in [member, *_merged_duplicates(member)]:  # a merged duplicate still holds the same person's data
+        _personal_data_erase(person, at)
+    logger.info("member %s of shop %s erased on request (%s)", member.pk, member.shop_id, source)
+    member.refresh_from_db()
+    return member
+
+
+def _personal_data_erase(member: Member, at: datetime) -> None:
+    phones = [member.phone]
     Member.objects.filter(pk=member.pk).update(
         phone=erased_phone(member),
         name="",
@@ -261,26 +298,47 @@ def member_erase(*, member: Member, by=None, source: str = ConsentSource.PORTAL,
         birthday=None,
         language="",
         channel="",
+        marketing_consent=False,
         user=None,
-        qr_key_version=member.qr_key_version + 1,
+        qr_key_version=F("qr_key_version") + 1,
         erased_at=at,
     )
     Card.objects.filter(member=member, blocked_at__isnull=True).update(blocked_at=at)
-    Message.objects.filter(member=member).update(to="", subject="", body="")
-    _sign_in_user_forget(user_id)
-    logger.info("member %s of shop %s erased on request (%s)", member.pk, member.shop_id, source)
-    member.refresh_from_db()
-    return member
+    Message.objects.filter(member=member).update(to="", subject="", body="", reason="")  # errors may quote the address
+    Message.objects.filter(member=member, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.SKIPPED, reason="erased", claimed_at=None
+    )
+    SignInCode.objects.filter(phone__in=phones).delete()
+    _webhook_bodies_redact(member)
+    _sign_in_user_forget(member.user_id)
+
+
+def _webhook_bodies_redact(member: Member) -> None:
+    """`member.enrolled` carried the phone, name and email to the shop's receivers; the copies kept here (and
+    re-sent unchanged on retries) keep only the member's id from now on."""
+    deliveries = WebhookDelivery.objects.filter(
+        endpoint__shop_id=member.shop_id, event="member.enrolled", body__contains=f'"member": "{member.pk}"'
+    )
+    for delivery in deliveries:
+        body = json.loads(delivery.body)
+        if body.get("data", {}).get("member") != str(member.pk):
+            continue
+        body["data"] = {"member": str(member.pk), "erased": True}
+        delivery.body = json.dumps(body, ensure_ascii=False, sort_keys=True)
+        delivery.save(update_fields=["body"])
 
 
 def _sign_in_user_forget(user_id: int | None) -> None:
     """A member's passwordless sign-in user goes with them when nothing else needs it (its username or
-    email can name the person); one still used for another shop, or by staff, is only unlinked."""
+    email can name the person); one that still proves other shops' members, or staff, is only unlinked."""
     if user_id is None:
         return
-    users = get_user_model().objects.filter(pk=user_id, is_staff=False, is_superuser=False)
-    if Member.objects.filter(user_id=user_id).exists() or StaffMembership.objects.filter(user_id=user_id).exists():
+    from loyalty.member_site.access import members_of_user
+
+    user = get_user_model().objects.filter(pk=user_id, is_staff=False, is_superuser=False).first()
+    if user is None or StaffMembership.objects.filter(user=user).exists() or members_of_user(user).exists():
         return
+    users = get_user_model().objects.filter(pk=user.pk)
     try:
         with transaction.atomic():
             users.delete()

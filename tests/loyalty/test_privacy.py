@@ -214,3 +214,76 @@ def test_erasure_is_atomic(lan, monkeypatch):
 def test_erasure_at_a_given_moment(lan):
     at = timezone.now().replace(microsecond=0)
     assert member_erase(member=lan, at=at).erased_at == at
+
+
+def test_erasure_reaches_the_rows_merged_into_the_member(shop, lan):
+    from loyalty.services.ledger import Actor
+    from loyalty.services.members import members_merge
+
+    duplicate = enrol(shop, phone="+84901000005", name="Dup Person", email="dup@example.com")
+    members_merge(keep=lan, duplicate=duplicate, actor=Actor(shop=shop))
+    exported = member_export(lan)
+    assert [d["profile"]["name"] for d in exported["merged_duplicates"]] == ["Dup Person"]
+    member_erase(member=lan, source="portal")
+    duplicate.refresh_from_db()
+    assert (duplicate.phone, duplicate.name, duplicate.email) == (f"erased-{duplicate.pk}", "", "")
+    assert duplicate.erased_at is not None
+
+
+def test_erasure_stops_queued_messages_and_blanks_their_errors(shop, lan):
+    from loyalty.models import MessageStatus
+
+    queued = Message.objects.create(
+        shop=shop, member=lan, event="birthday", kind="marketing", channel="sms", to=lan.phone, language="vi",
+        body="Happy birthday Lan",
+    )
+    failed = Message.objects.create(
+        shop=shop, member=lan, event="welcome", kind="transactional", channel="email", to=lan.email, language="vi",
+        status=MessageStatus.FAILED, reason="SMTPRecipientsRefused: {'lan@example.com': (550, 'no')}",
+    )
+    member_erase(member=lan, source="member")
+    queued.refresh_from_db()
+    failed.refresh_from_db()
+    assert (queued.status, queued.to, queued.body) == (MessageStatus.SKIPPED, "", "")
+    assert failed.reason == "" and failed.status == MessageStatus.FAILED
+
+
+def test_erasure_forgets_sign_in_codes_and_what_webhooks_carried(shop, lan):
+    from loyalty.models import Shop, SignInCode, WebhookDelivery, WebhookEndpoint
+    from loyalty.services.webhooks import webhook_emit
+
+    SignInCode.objects.create(phone=lan.phone, code_hash="x", expires_at=timezone.now())
+    endpoint = WebhookEndpoint.objects.create(shop=shop, url="https://example.com/hook")
+    shop = Shop.objects.get(pk=shop.pk)  # endpoints are read once per shop object
+    webhook_emit(shop, "member.enrolled", {"member": str(lan.pk), "phone": lan.phone, "name": lan.name})
+    other = enrol(shop, name="Someone Else")
+    webhook_emit(shop, "member.enrolled", {"member": str(other.pk), "phone": other.phone, "name": other.name})
+    member_erase(member=lan, source="portal")
+    assert not SignInCode.objects.filter(phone="+84901234567").exists()
+    bodies = [json.loads(d.body) for d in WebhookDelivery.objects.filter(endpoint=endpoint)]
+    assert {"member": str(lan.pk), "erased": True} in [body["data"] for body in bodies]
+    assert "+84901234567" not in json.dumps(bodies) and "Someone Else" in json.dumps(bodies)
+
+
+def test_the_export_keeps_the_stamp_history(lan):
+    assert member_export(lan)["stamp_history"]  # every stamp earned or taken back, with its receipt
+
+
+def test_a_page_loaded_before_the_erasure_cannot_write_the_person_back(lan):
+    from loyalty.services.members import member_update
+
+    stale = Member.objects.get(pk=lan.pk)
+    member_erase(member=lan, source="portal")
+    with pytest.raises(ValidationFailed):
+        member_update(member=stale, language="vi")
+    assert Member.objects.get(pk=lan.pk).name == ""
+
+
+def test_consent_is_decided_on_the_row_not_on_a_stale_copy(lan):
+    stale = Member.objects.get(pk=lan.pk)  # consented
+    consent_set(member=lan, granted=False, source=ConsentSource.UNSUBSCRIBE)
+    consent_set(member=lan, granted=True, source=ConsentSource.MEMBER)
+    consent_set(member=stale, granted=False, source=ConsentSource.UNSUBSCRIBE)  # stale copy still says True
+    assert Member.objects.get(pk=lan.pk).marketing_consent is False
+    history = ConsentChange.objects.filter(member=lan).order_by("at", "pk")
+    assert [change.granted for change in history] == [True, False, True, False]

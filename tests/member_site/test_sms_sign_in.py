@@ -37,7 +37,8 @@ def test_a_member_signs_in_with_a_texted_code_and_sees_every_shop(client, hoa):
     assert signed.status_code == 302 and signed["Location"] == reverse("member:home")
     page = client.get("/m/").content.decode()
     assert hoa.shop.name in page and "Car Wash" in page
-    assert Member.objects.get(pk=hoa.pk).user_id == Member.objects.get(pk=wash.pk).user_id is not None
+    assert client.get("/m/").wsgi_request.user.get_username() == f"member-sms-{PHONE}"
+    assert Member.objects.get(pk=wash.pk).user_id is None  # found by the proven phone, not handed over
 
 
 def test_the_code_is_stored_only_as_a_hash_for_ten_minutes(client, hoa):
@@ -117,9 +118,56 @@ def test_a_staff_account_linked_to_the_member_is_not_opened_by_a_text(client, ho
     client.post(VERIFY, {"code": texted_code()})
     signed_in_as = client.get("/m/").wsgi_request.user
     assert signed_in_as.is_authenticated and signed_in_as.pk != owner.pk
-    assert Member.objects.get(pk=hoa.pk).user_id == signed_in_as.pk
+    assert hoa.shop.name in client.get("/m/").content.decode()
+    assert client.get("/portal/").status_code != 200
+
+
+def test_a_stranger_who_joined_with_someone_elses_phone_never_gets_their_cards(client, hoa, cafe):
+    """The join page proves nothing about a phone: joining a second shop with Hoa's number makes a member that
+    the joiner sees, but Hoa's texted code gives Hoa her cards, and the joiner never sees hers."""
+    from loyalty.member_site.access import member_user, members_of_user
+
+    wash = enrol(ProgramFactory(shop__name="Car Wash").shop, phone=PHONE)  # the stranger's join
+    stranger = member_user(wash)  # the join page signs the joiner in as the new member's own user
+    assert list(members_of_user(stranger)) == [wash]
+    client.post(ASK, {"phone": PHONE})
+    client.post(VERIFY, {"code": texted_code()})
+    page = client.get("/m/").content.decode()
+    assert hoa.shop.name in page and "Car Wash" in page  # both carry her proven phone
+    assert list(members_of_user(stranger)) == [wash]  # the stranger: still only what they made
 
 
 def test_the_sign_in_pages_link_to_each_other(client, db):
     assert ASK in client.get(reverse("member:sign_in")).content.decode()
     assert reverse("member:sign_in") in client.get(ASK).content.decode()
+
+
+def test_a_phone_gets_a_few_codes_an_hour_however_the_limiter_is_set(hoa):
+    sent = [phone_codes.sign_in_code_send(phone=PHONE) for _ in range(phone_codes.CODES_PER_HOUR + 2)]
+    assert sent == [True] * phone_codes.CODES_PER_HOUR + [False, False]
+    assert len(gateways.outbox) == phone_codes.CODES_PER_HOUR
+
+
+def test_wrong_tries_across_codes_are_capped_per_day(hoa):
+    for _ in range(phone_codes.WRONG_TRIES_PER_DAY // phone_codes.MAX_ATTEMPTS):
+        phone_codes.sign_in_code_send(phone=PHONE)
+        for _ in range(phone_codes.MAX_ATTEMPTS):
+            phone_codes.sign_in_code_check(phone=PHONE, code="000000" if texted_code() != "000000" else "111111")
+    assert phone_codes.sign_in_code_send(phone=PHONE) is False  # no more codes today, not even the right one
+
+
+def test_a_text_that_cannot_be_sent_voids_its_code_and_the_page_says_nothing_more(client, hoa, settings):
+    settings.SMS_GATEWAY = {**settings.SMS_GATEWAY, "BACKEND": "loyalty.notifications.gateways.HttpGateway", "URL": ""}
+    response = client.post(ASK, {"phone": PHONE})
+    assert response.status_code == 302 and response["Location"] == VERIFY  # as for any phone
+    assert not SignInCode.objects.filter(phone=PHONE, expires_at__gt=timezone.now()).exists()
+
+
+def test_a_welcome_link_never_signs_in_as_a_staff_account(client, hoa, cafe):
+    from loyalty.member_site.access import member_link_token
+
+    owner = StaffFactory(shop=cafe, role="owner").user
+    Member.objects.filter(pk=hoa.pk).update(user=owner)  # linked by an older version, say
+    client.get(reverse("member:link", args=[member_link_token(hoa)]))
+    signed_in_as = client.get("/m/").wsgi_request.user
+    assert signed_in_as.pk != owner.pk and client.get("/portal/").status_code != 200

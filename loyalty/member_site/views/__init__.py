@@ -1,7 +1,7 @@
 """The member pages' views, by role: signing in (auth), the pages at each shop (pages), the member's settings
 (prefs) and the installable web app (pwa)."""
 
-from .auth import link, member_user_for, members_of_email, sign_in, sign_in_phone, sign_in_phone_code
+from .auth import link, sign_in, sign_in_phone, sign_in_phone_code
 from .pages import history, home, qr_image_png, qr_image_svg, redeem, shop, voucher
 from .prefs import data_download, forget, member_settings
 from .pwa import manifest, service_worker
@@ -14,8 +14,6 @@ __all__ = [
     "link",
     "manifest",
     "member_settings",
-    "member_user_for",
-    "members_of_email",
     "qr_image_png",
     "qr_image_svg",
     "redeem",

@@ -1,23 +1,28 @@
 """Members sign in with a one-time code sent by email (allauth's login by code) or texted to their phone, or with
 the signed link in their welcome message. Unknown emails and phones get the same answer as known ones."""
 
+import uuid
+
 from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth import get_user_model, login
-from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
-from django.dispatch import receiver
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.member_site import phone_codes
-from loyalty.member_site.access import MODEL_BACKEND, member_from_link_token, member_login, members_claim
+from loyalty.member_site.access import (
+    MODEL_BACKEND,
+    member_from_link_token,
+    member_login,
+    passwordless_user,
+    sms_user,
+)
 from loyalty.models import Member
-from loyalty.notifications.gateways import GatewayError
 
 RATE_ACTION = "request_login_code"  # the email path's limit (per address and per IP), for phones too
 PHONE_SESSION_KEY = "member_sign_in_phone"
@@ -45,27 +50,20 @@ class CodeForm(forms.Form):
 
 
 def members_of_email(email: str):
-    return Member.objects.filter(email__iexact=email.strip(), merged_into__isnull=True, erased_at__isnull=True)
+    return Member.objects.current().filter(email__iexact=email.strip())
 
 
 @transaction.atomic
-def member_user_for(email: str):
-    """The sign-in identity of a customer: a user without a password, known by the email shops hold."""
-    users = get_user_model().objects
-    user = users.filter(email__iexact=email).first()
+def email_user(email: str):
+    """Who signs in with a code sent to this email: the account holding it, else a new passwordless one. The
+    code proves the address (allauth marks it verified), and the member pages find the members by it."""
+    user = get_user_model().objects.filter(email__iexact=email).first()
     if user is None:
-        user = users.create_user(username=f"member-{email.lower()}"[:150], email=email.lower())
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
+        user = passwordless_user(f"member-{uuid.uuid4().hex}")
+        user.email = email.lower()
+        user.save(update_fields=["email"])
         EmailAddress.objects.create(user=user, email=email.lower(), verified=False, primary=True)
     return user
-
-
-@receiver(user_logged_in, dispatch_uid="member-site-claim-by-email")
-def claim_members_by_verified_email(sender, request, user, **kwargs) -> None:
-    """Whoever signs in with a verified email is linked to every current member holding it (all their shops)."""
-    for email in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True):
-        members_claim(user, email=email)
 
 
 def too_many(request, key: str) -> bool:
@@ -80,10 +78,11 @@ def sign_in(request):
         if too_many(request, email):
             form.add_error("email", _("Too many codes asked for; wait a minute and try again."))
             return TemplateResponse(request, "member/sign_in.html", {"form": form}, status=429)
-        if members_of_email(email).exists():
-            LoginCodeVerificationProcess.initiate(request=request, user=member_user_for(email), email=email)
-            return redirect("account_confirm_login_code")
-        return TemplateResponse(request, "member/code_sent.html", {"email": email})
+        # Known or not, the same next page: a stranger learns nothing of who is a member. An unknown address
+        # gets an email saying no shop knows it (the adapter picks the member wording), never a code.
+        user = email_user(email) if members_of_email(email).exists() else None
+        LoginCodeVerificationProcess.initiate(request=request, user=user, email=email)
+        return redirect("account_confirm_login_code")
     return TemplateResponse(request, "member/sign_in.html", {"form": form})
 
 
@@ -95,11 +94,7 @@ def sign_in_phone(request):
         if too_many(request, phone):
             form.add_error("phone", _("Too many codes asked for; wait a minute and try again."))
             return TemplateResponse(request, "member/sign_in_phone.html", {"form": form}, status=429)
-        try:
-            phone_codes.sign_in_code_send(phone=phone)
-        except GatewayError:
-            form.add_error("phone", _("The text message could not be sent. Try again in a moment."))
-            return TemplateResponse(request, "member/sign_in_phone.html", {"form": form}, status=503)
+        phone_codes.sign_in_code_send(phone=phone)
         request.session[PHONE_SESSION_KEY] = phone
         return redirect("member:sign_in_phone_code")
     return TemplateResponse(request, "member/sign_in_phone.html", {"form": form})
@@ -114,12 +109,10 @@ def sign_in_phone_code(request):
     context = {"form": form, "phone": phone}
     if request.method == "POST" and form.is_valid():
         result = phone_codes.sign_in_code_check(phone=phone, code=form.cleaned_data["code"])
-        user = phone_codes.user_for_phone(phone) if result is phone_codes.CheckResult.OK else None
-        if user is None:
+        if result is not phone_codes.CheckResult.OK:
             form.add_error("code", WRONG_CODE)
             return TemplateResponse(request, "member/sign_in_phone_code.html", context, status=400)
-        members_claim(user, phone=phone)
-        login(request, user, backend=MODEL_BACKEND)
+        login(request, sms_user(phone), backend=MODEL_BACKEND)
         request.session.pop(PHONE_SESSION_KEY, None)
         return redirect("member:home")
     return TemplateResponse(request, "member/sign_in_phone_code.html", context)
