@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from .messages import Channel
@@ -82,7 +83,12 @@ class Member(models.Model):
                 fields=["shop", "phone"], condition=Q(merged_into__isnull=True), name="member_phone_unique_per_shop"
             ),
         ]
-        indexes = [models.Index(fields=["shop", "email"])]
+        indexes = [
+            models.Index(fields=["shop", "email"]),
+            # The member pages find a customer's members in every shop by the phone or email they proved.
+            models.Index(fields=["phone"], name="member_phone"),
+            models.Index(Upper("email"), name="member_email_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.phone
