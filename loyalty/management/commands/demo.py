@@ -9,8 +9,10 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from loyalty.member_site.access import absolute_url, member_link_token
 from loyalty.models import Role, Shop, StaffMembership
 from loyalty.services.config import config_import
 from loyalty.services.ledger import Actor
@@ -166,6 +168,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for email, role in STAFF:
             self.stdout.write(f"  {role:8} {email}")
+        self._customer_links()
+
+    def _customer_links(self):
+        """Where a customer starts: the poster's join page, and a member's card through their welcome link."""
+        shop = Shop.objects.get(slug=SLUG)
+        member = shop.members.current().order_by("pk").first()
+        self.stdout.write(f"Customers join at {absolute_url(reverse('join', kwargs={'slug': SLUG}))}")
+        if member:
+            link = absolute_url(reverse("member:link", args=[member_link_token(member)]))
+            self.stdout.write(f"{member.name}'s card, through the welcome link: {link}")
 
     def _staff(self, shop):
         users = get_user_model().objects
