@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "loyalty.member_site.middleware.ClearSiteDataOnSignOutMiddleware",
     "loyalty.middleware.CurrentShopMiddleware",
     "loyalty.api.idempotency.IdempotencyMiddleware",
 ]

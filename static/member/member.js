@@ -5,7 +5,16 @@ document.documentElement.classList.add("js");
 // ------------------------------------------------------------------ the service worker
 const body = document.body;
 if ("serviceWorker" in navigator && body.dataset.serviceWorker) {
+  // A page no worker served (the very first visit, before the worker existed) is not kept yet: once the worker is
+  // ready, ask it to keep this page, so the card opens offline from the first visit on.
+  const servedByWorker = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.register(body.dataset.serviceWorker, { scope: body.dataset.serviceWorkerScope })
+    .then(() => navigator.serviceWorker.ready)
+    .then((registration) => {
+      if (!servedByWorker && registration.active) {
+        registration.active.postMessage({ type: "keep-page", url: window.location.href });
+      }
+    })
     .catch(() => { /* no worker (an insecure origin): the pages still work online */ });
 }
 
@@ -64,6 +73,15 @@ if (card) {
   setInterval(refresh, refreshMs);
   window.addEventListener("offline", () => show("offline"));
   window.addEventListener("online", refresh);
+  // Back or forward to this page from the browser's page cache: its code is as old as the visit, so fetch a new one.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      if (tooOld()) {
+        show("offline");
+      }
+      refresh();
+    }
+  });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") {
       refresh();

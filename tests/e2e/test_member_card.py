@@ -34,6 +34,24 @@ def worker_controls(page) -> None:
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
+def kept(page, url: str | None = None) -> bool:
+    """Whether the page at `url` (this one by default) is in the kept pages' cache."""
+    return page.evaluate("""async (url) => {
+        if (!(await caches.has("regulars-member-pages"))) return false;
+        const cache = await caches.open("regulars-member-pages");
+        return Boolean(await cache.match(url || location.href));
+    }""", url)
+
+
+def page_kept(page) -> None:
+    """Waits until the worker has kept this page (the first visit's page is sent to it once it is ready)."""
+    page.wait_for_function("""async () => {
+        if (!(await caches.has("regulars-member-pages"))) return false;
+        const cache = await caches.open("regulars-member-pages");
+        return Boolean(await cache.match(location.href));
+    }""")
+
+
 @pytest.mark.browser
 def test_the_card_opens_from_the_welcome_link_and_works_offline(new_page, cafe, screenshot):
     lan = enrol(cafe, name="Lan", email="lan@example.com")
@@ -47,17 +65,7 @@ def test_the_card_opens_from_the_welcome_link_and_works_offline(new_page, cafe, 
     expect(page.locator("[data-points-available]")).to_have_text("12")
     screenshot(page, "member-01-card")
 
-    worker_controls(page)
-    page.reload()  # now through the worker, which keeps the page
-    expect(card.locator("[data-qr-live] svg")).to_be_visible()
-    page.wait_for_function("""async () => {
-        const names = await caches.keys();
-        for (const name of names) {
-            const cache = await caches.open(name);
-            if (await cache.match(location.href)) return true;
-        }
-        return false;
-    }""")
+    page_kept(page)  # the first visit itself: no reload through the worker needed
 
     page.context.set_offline(True)
     page.reload()
@@ -75,6 +83,27 @@ def test_the_card_opens_from_the_welcome_link_and_works_offline(new_page, cafe, 
 
 
 @pytest.mark.browser
+def test_only_card_pages_are_kept_and_signing_out_forgets_them(new_page, cafe):
+    lan = enrol(cafe, name="Lan", email="lan@example.com")
+    page = open_welcome_link(new_page, lan)
+    worker_controls(page)
+    page_kept(page)
+    card_url = page.url
+    page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    assert not kept(page), "the settings page is never kept"
+    assert not kept(page, f"/m/{cafe.slug}/settings/my-data.json")
+    assert kept(page, card_url)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/m/sign-in/"))
+    assert not kept(page, card_url)
+    page.context.set_offline(True)
+    with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
+        page.goto(card_url)
+
+
+@pytest.mark.browser
 def test_the_live_code_refreshes_from_the_server(new_page, cafe):
     lan = enrol(cafe, name="Lan")
     page = open_welcome_link(new_page, lan)
@@ -84,6 +113,16 @@ def test_the_live_code_refreshes_from_the_server(new_page, cafe):
     assert answer.value.status == 200 and answer.value.headers["cache-control"].find("no-store") >= 0
     expect(page.locator("[data-qr-card]")).to_have_attribute("data-state", "live")
     assert page.locator("[data-qr-image] svg").count() == 1 and first
+
+
+@pytest.mark.browser
+def test_coming_back_to_the_card_from_the_page_cache_fetches_a_new_code(new_page, cafe):
+    lan = enrol(cafe, name="Lan")
+    page = open_welcome_link(new_page, lan)
+    with page.expect_response(lambda response: response.url.endswith("/qr.svg")) as answer:
+        page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))")
+    assert answer.value.status == 200
+    expect(page.locator("[data-qr-card]")).to_have_attribute("data-state", "live")
 
 
 @pytest.mark.browser

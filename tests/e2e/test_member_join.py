@@ -46,8 +46,10 @@ def test_a_customer_joins_from_the_poster_and_keeps_the_card_offline(new_page, c
     screenshot(page, "member-06-joined-card")
 
     page.evaluate("() => navigator.serviceWorker.ready")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.reload()
+    page.wait_for_function("""async () => {
+        const cache = await caches.open("regulars-member-pages");
+        return Boolean(await cache.match(location.href));
+    }""")  # the card page of the first visit is kept: no reload through the worker needed
     page.context.set_offline(True)
     page.reload()
     expect(page.locator("[data-qr-card]")).to_have_attribute("data-state", "offline")

@@ -33,6 +33,39 @@ def test_the_service_worker_is_javascript_served_from_the_member_pages(client, d
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_kept_pages_outlive_a_new_version_only_the_assets_cache_is_versioned(client, db):
+    from loyalty.member_site.views.pwa import assets_version
+
+    script = client.get("/m/sw.js").content.decode()
+    assert 'const PAGES = "regulars-member-pages";' in script
+    assert f'const ASSETS_CACHE = "regulars-member-assets-{assets_version()}";' in script
+    assert "caches.delete(key)" in script and "key !== PAGES" in script
+
+
+def test_the_worker_keeps_only_card_pages_and_never_no_store_answers(client, db):
+    script = client.get("/m/sw.js").content.decode()
+    assert 'const NOT_SHOPS = ["admin", "api", "link", "manifest", "media", "sign-in", "static", "sw", ' in script
+    assert "function isKeptPage(url)" in script and "/no-store/i.test(control)" in script
+    assert "keep-page" in script  # the first visit's page, sent by the page once the worker is ready
+
+
+def test_the_manifest_lets_the_phone_turn_and_lists_each_icon_purpose_on_its_own(client, db):
+    response = client.get("/m/manifest.webmanifest")
+    manifest = json.loads(response.content)
+    assert "orientation" not in manifest
+    assert sorted((icon["sizes"], icon["purpose"]) for icon in manifest["icons"]) == [
+        ("192x192", "any"), ("192x192", "maskable"), ("512x512", "any"), ("512x512", "maskable")
+    ]
+    assert "private" in response["Cache-Control"]  # it is in the visitor's language
+
+
+def test_signing_out_clears_the_phones_kept_pages(phone, lan):
+    response = phone.post(reverse("account_logout"), {"next": reverse("member:sign_in")})
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    assert "Clear-Site-Data" not in phone.get(reverse("member:sign_in"))
+
+
 def test_member_pages_link_the_manifest_and_register_the_worker(phone, lan):
     html = phone.get(reverse("member:shop", kwargs={"slug": lan.shop.slug})).content.decode()
     assert '<link rel="manifest" href="/m/manifest.webmanifest">' in html

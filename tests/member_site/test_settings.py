@@ -75,6 +75,28 @@ def test_forget_me_asks_first_then_erases_and_signs_out(phone, lan):
     assert after.status_code == 302 and after["Location"].startswith("/m/sign-in/")
 
 
+def test_forget_me_clears_what_the_phone_kept_of_the_card(phone, lan):
+    response = phone.post(reverse("member:forget", kwargs={"slug": lan.shop.slug}))
+    assert response.status_code == 302 and response["Location"] == reverse("member:sign_in")
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_forget_me_at_one_shop_keeps_the_person_signed_in_at_their_other_shops(phone, lan):
+    from tests.factories import ProgramFactory, enrol
+
+    elsewhere = enrol(ProgramFactory(shop__name="Bakery").shop, name="Lan", email="lan@example.com")
+    Member.objects.filter(pk=elsewhere.pk).update(user=Member.objects.get(pk=lan.pk).user)
+    response = phone.post(reverse("member:forget", kwargs={"slug": lan.shop.slug}))
+    assert response.status_code == 302 and response["Location"] == reverse("member:home")
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    home = phone.get(response["Location"])
+    assert home.status_code == 200
+    assert any("no longer holds your personal data" in text for text in texts(home))
+    assert [card["member"].pk for card in home.context["cards"]] == [elsewhere.pk]
+    assert phone.get(reverse("member:shop", kwargs={"slug": elsewhere.shop.slug})).status_code == 200
+    assert phone.get(reverse("member:shop", kwargs={"slug": lan.shop.slug})).status_code == 404
+
+
 def test_forget_me_is_the_members_own_request(phone, lan):
     from unittest import mock
 

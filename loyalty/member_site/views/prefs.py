@@ -20,7 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from loyalty.errors import DomainError
+from loyalty.member_site.access import members_of_user
 from loyalty.member_site.decorators import member_view
+from loyalty.member_site.middleware import clear_site_data
 from loyalty.models import Channel, ConsentSource
 from loyalty.services.members import member_update
 from loyalty.services.privacy import member_erase, member_export
@@ -82,14 +84,20 @@ def data_download(request, member):
 
 @member_view
 def forget(request, member):
-    """Confirm, then erase the member's personal data at this shop and sign them out."""
+    """Confirm, then erase the member's personal data at this shop. Whoever still has a card at another shop stays
+    signed in and goes back to their cards; with none left they are signed out. Either way the browser drops the
+    pages it kept for offline use (the forgotten card among them)."""
     if request.method == "POST":
         try:
             member_erase(member=member, by=request.user, source=ConsentSource.MEMBER)
         except DomainError:
             messages.error(request, _("This could not be done. Please ask the shop."))
             return redirect("member:settings", slug=member.shop.slug)
+        done = _("Done: %(shop)s no longer holds your personal data.") % {"shop": member.shop.name}
+        if members_of_user(request.user).exists():
+            messages.success(request, done)
+            return clear_site_data(redirect("member:home"))
         logout(request)
-        messages.success(request, _("Done: %(shop)s no longer holds your personal data.") % {"shop": member.shop.name})
-        return redirect("member:sign_in")
+        messages.success(request, done)
+        return clear_site_data(redirect("member:sign_in"))
     return TemplateResponse(request, "member/forget.html", {"member": member})

@@ -16,11 +16,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from loyalty.services.shops import RESERVED_SLUGS
+
 THEME_COLOUR = "#0f766e"
 BACKGROUND_COLOUR = "#ffffff"
 ICONS = {"192x192": "icons/member-192.png", "512x512": "icons/member-512.png"}
 # What the card page needs to open with no network (the pages themselves are cached as the member opens them).
 OFFLINE_ASSETS = ("member/member.css", "member/member.js", *ICONS.values())
+# The kept pages' cache keeps its name from one version to the next (a deploy must not wipe the cards kept on a
+# phone); only the static assets' cache is versioned.
+PAGES_CACHE = "regulars-member-pages"
+ASSETS_CACHE_PREFIX = "regulars-member-assets-"
 
 
 @cache
@@ -37,7 +43,7 @@ def assets_version() -> str:
 
 
 @require_GET
-@cache_control(max_age=3600)
+@cache_control(private=True, max_age=3600)  # in the visitor's language: no shared cache may hand it to another
 def manifest(request):
     home = reverse("member:home")
     document = {
@@ -48,13 +54,15 @@ def manifest(request):
         "scope": home,
         "id": home,
         "display": "standalone",
-        "orientation": "portrait",
         "theme_color": THEME_COLOUR,
         "background_color": BACKGROUND_COLOUR,
         "lang": request.LANGUAGE_CODE,
         "dir": "auto",
+        # The drawing sits inside the maskable safe zone on a full-bleed background, so the same images serve
+        # both purposes, each listed on its own.
         "icons": [
-            {"src": static(path), "sizes": size, "type": "image/png", "purpose": "any maskable"}
+            {"src": static(path), "sizes": size, "type": "image/png", "purpose": purpose}
+            for purpose in ("any", "maskable")
             for size, path in ICONS.items()
         ],
     }
@@ -68,10 +76,12 @@ def service_worker(request):
     script = render_to_string(
         "member/sw.js",
         {
-            "version": json.dumps(assets_version()),
+            "pages_cache": json.dumps(PAGES_CACHE),
+            "assets_cache": json.dumps(ASSETS_CACHE_PREFIX + assets_version()),
             "assets": json.dumps([static(name) for name in OFFLINE_ASSETS]),
             "scope": json.dumps(reverse("member:home")),
             "static_prefix": json.dumps(static("")),
+            "not_shops": json.dumps(sorted(RESERVED_SLUGS)),
         },
     )
     return HttpResponse(script, content_type="application/javascript; charset=utf-8")
