@@ -43,6 +43,12 @@ class PrintingUnavailable(DomainError):
     status = 503
 
 
+class NoProgram(DomainError):
+    """The shop has no program yet, so there is no join page for a poster's QR code to open."""
+
+    code = "no_program"
+
+
 @dataclass(frozen=True)
 class PrintedBatch:
     code: str
@@ -161,10 +167,18 @@ def join_url(shop: Shop) -> str:
     return absolute_url(reverse("join", kwargs={"slug": shop.slug}))
 
 
+def poster_ready(shop: Shop) -> bool:
+    """A poster needs the shop's program: without one the join page its QR code opens does not exist."""
+    return getattr(shop, "program", None) is not None
+
+
 def poster_context(shop: Shop) -> dict:
-    """What the poster says, in the shop's language: its name, the join link and QR code, the program."""
+    """What the poster says, in the shop's language: its name, the join link and QR code, the program. A shop
+    without a program gets no poster (NoProgram)."""
     from .templates import program_sentence
 
+    if not poster_ready(shop):
+        raise NoProgram(_("Set up your loyalty program first: the poster's QR code opens its join page."))
     url = join_url(shop)
     with translation.override(shop.language):
         return {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import uuid
 
 import pypdfium2
 import pytest
@@ -30,6 +32,12 @@ def manager_client(as_user, manager):
     return as_user(manager)
 
 
+def number_cards(client, count, *, key: str | None = None, **options):
+    """Posts the print page's form as a browser does: with the idempotency key the page gave it."""
+    data = {"count": count, "idempotency_key": key or uuid.uuid4().hex}
+    return client.post(reverse("portal:print_cards"), data, **options)
+
+
 # ---------------------------------------------------------------- roles
 
 
@@ -53,7 +61,7 @@ def test_the_print_section_is_in_a_managers_menu_and_not_a_cashiers(as_user, man
 
 
 def test_a_manager_numbers_cards_and_sees_the_batch_with_its_sheet(manager_client, shop):
-    response = manager_client.post(reverse("portal:print_cards"), {"count": 11})
+    response = number_cards(manager_client, 11)
     assert response.status_code == 302
     batch = Card.objects.get(shop=shop, number=Card.objects.filter(shop=shop).first().number).batch
     assert Card.objects.filter(shop=shop, batch=batch, printed=True, member__isnull=True).count() == 11
@@ -79,18 +87,43 @@ def test_the_batch_list_counts_the_cards_given_to_members(manager_client, shop):
 
 @pytest.mark.parametrize("count", ["0", "501", "ten", ""])
 def test_a_wrong_number_of_cards_is_a_form_error(manager_client, shop, count):
-    response = manager_client.post(reverse("portal:print_cards"), {"count": count})
+    response = number_cards(manager_client, count)
     assert response.status_code == 200
     assert response.context["form"].errors["count"]
     assert not Card.objects.filter(shop=shop).exists()
 
 
 def test_with_htmx_numbering_answers_the_batch_list(manager_client, shop):
-    response = manager_client.post(reverse("portal:print_cards"), {"count": 3}, headers={"HX-Request": "true"})
+    response = number_cards(manager_client, 3, headers={"HX-Request": "true"})
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="batches"' in html and "<html" not in html
     assert Card.objects.filter(shop=shop).count() == 3
+
+
+def test_a_double_click_numbers_one_batch(manager_client, shop):
+    page = manager_client.get(reverse("portal:print")).content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page).group(1)
+    first = number_cards(manager_client, 5, key=key)
+    second = number_cards(manager_client, 5, key=key)
+    assert first.status_code == second.status_code == 302
+    assert Card.objects.filter(shop=shop).count() == 5
+    assert len({card.batch for card in Card.objects.filter(shop=shop)}) == 1
+
+
+def test_a_double_click_with_htmx_numbers_one_batch_and_answers_the_list_twice(manager_client, shop):
+    key = uuid.uuid4().hex
+    for _ in range(2):
+        response = number_cards(manager_client, 4, key=key, headers={"HX-Request": "true"})
+        assert response.status_code == 200 and 'id="batches"' in response.content.decode()
+    assert Card.objects.filter(shop=shop).count() == 4
+
+
+def test_a_refused_count_can_be_corrected_and_sent_with_the_same_key(manager_client, shop):
+    key = uuid.uuid4().hex
+    assert number_cards(manager_client, 0, key=key).status_code == 200
+    assert number_cards(manager_client, 2, key=key).status_code == 302
+    assert Card.objects.filter(shop=shop).count() == 2
 
 
 def test_another_shops_batch_is_404(manager_client, other_shop):
@@ -183,3 +216,31 @@ def test_a_card_that_cannot_be_given_is_a_form_error(as_user, cashier, shop, num
     assert response.status_code == 200
     assert error in " ".join(response.context["card_form"].errors["card_number"])
     assert member.cards.get().blocked_at is None
+
+
+def test_the_print_page_links_open_the_file_so_a_problem_page_can_show(manager_client, shop):
+    """With `download` a browser saves whatever comes back, so the 503 page saying what to install was never seen;
+    Content-Disposition already makes the files downloads."""
+    card_batch_print(shop=shop, count=1)
+    page = manager_client.get(reverse("portal:print")).content.decode()
+    assert "/print/poster.pdf" in page and "/print/poster.png" in page and "/print/cards/" in page
+    assert not re.search(r"<a [^>]*\bdownload\b", page)
+
+
+def test_a_shop_without_a_program_gets_no_poster(as_user, db):
+    from tests.factories import ShopFactory, StaffFactory
+
+    client = as_user(StaffFactory(shop=ShopFactory(), role="manager").user)
+    page = client.get(reverse("portal:print")).content.decode()
+    assert "Set up your loyalty program first" in page and "/print/poster.pdf" not in page
+    for name in ("portal:print_poster_pdf", "portal:print_poster_png"):
+        response = client.get(reverse(name))
+        assert response.status_code == 409 and response["Content-Type"].startswith("text/html")
+        assert "Set up your loyalty program first" in response.content.decode()
+
+
+def test_the_poster_service_refuses_a_shop_without_a_program(db):
+    from tests.factories import ShopFactory
+
+    with pytest.raises(printing.NoProgram):
+        printing.poster_context(ShopFactory())

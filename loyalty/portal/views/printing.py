@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from loyalty.counter.idempotency import Refused, new_key, once
 from loyalty.errors import CardInUse, NotFound, ValidationFailed
 from loyalty.models import Card, Role
 from loyalty.services import printing
@@ -26,7 +28,13 @@ from .members import member_context, member_or_404
 
 def print_page(request, *, form: CardBatchForm | None = None, problem: str = "", status: int = 200):
     template = "portal/print.html#batches" if request.htmx else "portal/print.html"
-    context = {"form": form or CardBatchForm(), "batches": card_batches_of(request.shop), "problem": problem}
+    context = {
+        "form": form or CardBatchForm(),
+        "batches": card_batches_of(request.shop),
+        "problem": problem,
+        "poster_ready": printing.poster_ready(request.shop),
+        "new_key": new_key(),
+    }
     return TemplateResponse(request, template, context, status=status)
 
 
@@ -44,30 +52,36 @@ def print_home(request):
 @require_POST
 @staff_required(role=Role.MANAGER)
 def print_cards(request):
-    """Numbers a new batch of cards; its sheet is downloaded from the list of batches."""
-    form = CardBatchForm(request.POST)
-    if form.is_valid():
+    """Numbers a new batch of cards; its sheet is downloaded from the list of batches. The form carries an
+    idempotency key, so a double click (or a resent form) numbers one batch."""
+
+    def action() -> str:
+        form = CardBatchForm(request.POST)
+        if not form.is_valid():
+            raise Refused(print_page(request, form=form))
         try:
             batch = printing.card_batch_print(
                 shop=request.shop, count=form.cleaned_data["count"], actor_user=request.user
             )
         except ValidationFailed as error:
             add_domain_error(form, error)
-        else:
-            count = len(batch.cards)
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)s card numbered in batch %(batch)s: download its sheet to print it.",
-                    "%(n)s cards numbered in batch %(batch)s: download their sheet to print them.",
-                    count,
-                )
-                % {"n": count, "batch": batch.code},
+            raise Refused(print_page(request, form=form)) from None
+        count = len(batch.cards)
+        messages.success(
+            request,
+            ngettext(
+                "%(n)s card numbered in batch %(batch)s: download its sheet to print it.",
+                "%(n)s cards numbered in batch %(batch)s: download their sheet to print them.",
+                count,
             )
-            if not request.htmx:
-                return redirect("portal:print")
-            form = None
-    return print_page(request, form=form)
+            % {"n": count, "batch": batch.code},
+        )
+        return reverse("portal:print")
+
+    response = once(request, action, back=reverse("portal:print"))
+    if request.htmx and response.status_code == 302:
+        return print_page(request)  # HTMX swaps in the batch list, with the message, instead of following
+    return response
 
 
 @staff_required(role=Role.MANAGER)
@@ -85,6 +99,8 @@ def card_sheet(request, batch: str):
 def poster_pdf(request):
     try:
         pdf = printing.poster_pdf(request.shop)
+    except printing.NoProgram as error:
+        return print_page(request, problem=error.message, status=409)
     except printing.PrintingUnavailable as error:
         return print_page(request, problem=error.message, status=503)
     return download(pdf, "application/pdf", f"{request.shop.slug}-poster.pdf")
@@ -94,6 +110,8 @@ def poster_pdf(request):
 def poster_png(request):
     try:
         png = printing.poster_png(request.shop)
+    except printing.NoProgram as error:
+        return print_page(request, problem=error.message, status=409)
     except printing.PrintingUnavailable as error:
         return print_page(request, problem=error.message, status=503)
     return download(png, "image/png", f"{request.shop.slug}-poster.png")
