@@ -2,6 +2,7 @@
 
 import requests
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from loyalty.notifications.gateways import GatewayError
@@ -40,16 +41,29 @@ def deliver_message(self, message_id: int) -> str | None:
     return message.status if message else None
 
 
-@shared_task(acks_late=True)
+# The notify tasks decide and record messages: a database that is away for a moment (a failover, a restart, a
+# dropped connection) is retried with backoff rather than losing the message; their dedupe keys make a retry
+# of a half-done run record nothing twice.
+NOTIFY_TASK = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(**NOTIFY_TASK)
 def notify_welcome(member_id: int) -> None:
     notifications.welcome_send(member_id=member_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(**NOTIFY_TASK)
 def notify_purchase(purchase_id: int) -> None:
     notifications.purchase_notify(purchase_id=purchase_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(**NOTIFY_TASK)
 def notify_tier_up(tier_change_id: int) -> None:
     notifications.tier_up_notify(tier_change_id=tier_change_id)

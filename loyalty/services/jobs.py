@@ -6,16 +6,32 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from loyalty.models import Account, Allocation, EntryKind, LedgerEntry, Member, Program, Shop, WebhookEndpoint
+from loyalty.models import (
+    Account,
+    Allocation,
+    EntryKind,
+    LedgerEntry,
+    Member,
+    Message,
+    Program,
+    Shop,
+    WebhookEndpoint,
+)
 from loyalty.models.programs import ExpiryPolicy
 
 from .bonuses import bonus_award
 from .ledger import Actor
-from .notifications import birthday_greet, points_expiring_notify, vouchers_expiring_notify
+from .notifications import (
+    birthday_dedupe_key,
+    birthday_greet,
+    messages_due,
+    points_expiring_notify,
+    vouchers_expiring_notify,
+)
 from .tiers import tiers_review
 from .webhooks import points_changed
 
@@ -140,7 +156,9 @@ def tiers_review_all(*, as_of: datetime) -> dict:
 
 def birthday_bonuses(*, as_of: datetime, look_back_days: int = 6) -> int:
     """Members whose birthday fell in the last week (in their shop's time zone) and who have not had this
-    year's birthday bonus get it: a run missed for a few days still pays, a re-run pays nothing twice."""
+    year's birthday bonus get it: a run missed for a few days still pays, a re-run pays nothing twice.
+    Then the greeting, decided from the data too: every such member whose account got a birthday bonus in that
+    week and this year, and who has no greeting this year yet, so a run killed between the two still greets."""
     awarded = 0
     for shop in Shop.objects.filter(program__bonuses__event="birthday").distinct():
         today = as_of.astimezone(shop.tz).date()
@@ -151,12 +169,45 @@ def birthday_bonuses(*, as_of: datetime, look_back_days: int = 6) -> int:
             match |= Q(birthday__month=day.month, birthday__day=day.day)
             if day.month == 2 and day.day == 28 and not _is_leap(day.year):
                 match |= Q(birthday__month=2, birthday__day=29)
-        for member in Member.objects.filter(match, shop=shop, merged_into__isnull=True).select_related("shop"):
+        members = list(
+            Member.objects.filter(match, shop=shop, merged_into__isnull=True).select_related("shop__program")
+        )
+        for member in members:
             points = bonus_award(member=member, event="birthday", actor=Actor(shop=shop), at=as_of)
-            if points:  # the greeting goes with this year's bonus (its dedupe key holds it to once a year)
-                birthday_greet(member=member, points=points, at=as_of)
             awarded += bool(points)
+        since = max(as_of - timedelta(days=look_back_days + 1), _start_of_year(today.year, shop.tz))
+        _birthdays_greet(shop, members, since=since, as_of=as_of)
     return awarded
+
+
+def _birthdays_greet(shop: Shop, members: list[Member], *, since: datetime, as_of: datetime) -> None:
+    """Greet the members whose account's birthday bonus was paid in (since, as_of] and who have no greeting."""
+    if not members:
+        return
+    paid = dict(
+        LedgerEntry.objects.filter(
+            shop_id=shop.pk,
+            account_id__in=[member.account_id for member in members],
+            kind=EntryKind.BONUS,
+            event_key__startswith="bonus:birthday:",
+            occurred_at__gt=since,
+            occurred_at__lte=as_of,
+        )
+        .values("account_id")
+        .annotate(points=Sum("points"))
+        .values_list("account_id", "points")
+    )
+    keys = {member.pk: birthday_dedupe_key(member, at=as_of) for member in members if member.account_id in paid}
+    greeted = set(
+        Message.objects.filter(shop_id=shop.pk, dedupe_key__in=list(keys.values())).values_list("dedupe_key", flat=True)
+    )
+    for member in members:
+        if member.pk in keys and keys[member.pk] not in greeted:
+            birthday_greet(member=member, points=paid[member.account_id], at=as_of)
+
+
+def _start_of_year(year: int, tz) -> datetime:
+    return datetime(year, 1, 1, tzinfo=tz)
 
 
 def _is_leap(year: int) -> bool:
@@ -179,4 +230,5 @@ def run_all(*, as_of: datetime) -> dict:
         "webhooks_requeued": webhooks_due(as_of=as_of),
         "points_expiring_messages": points_expiring_notify(as_of=as_of),
         "vouchers_expiring_messages": vouchers_expiring_notify(as_of=as_of),
+        "messages_requeued": messages_due(as_of=as_of),
     }

@@ -1,6 +1,10 @@
 """Messages to members: one service decides what is sent, to which address, in which language, or why not, and
 records it as a Message; Celery delivers it after commit through the channel's gateway, with retries.
 
+Delivery claims the message with a lease (claimed_at), so a duplicate of the task sends nothing while an attempt
+is under way, and judges the member again (erased, merged, consent withdrawn since). The provider gets a key
+that is the same for every attempt. A job re-queues what a lost task or a dead worker left queued.
+
 Transactional messages (a receipt, a tier reached) go to every member with an address. Marketing messages
 (a reward unlocked, a birthday) need marketing consent, carry an unsubscribe link, and count against the
 shop's weekly cap per member. A dedupe key makes an event's message happen at most once, whoever asks again.
@@ -16,11 +20,11 @@ from decimal import Decimal
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Min, Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
+from django.utils import formats, numberformat, timezone, translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.errors import ValidationFailed
@@ -34,10 +38,20 @@ UNSUBSCRIBE_SALT = "regulars.unsubscribe"
 CAP_WINDOW = timedelta(days=7)
 MAX_ATTEMPTS = 6  # the first try and five retries: 1, 2, 4, 8, 16 minutes apart
 FIRST_RETRY_SECONDS = 60
+# An attempt holds the message this long: far above twice a gateway's timeout (10 s by default), so only an
+# attempt whose worker died loses it; the re-queue job and any duplicate task may then take it over.
+SEND_LEASE = timedelta(minutes=5)
+UNCLAIMED_AFTER = timedelta(minutes=5)  # queued and never tried for this long: its task was lost
+RETRIES_LOST_AFTER = timedelta(hours=2)  # tried, released, and still queued long after the backoff (31 min)
+REQUEUE_BATCH = 1000
 POINTS_EXPIRING_WITHIN = timedelta(days=30)
+POINTS_REMINDER_EVERY = timedelta(days=30)  # one "points expiring" reminder per member in this long
 VOUCHER_EXPIRING_WITHIN = timedelta(days=3)
 RECEIPT_MAX_AGE = timedelta(days=1)  # a backdated purchase (an import, a late till sync) gets no receipt
 BATCH = 500
+MEMBER_LINK = "{member_link}"  # the welcome's sign-in link: stored as this, signed afresh when it is sent
+POINT_FIELDS = ("points", "points_earned", "points_redeemed", "pending", "available")
+LIST_SEPARATORS = {"fa": "، "}  # how a language joins a list of names; ", " otherwise
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,8 @@ MAX_MARKETING_CAP = 14
 def marketing_cap_set(*, shop, cap: int):
     """The owner's weekly limit of marketing messages per member (0: none at all)."""
     if not 0 <= cap <= MAX_MARKETING_CAP:
-        raise ValidationFailed(fields={"marketing_cap_per_week": f"must be between 0 and {MAX_MARKETING_CAP}"})
+        error = gettext("must be between 0 and %(max)s") % {"max": MAX_MARKETING_CAP}
+        raise ValidationFailed(fields={"marketing_cap_per_week": error})
     shop.marketing_cap_per_week = cap
     shop.save(update_fields=["marketing_cap_per_week"])
     return shop
@@ -97,11 +112,21 @@ def unsubscribe_token(member_id: int) -> str:
 
 
 def member_from_unsubscribe_token(token: str) -> Member | None:
+    """The member the link stands for now: a duplicate merged into another (maybe more than once) is that one."""
     try:
         member_id = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
     except signing.BadSignature:
         return None
-    return Member.objects.select_related("shop").filter(pk=member_id).first()
+    return member_current(Member.objects.select_related("shop").filter(pk=member_id).first())
+
+
+def member_current(member: Member | None) -> Member | None:
+    """Follow `merged_into` to the member that still stands for the person."""
+    seen = set()
+    while member is not None and member.merged_into_id and member.pk not in seen:
+        seen.add(member.pk)
+        member = Member.objects.select_related("shop").filter(pk=member.merged_into_id).first()
+    return member
 
 
 def unsubscribe_url(member_id: int) -> str:
@@ -211,9 +236,10 @@ def _record(*, member: Member, dedupe_key: str | None, at: datetime | None, **fi
 
 
 def _queue_delivery(message_id: int) -> None:
-    from loyalty.tasks import deliver_message  # the task module imports this one
+    """After commit; robust: a broker that is down loses the task, not the change (messages_due re-queues it)."""
+    from loyalty import tasks  # the task module imports this one
 
-    transaction.on_commit(lambda: deliver_message.delay(message_id))
+    transaction.on_commit(lambda: tasks.deliver_message.delay(message_id), robust=True)
 
 
 # ---------------------------------------------------------------- rendering
@@ -227,6 +253,12 @@ def message_render(event: str, member: Member, language: str, context: dict, *, 
             "member": member,
             "shop": shop,
             **{key: _localised(value, shop, language) for key, value in context.items()},
+            "points_name": points_name(shop),
+            "points_text": {
+                key: points_text(value, shop)
+                for key, value in context.items()
+                if key in POINT_FIELDS and isinstance(value, int)
+            },
         }
         subject = " ".join(render_to_string(f"messages/{event}_subject.txt", values).split())
         body = _tidy(render_to_string(f"messages/{event}_body.txt", values))
@@ -244,8 +276,52 @@ def _localised(value, shop, language: str):
     if isinstance(value, date):
         return formats.date_format(value, "DATE_FORMAT")
     if isinstance(value, (list, tuple)):
-        return [_localised(item, shop, language) for item in value]
+        return LIST_SEPARATORS.get(language, ", ").join(str(_localised(item, shop, language)) for item in value)
     return value
+
+
+def last_usable_day(expires_at: datetime, tz) -> date:
+    """The last day something expiring at `expires_at` can be used, in the shop's calendar: points and vouchers
+    expire at that moment (a month-end lot at 00:00 on the 1st), so the day before when it is midnight."""
+    return (expires_at - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def _program_points_name(shop) -> str:
+    try:
+        return shop.program.points_name
+    except AttributeError:  # a shop without a program (the reverse one-to-one is missing)
+        return ""
+
+
+def _custom_points_name(shop) -> str:
+    """The program's own name for its points, or "" when it is the default ("points" in some language)."""
+    name = _program_points_name(shop).strip()
+    if not name or name == "points":
+        return ""
+    with translation.override(shop.language):  # new shops get "points" in the shop's language
+        default = gettext("points")
+    return "" if name == default else name
+
+
+def points_name(shop) -> str:
+    """What the shop's points are called, in the active language unless the program names them."""
+    return _custom_points_name(shop) or gettext("points")
+
+
+def points_text(count: int, shop) -> str:
+    """A number of points as the active language writes it: grouped ("12,345" / "12.345") and named after the
+    program's points, or "1 point" / "2 points" translated when the program keeps the default name."""
+    number = numberformat.format(
+        count,
+        formats.get_format("DECIMAL_SEPARATOR"),
+        grouping=formats.get_format("NUMBER_GROUPING") or 3,
+        thousand_sep=formats.get_format("THOUSAND_SEPARATOR"),
+        force_grouping=True,
+    )
+    name = _custom_points_name(shop)
+    if name:
+        return f"{number} {name}"
+    return ngettext("%(count)s point", "%(count)s points", count) % {"count": number}
 
 
 def _tidy(text: str) -> str:
@@ -263,40 +339,96 @@ def message_retry_delay(retries: int) -> int:
 
 
 def message_deliver(message_id: int, *, last_attempt: bool = False) -> Message | None:
-    """One attempt to send a queued message. A message sent, failed or skipped meanwhile is left alone.
-    A gateway error is recorded and raised for the task to retry, or, on the last attempt, marks it failed."""
-    message = Message.objects.filter(pk=message_id).first()
-    if message is None or message.status != MessageStatus.QUEUED:
-        return message
-    # Claim this attempt with a conditional update, so a duplicate of the task reading the same count sends
-    # nothing, without holding a lock while the gateway answers.
-    claimed = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED, attempts=message.attempts).update(
-        attempts=F("attempts") + 1
+    """One attempt to send a queued message. A message sent, failed or skipped meanwhile, or held by an attempt
+    under way, is left alone. A gateway error is recorded and raised for the task to retry, or, on the last
+    attempt or when the provider refused it for good, marks it failed."""
+    now = timezone.now()
+    # Claim with a lease, in one conditional update: a duplicate of the task (the broker delivering it twice,
+    # the re-queue job) finds it held and sends nothing, without a lock held while the gateway answers.
+    claimed = (
+        Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - SEND_LEASE))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
     )
-    if not claimed:
-        return Message.objects.get(pk=message.pk)
-    message.attempts += 1
+    message = Message.objects.select_related("member").filter(pk=message_id).first()
+    if not claimed or message is None:
+        return message
+    held = Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED, claimed_at=now)
+    member = message.member
+    reason = _delivery_skip_reason(message, member)
+    if reason:  # the member changed since the message was queued
+        held.update(status=MessageStatus.SKIPPED, reason=reason, claimed_at=None, attempts=F("attempts") - 1)
+        message.status, message.reason, message.claimed_at, message.attempts = (
+            MessageStatus.SKIPPED,
+            reason,
+            None,
+            message.attempts - 1,
+        )
+        return message
     marketing = message.kind == MessageKind.MARKETING
     try:
         provider_id = gateway_for(message.channel).send(
             to=message.to,
             subject=message.subject,
-            body=message.body,
+            body=_body_to_send(message, member),
             unsubscribe_url=unsubscribe_url(message.member_id) if marketing else "",
+            key=f"msg-{message.pk}",
         )
     except GatewayError as error:
-        message.reason = str(error)[:200]
-        if last_attempt or message.attempts >= MAX_ATTEMPTS:
+        message.reason, message.claimed_at = str(error)[:200], None
+        if error.permanent or last_attempt or message.attempts >= MAX_ATTEMPTS:
             message.status = MessageStatus.FAILED
-            Message.objects.filter(pk=message.pk).update(status=message.status, reason=message.reason)
+            held.update(status=message.status, reason=message.reason, claimed_at=None)
             logger.warning("message %s failed after %s attempts: %s", message.pk, message.attempts, message.reason)
             return message
-        Message.objects.filter(pk=message.pk).update(reason=message.reason)
+        held.update(reason=message.reason, claimed_at=None)  # released: the task's retry claims it again
         raise
-    message.status, message.sent_at, message.reason = MessageStatus.SENT, timezone.now(), ""
-    Message.objects.filter(pk=message.pk).update(status=message.status, sent_at=message.sent_at, reason="")
+    message.status, message.sent_at, message.reason, message.claimed_at = (MessageStatus.SENT, timezone.now(), "", None)
+    Message.objects.filter(pk=message.pk, status=MessageStatus.QUEUED).update(
+        status=message.status, sent_at=message.sent_at, reason="", claimed_at=None
+    )
     logger.info("message %s sent by %s as %s", message.pk, message.channel, provider_id)
     return message
+
+
+def _delivery_skip_reason(message: Message, member: Member) -> str:
+    """Judged again when sending: erased or merged since, or marketing whose consent was withdrawn since."""
+    if member.erased_at:
+        return "erased"
+    if member.merged_into_id:
+        return "merged"
+    if message.kind == MessageKind.MARKETING and not member.marketing_consent:
+        return "no_consent"
+    return ""
+
+
+def _body_to_send(message: Message, member: Member) -> str:
+    """The stored body, with the welcome's sign-in link signed now (a stored body never holds one)."""
+    if message.event != "welcome" or MEMBER_LINK not in message.body:
+        return message.body
+    from loyalty.member_site.access import absolute_url, member_link_token
+
+    link = absolute_url(reverse("member:link", args=[member_link_token(member)]))
+    return message.body.replace(MEMBER_LINK, link)
+
+
+def messages_due(*, as_of: datetime) -> int:
+    """The job's safety net: queued messages whose task was lost (never tried for a few minutes), whose worker
+    died mid-send (the lease ran out), or whose retries were lost (still queued long after the backoff ended).
+    The partial index of queued messages serves it; the lease keeps a re-queued copy from sending twice."""
+    due = list(
+        Message.objects.filter(status=MessageStatus.QUEUED, created_at__lte=as_of - UNCLAIMED_AFTER)
+        .filter(
+            Q(claimed_at__lt=as_of - SEND_LEASE)
+            | Q(claimed_at__isnull=True, attempts=0)
+            | Q(claimed_at__isnull=True, created_at__lte=as_of - RETRIES_LOST_AFTER)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:REQUEUE_BATCH]
+    )
+    for message_id in due:
+        _queue_delivery(message_id)
+    return len(due)
 
 
 # ---------------------------------------------------------------- events: queued by the changes that cause them
@@ -307,16 +439,18 @@ def after_commit(task_name: str, object_id: int) -> None:
     and the request pays for nothing but the queueing."""
     from loyalty import tasks
 
-    task = getattr(tasks, task_name)
-    transaction.on_commit(lambda: task.delay(object_id))
+    # Robust: a broker that is down after the commit must not turn the committed change into an error; the
+    # change stands, and what it would have queued is lost like any lost task (messages_due re-queues messages).
+    transaction.on_commit(lambda: getattr(tasks, task_name).delay(object_id), robust=True)
 
 
 def welcome_queue(member: Member) -> None:
     after_commit("notify_welcome", member.pk)
 
 
-def purchase_queue(purchase: Purchase) -> None:
-    if purchase.member_id and purchase.occurred_at >= timezone.now() - RECEIPT_MAX_AGE:
+def purchase_queue(purchase: Purchase, *, now: datetime | None = None) -> None:
+    """The receipt, unless the purchase is older than a day at the moment it was recorded (`now`)."""
+    if purchase.member_id and purchase.occurred_at >= (now or timezone.now()) - RECEIPT_MAX_AGE:
         after_commit("notify_purchase", purchase.pk)
 
 
@@ -325,13 +459,12 @@ def tier_up_queue(change: TierChange) -> None:
 
 
 def welcome_send(*, member_id: int) -> Message | None:
-    from loyalty.member_site.access import absolute_url, member_link_token
-
+    """The welcome with the sign-in link: stored with a placeholder that delivery replaces with a fresh link, so
+    the body managers read (log, exports, admin) never signs anyone in."""
     member = Member.objects.select_related("shop").filter(pk=member_id).first()
     if member is None:
         return None
-    link = absolute_url(reverse("member:link", args=[member_link_token(member)]))
-    return notify(member=member, event="welcome", context={"link": link}, dedupe_key=f"welcome:{member.pk}")
+    return notify(member=member, event="welcome", context={"link": MEMBER_LINK}, dedupe_key=f"welcome:{member.pk}")
 
 
 def purchase_notify(*, purchase_id: int, at: datetime | None = None) -> list[Message]:
@@ -356,7 +489,6 @@ def purchase_notify(*, purchase_id: int, at: datetime | None = None) -> list[Mes
         "points_redeemed": purchase.points_redeemed,
         "pending": purchase.points_pending,
         "available": available,
-        "receipt": purchase.external_id,
     }
     messages = [notify(member=member, event="purchase_receipt", context=receipt, dedupe_key=f"receipt:{purchase.pk}")]
     unlocked = rewards_unlocked(member, available=available, before=available - _available_change(purchase, at), at=at)
@@ -389,70 +521,94 @@ def tier_up_notify(*, tier_change_id: int) -> list[Message]:
     )
     context = {"tier": change.to_tier.name}
     sent = [
-        notify(member=member, event="tier_up", context=context, dedupe_key=f"tier_up:{change.pk}")
+        notify(member=member, event="tier_up", context=context, dedupe_key=f"tier_up:{change.pk}:{member.pk}")
         for member in members
     ]
     return [m for m in sent if m is not None]
 
 
+def birthday_dedupe_key(member: Member, *, at: datetime) -> str:
+    """Once a year: the year in the shop's time zone."""
+    return f"birthday:{member.pk}:{at.astimezone(member.shop.tz).year}"
+
+
 def birthday_greet(*, member: Member, points: int, at: datetime) -> Message | None:
     """The birthday message, once a year (the year in the shop's time zone)."""
-    year = at.astimezone(member.shop.tz).year
-    return notify(
-        member=member, event="birthday", context={"points": points}, dedupe_key=f"birthday:{member.pk}:{year}", at=at
-    )
+    key = birthday_dedupe_key(member, at=at)
+    return notify(member=member, event="birthday", context={"points": points}, dedupe_key=key, at=at)
 
 
 # ---------------------------------------------------------------- jobs
 
 
 def points_expiring_notify(*, as_of: datetime) -> int:
-    """Members with points expiring in the next 30 days hear it once per expiry date (in the shop's time zone):
-    one grouped query per batch of accounts finds the points, the dedupe key keeps re-runs silent."""
+    """Members with points expiring in the next 30 days hear it at most once in 30 days (a regular would
+    otherwise hear it daily: each day's purchase brings a new expiry date into the window), with the total that
+    expires within the window and the first day it happens. One grouped query per batch of accounts finds them;
+    a dedupe key per 30-day period keeps racing or repeated runs to one message."""
     lots = LedgerEntry.objects.filter(
         remaining__gt=0, expires_at__gt=as_of, expires_at__lte=as_of + POINTS_EXPIRING_WITHIN
     )
     sent, after = 0, 0
     while True:
         account_ids = list(
-            lots.filter(account_id__gt=after).order_by("account_id").values_list("account_id", flat=True).distinct()[
-                :BATCH
-            ]
+            lots.filter(account_id__gt=after)
+            .order_by("account_id")
+            .values_list("account_id", flat=True)
+            .distinct()[:BATCH]
         )
         if not account_ids:
             return sent
         rows = (
             lots.filter(account_id__in=account_ids)
-            .values("account_id", "expires_at")
-            .annotate(points=Sum("remaining"))
-            .order_by("account_id", "expires_at")
+            .values("account_id")
+            .annotate(points=Sum("remaining"), first=Min("expires_at"))
+            .order_by("account_id")
         )
-        sent += _points_expiring_send(list(rows), account_ids, as_of)
+        sent += _points_expiring_send({row["account_id"]: row for row in rows}, as_of)
         after = account_ids[-1]
 
 
-def _points_expiring_send(rows: list[dict], account_ids: list[int], as_of: datetime) -> int:
-    members = Member.objects.select_related("shop").filter(
-        account_id__in=account_ids, merged_into__isnull=True, account__closed_at__isnull=True
+def _points_expiring_send(rows: dict[int, dict], as_of: datetime) -> int:
+    members = list(
+        Member.objects.select_related("shop__program").filter(
+            account_id__in=list(rows),
+            merged_into__isnull=True,
+            erased_at__isnull=True,
+            account__closed_at__isnull=True,
+        )
     )
-    by_account: dict[int, list[Member]] = {}
-    for member in members:
-        by_account.setdefault(member.account_id, []).append(member)
-    due: dict[tuple[int, date], dict] = {}  # (member, local expiry day) → points and the first moment
-    for row in rows:
-        for member in by_account.get(row["account_id"], []):
-            day = row["expires_at"].astimezone(member.shop.tz).date()
-            entry = due.setdefault((member.pk, day), {"member": member, "points": 0, "expires_at": row["expires_at"]})
-            entry["points"] += row["points"]
-    keys = {pair: f"points_expiring:{pair[0]}:{pair[1].isoformat()}" for pair in due}
-    done = set(Message.objects.filter(dedupe_key__in=keys.values()).values_list("shop_id", "dedupe_key"))
+    if not members:
+        return 0
+    keys = {
+        member.pk: f"points_expiring:{member.pk}:{as_of.astimezone(member.shop.tz).date().toordinal() // 30}"
+        for member in members
+    }
+    shop_ids = {member.shop_id for member in members}
+    done = set(
+        Message.objects.filter(shop_id__in=shop_ids, dedupe_key__in=keys.values()).values_list("shop_id", "dedupe_key")
+    )
+    reminded = set(
+        Message.objects.filter(
+            member_id__in=list(keys),
+            kind=MessageKind.TRANSACTIONAL,
+            created_at__gt=as_of - POINTS_REMINDER_EVERY,
+            event="points_expiring",
+        ).values_list("member_id", flat=True)
+    )
     sent = 0
-    for pair, entry in due.items():
-        member = entry["member"]
-        if (member.shop_id, keys[pair]) in done:
+    for member in members:
+        if member.pk in reminded or (member.shop_id, keys[member.pk]) in done:
             continue
-        context = {"points": entry["points"], "expires_at": entry["expires_at"]}
-        sent += bool(notify(member=member, event="points_expiring", context=context, dedupe_key=keys[pair], at=as_of))
+        row = rows[member.account_id]
+        context = {
+            "points": row["points"],
+            "last_day": last_usable_day(row["first"], member.shop.tz),
+            "days": POINTS_EXPIRING_WITHIN.days,
+        }
+        sent += bool(
+            notify(member=member, event="points_expiring", context=context, dedupe_key=keys[member.pk], at=as_of)
+        )
     return sent
 
 
@@ -466,19 +622,27 @@ def vouchers_expiring_notify(*, as_of: datetime) -> int:
     sent, after = 0, 0
     while True:
         vouchers = list(
-            due.filter(pk__gt=after).select_related("reward", "member__shop", "member__account").order_by("pk")[:BATCH]
+            due.filter(pk__gt=after).select_related("reward", "member__shop__program").order_by("pk")[:BATCH]
         )
         if not vouchers:
             return sent
         keys = {voucher.pk: f"voucher_expiring:{voucher.pk}" for voucher in vouchers}
-        done = set(Message.objects.filter(dedupe_key__in=keys.values()).values_list("shop_id", "dedupe_key"))
+        shop_ids = {voucher.shop_id for voucher in vouchers}
+        done = set(
+            Message.objects.filter(shop_id__in=shop_ids, dedupe_key__in=keys.values()).values_list(
+                "shop_id", "dedupe_key"
+            )
+        )
         for voucher in vouchers:
             if (voucher.shop_id, keys[voucher.pk]) in done:
                 continue
-            context = {"reward": voucher.reward.name, "code": voucher.code, "expires_at": voucher.expires_at}
             member = voucher.member
+            context = {
+                "reward": voucher.reward.name,
+                "code": voucher.code,
+                "last_day": last_usable_day(voucher.expires_at, member.shop.tz),
+            }
             sent += bool(
                 notify(member=member, event="voucher_expiring", context=context, dedupe_key=keys[voucher.pk], at=as_of)
             )
         after = vouchers[-1].pk
-

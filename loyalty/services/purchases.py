@@ -206,7 +206,7 @@ def purchase_record(
         Account.objects.filter(pk=account.pk).update(last_purchase_at=occurred_at)
     tier_upgrade_if_reached(account=account, tiers=rules.tiers, as_of=now, tz=shop.tz)
     _announce(purchase, result)
-    purchase_queue(purchase)  # the receipt and any reward unlocked, worked out by a task after commit
+    purchase_queue(purchase, now=now)  # the receipt and any reward unlocked, worked out by a task after commit
     return result
 
 

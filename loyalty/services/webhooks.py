@@ -114,11 +114,12 @@ def tier_changed(shop: Shop, account_id: int, from_code: str | None, to_code: st
 
 
 def _queue(delivery_id) -> None:
-    """Hand the delivery to Celery once the transaction that recorded it commits (at once outside one)."""
-    from loyalty.tasks import deliver_webhook  # the task module imports this one
+    """Hand the delivery to Celery once the transaction that recorded it commits (at once outside one). Robust:
+    a broker that is down must not turn the committed change into an error; webhooks_due re-queues it."""
+    from loyalty import tasks  # the task module imports this one
 
     delivery_id = str(delivery_id)
-    transaction.on_commit(lambda: deliver_webhook.delay(delivery_id))
+    transaction.on_commit(lambda: tasks.deliver_webhook.delay(delivery_id), robust=True)
 
 
 def webhook_attempt(delivery_id: str, *, post, now: datetime | None = None) -> WebhookDelivery:

@@ -8,6 +8,14 @@ from django.test import Client
 from loyalty.notifications import gateways
 
 
+@pytest.fixture
+def retries_run_eagerly(monkeypatch):
+    """Eager tasks in the test settings propagate exceptions, a retry's too; here Celery runs the retries."""
+    from loyalty.celery import app
+
+    monkeypatch.setattr(app.conf, "task_eager_propagates", False)
+
+
 @pytest.fixture(autouse=True)
 def text_outbox():
     """The locmem gateway's outbox, empty for each test (like Django's mail.outbox)."""

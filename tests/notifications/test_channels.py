@@ -15,14 +15,6 @@ from .helpers import member_with
 HTTP = "loyalty.notifications.gateways.HttpGateway"
 
 
-@pytest.fixture
-def retries_run_eagerly(monkeypatch):
-    """Eager tasks in the test settings propagate exceptions, a retry's too; here Celery runs the retries."""
-    from loyalty.celery import app
-
-    monkeypatch.setattr(app.conf, "task_eager_propagates", False)
-
-
 def http_settings(url: str) -> dict:
     return {"BACKEND": HTTP, "URL": url, "TOKEN": "secret-token", "SENDER": "MyShop", "TIMEOUT": 5}
 

@@ -8,7 +8,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from loyalty.errors import ValidationFailed
 from loyalty.models import Member, Message, MessageStatus
@@ -104,7 +104,7 @@ def test_the_message_is_written_in_the_members_language(shop):
     member = member_with(shop, language="vi")
     expires = timezone.now() + timedelta(days=10)
     with mock.patch.object(notifications.translation, "override", wraps=notifications.translation.override) as used:
-        message = notify(member=member, event="points_expiring", context={"points": 5, "expires_at": expires})
+        message = notify(member=member, event="points_expiring", context={"points": 5, "last_day": expires})
     used.assert_called_with("vi")
     assert message.language == "vi"
     assert "tháng" in message.body, "the date is written the Vietnamese way (Django's vi formats)"
@@ -133,7 +133,7 @@ def test_money_is_formatted_in_the_members_locale_and_the_shops_currency(shop):
 def test_dates_are_the_shops_calendar_day(shop):
     # 20:00 UTC on the 9th is already the 10th in Ho Chi Minh City.
     expires = T0.replace(hour=3)  # 03:00 on the 10th in Vietnam = 20:00 UTC on the 9th
-    message = notify(member=member_with(shop), event="points_expiring", context={"points": 5, "expires_at": expires})
+    message = notify(member=member_with(shop), event="points_expiring", context={"points": 5, "last_day": expires})
     assert "March 10, 2026" in message.body
 
 
@@ -175,3 +175,37 @@ def test_nothing_is_queued_for_a_rolled_back_change(shop, text_outbox, django_ca
 def test_unknown_events_are_refused(shop):
     with pytest.raises(ValueError):
         notify(member=member_with(shop), event="pizza_ready")
+
+
+def test_points_are_grouped_for_the_members_locale(shop):
+    en = notify(member=member_with(shop, language="en"), event="birthday", context={"points": 12345})
+    vi = notify(member=member_with(shop, language="vi"), event="birthday", context={"points": 12345})
+    assert "12,345 points" in en.body
+    assert "12.345 điểm" in vi.body
+
+
+def test_the_programs_name_for_its_points_is_used(program):
+    program.points_name = "stars"
+    program.save()
+    member = member_with(program.shop, language="en")
+    context = {"points_earned": 1200, "points_redeemed": 0, "pending": 0, "available": 1, "amount": 5}
+    receipt = notify(member=member, event="purchase_receipt", context=context)
+    assert "1,200 stars" in receipt.subject and "1,200 stars" in receipt.body
+    assert " point" not in receipt.body
+    birthday_message = notify(member=member, event="birthday", context={"points": 10})
+    assert "10 stars" in birthday_message.body
+
+
+def test_rewards_are_listed_with_the_languages_separator(shop):
+    context = {"rewards": ["Coffee", "Cake"], "available": 10}
+    en = notify(member=member_with(shop, language="en"), event="reward_unlocked", context=context)
+    fa = notify(member=member_with(shop, language="fa"), event="reward_unlocked", context=context)
+    assert "Coffee, Cake" in en.body
+    assert "Coffee، Cake" in fa.body and "Coffee, Cake" not in fa.body
+
+
+def test_the_caps_error_is_in_the_owners_language(shop):
+    with translation.override("vi"), pytest.raises(ValidationFailed) as refused:
+        marketing_cap_set(shop=shop, cap=99)
+    error = refused.value.fields["marketing_cap_per_week"]
+    assert "14" in str(error) and "must be between" not in str(error)

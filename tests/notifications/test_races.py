@@ -1,12 +1,15 @@
-"""The weekly cap and the dedupe key under real concurrency on PostgreSQL: racing sends never exceed the cap,
-and a key is sent once however many workers race with it."""
+"""The weekly cap, the dedupe key and the delivery lease under real concurrency on PostgreSQL: racing sends
+never exceed the cap, a key is sent once however many workers race with it, and copies of one delivery task
+running together send the message once."""
 
+import time
 from collections import Counter
 
 import pytest
 
-from loyalty.models import Message
-from loyalty.services.notifications import notify
+from loyalty.models import Message, MessageStatus
+from loyalty.notifications import gateways
+from loyalty.services.notifications import message_deliver, notify
 from tests.factories import ProgramFactory
 from tests.threads import race
 
@@ -31,3 +34,21 @@ def test_racing_workers_send_a_dedupe_key_once(transactional_db):
     assert not [r for r in results if isinstance(r, BaseException)]
     assert sum(r is not None for r in results) == 1
     assert Message.objects.filter(dedupe_key="tier_up:race").count() == 1
+
+
+def test_racing_copies_of_a_delivery_send_the_message_once(transactional_db, text_outbox, monkeypatch):
+    member = member_with(ProgramFactory().shop)
+    message = notify(member=member, event="tier_up", context={"tier": "Gold"})  # delivered at once (eager)
+    Message.objects.filter(pk=message.pk).update(status=MessageStatus.QUEUED, sent_at=None, attempts=0)
+    text_outbox.clear()
+    send = gateways.LocmemGateway.send
+
+    def slow_send(self, **kwargs):  # a provider taking its time: every copy is running meanwhile
+        time.sleep(0.3)
+        return send(self, **kwargs)
+
+    monkeypatch.setattr(gateways.LocmemGateway, "send", slow_send)
+    results = race(6, lambda i, _: message_deliver(message.pk))
+    assert not [r for r in results if isinstance(r, BaseException)]
+    message.refresh_from_db()
+    assert len(text_outbox) == 1 and message.attempts == 1 and message.status == MessageStatus.SENT

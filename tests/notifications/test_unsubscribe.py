@@ -55,3 +55,15 @@ def test_the_page_speaks_the_members_language(shop):
     member = member_with(shop, language="vi")
     response = Client().get(path_for(member))
     assert b'lang="vi"' in response.content
+
+
+def test_a_link_naming_a_merged_duplicate_unsubscribes_the_member_it_became(shop):
+    first, second, kept = member_with(shop), member_with(shop), member_with(shop)
+    Member.objects.filter(pk=first.pk).update(merged_into=second)
+    Member.objects.filter(pk=second.pk).update(merged_into=kept)  # merged twice over
+    response = Client().post(path_for(first), {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert not Member.objects.get(pk=kept.pk).marketing_consent
+    assert ConsentChange.objects.filter(member=kept, granted=False).exists()
+    page = Client().get(path_for(first))
+    assert page.status_code == 200 and b"unsubscribed" in page.content, "the page speaks of the current member"
