@@ -7,11 +7,12 @@ member's language and the shop's time zone before calling in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -49,7 +50,21 @@ class ShopPage:
     rewards: list
     history: list[LedgerEntry]
     referral_url: str
+    share_text: str
     share: dict[str, str]
+
+    @property
+    def expiring_last_day(self) -> date | None:
+        """The last day the soonest-expiring points can be spent, in the shop's calendar."""
+        if self.points.expiring_at is None:
+            return None
+        return last_usable_day(self.points.expiring_at, self.member.shop.tz)
+
+
+def last_usable_day(expires_at: datetime, tz) -> date:
+    """Points expire at a moment (month-end lots at 00:00 local on the 1st): the day a person reads is the last
+    one on which they still work, the day of the moment just before."""
+    return timezone.localtime(expires_at - timedelta(microseconds=1), tz).date()
 
 
 def basis_amount(program, basis: Decimal, currency: str) -> str:
@@ -99,8 +114,9 @@ def share_links(url: str, text: str) -> dict[str, str]:
 
 
 def history_of(member: Member):
-    """The member's ledger entries, newest first (the account's entries: a merged duplicate's are mirrored)."""
-    return LedgerEntry.objects.filter(account_id=member.account_id).order_by("-occurred_at", "-id")
+    """The member's ledger entries at their shop, newest first (the account's entries: a merged duplicate's are
+    mirrored)."""
+    return LedgerEntry.objects.filter(shop=member.shop, account_id=member.account_id).order_by("-occurred_at", "-id")
 
 
 def shop_page(member: Member, at: datetime) -> ShopPage:
@@ -114,6 +130,7 @@ def shop_page(member: Member, at: datetime) -> ShopPage:
         reward.value_text = reward_value(reward, shop.currency)
     vouchers = list(vouchers_open_for(member, at).select_related("reward"))
     url = referral_url(member)
+    share_text = _("Join %(shop)s's loyalty club with my link:") % {"shop": shop.name}
     return ShopPage(
         member=member,
         card_number=member_card_number(member),
@@ -126,5 +143,6 @@ def shop_page(member: Member, at: datetime) -> ShopPage:
         rewards=rewards,
         history=list(history_of(member)[:RECENT_HISTORY]),
         referral_url=url,
-        share=share_links(url, _("Join %(shop)s's loyalty club with my link:") % {"shop": shop.name}),
+        share_text=share_text,
+        share=share_links(url, share_text),
     )

@@ -14,7 +14,6 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("<slug:slug>/", views.shop, name="shop"),
     path("<slug:slug>/qr.svg", views.qr_image_svg, name="qr_svg"),
-    path("<slug:slug>/qr.png", views.qr_image_png, name="qr_png"),
     path("<slug:slug>/redeem/", views.redeem, name="redeem"),
     path("<slug:slug>/vouchers/<str:voucher_code>/", views.voucher, name="voucher"),
     path("<slug:slug>/history/", views.history, name="history"),

@@ -43,13 +43,14 @@ def kept(page, url: str | None = None) -> bool:
     }""", url)
 
 
-def page_kept(page) -> None:
-    """Waits until the worker has kept this page (the first visit's page is sent to it once it is ready)."""
-    page.wait_for_function("""async () => {
-        if (!(await caches.has("regulars-member-pages"))) return false;
-        const cache = await caches.open("regulars-member-pages");
-        return Boolean(await cache.match(location.href));
-    }""")
+def page_kept(page, timeout_ms: int = 10_000) -> None:
+    """Waits until the worker has kept this page (the first visit's page is sent to it once it is ready). Polled
+    here: wait_for_function takes an async predicate's promise for a truthy answer."""
+    for _ in range(timeout_ms // 100):
+        if kept(page):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{page.url} was not kept for offline use")
 
 
 @pytest.mark.browser

@@ -10,6 +10,7 @@ from loyalty.models import Member, Message
 from loyalty.notifications import gateways
 from loyalty.services.config import config_import
 from loyalty.services.printing import join_url
+from tests.e2e.test_member_card import page_kept
 from tests.member_site.conftest import cafe_document
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
@@ -46,10 +47,7 @@ def test_a_customer_joins_from_the_poster_and_keeps_the_card_offline(new_page, c
     screenshot(page, "member-06-joined-card")
 
     page.evaluate("() => navigator.serviceWorker.ready")
-    page.wait_for_function("""async () => {
-        const cache = await caches.open("regulars-member-pages");
-        return Boolean(await cache.match(location.href));
-    }""")  # the card page of the first visit is kept: no reload through the worker needed
+    page_kept(page)  # the card page of the first visit is kept: no reload through the worker needed
     page.context.set_offline(True)
     page.reload()
     expect(page.locator("[data-qr-card]")).to_have_attribute("data-state", "offline")

@@ -19,7 +19,7 @@ def member_routes_with_a_shop() -> list[str]:
 
 
 def test_the_walk_finds_the_shop_pages():
-    assert {"shop", "qr_svg", "qr_png", "redeem", "voucher", "history", "settings", "data", "forget"} <= set(
+    assert {"shop", "qr_svg", "redeem", "voucher", "history", "settings", "data", "forget"} <= set(
         member_routes_with_a_shop()
     )
 

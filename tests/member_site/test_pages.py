@@ -56,7 +56,7 @@ def test_points_expiring_next_are_shown_with_their_date(db):
     member = enrol(config_import(document), name="Hoa")
     give_points(member, 40)
     html = signed_in(member).get(shop_url(member)).content.decode()
-    assert "data-points-expiring" in html and "40 points expire on" in html
+    assert "data-points-expiring" in html and "40 points can be used until" in html
 
 
 def test_pending_points_are_not_available_yet(db):

@@ -2,7 +2,7 @@
 (prefs) and the installable web app (pwa)."""
 
 from .auth import link, sign_in, sign_in_phone, sign_in_phone_code
-from .pages import history, home, qr_image_png, qr_image_svg, redeem, shop, voucher
+from .pages import history, home, qr_image_svg, redeem, shop, voucher
 from .prefs import data_download, forget, member_settings
 from .pwa import manifest, service_worker
 
@@ -14,7 +14,6 @@ __all__ = [
     "link",
     "manifest",
     "member_settings",
-    "qr_image_png",
     "qr_image_svg",
     "redeem",
     "service_worker",

@@ -19,16 +19,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from loyalty.counter.idempotency import Refused, new_key, once
-from loyalty.counter.present import reward_value
+from loyalty.counter.present import money, reward_value
 from loyalty.errors import DomainError
 from loyalty.member_site.access import members_of_user
 from loyalty.member_site.cards import history_of, shop_page
 from loyalty.member_site.decorators import member_view
-from loyalty.qr import qr_png, qr_svg
+from loyalty.qr import qr_svg
 from loyalty.selectors import points_summary
 from loyalty.services.ledger import Actor
 from loyalty.services.members import member_card_number, qr_payload
-from rewards.models import Voucher, VoucherStatus, normalise_voucher_code
+from rewards.models import RewardKind, Voucher, VoucherStatus, normalise_voucher_code
 from rewards.services import reward_redeem
 
 QR_REFRESH_SECONDS = 30
@@ -49,6 +49,14 @@ def redeem_refusal(error: DomainError) -> str:
     if error.fields.get("reason") == "given_only":
         return str(GIVEN_ONLY)
     return str(REDEEM_REFUSALS.get(error.code, _("This reward cannot be redeemed right now.")))
+
+
+def redeemed_message(voucher, currency: str) -> str:
+    """What to do next: a wallet credit is already paid in; any other reward is had at the counter."""
+    if voucher.reward.kind == RewardKind.WALLET_CREDIT:
+        amount = money(voucher.reward.value, currency)
+        return _("Done! %(amount)s is in your wallet, to spend on your next visit.") % {"amount": amount}
+    return _("Done! Show this voucher at the counter.")
 
 
 def inline_svg(svg: bytes) -> str:
@@ -76,20 +84,23 @@ def home(request):
 
 @member_view
 def shop(request, member):
-    """The card (a QR refreshed every 30 seconds, the card number's QR offline) and everything about points."""
+    """The card (a QR refreshed every QR_REFRESH_SECONDS, the card number's QR offline) and everything about
+    points. Each reward's Redeem form has its own idempotency key: redeeming one, going back and redeeming another
+    is two redemptions, a double tap on one is one."""
     now = timezone.now()
-    card_number = member_card_number(member)
+    page = shop_page(member, now)
+    for reward in page.rewards:
+        reward.idempotency_key = new_key()
     return TemplateResponse(
         request,
         "member/shop.html",
         {
-            "page": shop_page(member, now),
+            "page": page,
             "qr_live": inline_svg(qr_svg(qr_payload(member))),
             "qr_issued_at": int(now.timestamp()),
             "qr_refresh_seconds": QR_REFRESH_SECONDS,
             "qr_valid_seconds": settings.QR_PAYLOAD_MAX_AGE,
-            "qr_offline": inline_svg(qr_svg(card_number)) if card_number else None,
-            "new_key": new_key(),
+            "qr_offline": inline_svg(qr_svg(page.card_number)) if page.card_number else None,
         },
     )
 
@@ -98,15 +109,8 @@ def shop(request, member):
 @never_cache
 @member_view
 def qr_image_svg(request, member):
-    """A fresh signed payload as SVG, never cached: the page fetches one every 30 seconds."""
+    """A fresh signed payload as SVG, never cached: the page fetches one every QR_REFRESH_SECONDS."""
     return HttpResponse(qr_svg(qr_payload(member)), content_type="image/svg+xml")
-
-
-@require_GET
-@never_cache
-@member_view
-def qr_image_png(request, member):
-    return HttpResponse(qr_png(qr_payload(member)), content_type="image/png")
 
 
 @require_POST
@@ -123,7 +127,7 @@ def redeem(request, member):
         except DomainError as error:
             messages.error(request, redeem_refusal(error))
             raise Refused(redirect(back)) from None
-        messages.success(request, _("Done! Show this voucher at the counter."))
+        messages.success(request, redeemed_message(voucher, member.shop.currency))
         return reverse("member:voucher", kwargs={"slug": member.shop.slug, "voucher_code": voucher.code})
 
     return once(request, action, back=back)
