@@ -6,6 +6,7 @@ from decimal import Decimal
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils.translation import get_language, to_locale
@@ -17,15 +18,21 @@ from rewards.models import Reward, RewardKind
 QR_SCANNER_SCRIPT = "vendor/qr-scanner/qr-scanner.umd.min.js"
 
 
-def display_locale() -> str:
+def display_locale(language: str | None = None) -> str:
     try:
-        return str(Locale.parse(to_locale(get_language() or settings.LANGUAGE_CODE)))
+        return str(Locale.parse(to_locale(language or get_language() or settings.LANGUAGE_CODE)))
     except (ValueError, UnknownLocaleError):
         return "en"
 
 
 def money(amount, currency: str) -> str:
     return format_money(Decimal(amount or 0), currency, display_locale())
+
+
+def display_list(items, language: str | None = None) -> str:
+    """Items as a sentence lists them in the active language (or `language`): "A, B, and C", "A, B và C",
+    "A، B، و C" (CLDR's words and separators, through Babel)."""
+    return format_list([str(item) for item in items], style="standard", locale=display_locale(language))
 
 
 def plain(amount: Decimal | None) -> str | None:

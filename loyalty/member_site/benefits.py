@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from loyalty.counter.present import money
+from loyalty.counter.present import display_list, money
 from loyalty.models import Shop
 from loyalty.models.programs import ExpiryPolicy
 from rewards.models import Reward
@@ -56,7 +57,7 @@ def _rewards_line(shop: Shop, unit: str) -> str:
     rewards = Reward.objects.filter(shop=shop, active=True, points__gt=0).order_by("points")[:REWARDS_LISTED]
     if not rewards:
         return ""
-    listed = ", ".join(
+    listed = display_list(
         _("%(reward)s for %(points)s %(unit)s")
         % {"reward": reward.name, "points": number_format(reward.points, force_grouping=True), "unit": unit}
         for reward in rewards
@@ -66,9 +67,12 @@ def _rewards_line(shop: Shop, unit: str) -> str:
 
 def _stamp_line(card, shop: Shop) -> str:
     reward = Reward.objects.filter(shop=shop, code=card.reward_code).first() if card.reward_code else None
-    return _("%(card)s: collect %(n)s stamps for %(reward)s.") % {
+    count = card.stamps_required
+    return ngettext(
+        "%(card)s: collect %(n)s stamp for %(reward)s.", "%(card)s: collect %(n)s stamps for %(reward)s.", count
+    ) % {
         "card": card.name,
-        "n": card.stamps_required,
+        "n": count,
         "reward": reward.name if reward else _("a reward"),
     }
 
@@ -94,11 +98,24 @@ def _bonus_line(program, event: str, unit: str) -> str:
 
 
 def _expiry_line(program, unit: str) -> str:
-    values = {"unit": unit, "n": program.expiry_days, "months": program.expiry_months}
+    days, months = program.expiry_days or 0, program.expiry_months or 0
+    values = {"unit": unit, "n": days, "months": months}
     if program.expiry_policy == ExpiryPolicy.INACTIVITY:
-        return _("Your %(unit)s stay as long as you visit at least once every %(n)s days.") % values
+        return ngettext(
+            "Your %(unit)s stay as long as you visit at least once every %(n)s day.",
+            "Your %(unit)s stay as long as you visit at least once every %(n)s days.",
+            days,
+        ) % values
     if program.expiry_policy == ExpiryPolicy.DAYS_AFTER_EARN:
-        return _("Your %(unit)s last %(n)s days from the day you earn them.") % values
+        return ngettext(
+            "Your %(unit)s last %(n)s day from the day you earn them.",
+            "Your %(unit)s last %(n)s days from the day you earn them.",
+            days,
+        ) % values
     if program.expiry_policy == ExpiryPolicy.MONTHS_AFTER_EARN_MONTH:
-        return _("Your %(unit)s last %(months)s months after the month you earn them.") % values
+        return ngettext(
+            "Your %(unit)s last %(months)s month after the month you earn them.",
+            "Your %(unit)s last %(months)s months after the month you earn them.",
+            months,
+        ) % values
     return _("Your %(unit)s never expire.") % values

@@ -70,7 +70,7 @@ class JoinForm(forms.Form):
     phone = forms.CharField(
         label=_("Phone number"),
         max_length=32,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel", "dir": "ltr"}),
     )
     name = forms.CharField(label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     birthday = forms.DateField(
@@ -116,8 +116,9 @@ class JoinForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("website") or join_token_problem(self.shop, cleaned.get("token", "")):
-            raise forms.ValidationError(bot_message(self.shop, cleaned.get("token", "")), code=BOT_ERROR)
+        problem = "honeypot" if cleaned.get("website") else join_token_problem(self.shop, cleaned.get("token", ""))
+        if problem:
+            raise forms.ValidationError(bot_message(problem), code=BOT_ERROR)
         return cleaned
 
     @property
@@ -125,8 +126,9 @@ class JoinForm(forms.Form):
         return self.has_error(NON_FIELD_ERRORS, BOT_ERROR)
 
 
-def bot_message(shop: Shop, token: str) -> str:
-    if join_token_problem(shop, token) == "too_old":
+def bot_message(problem: str) -> str:
+    """What a person whose form was taken for a bot's reads: only a page left open too long is their doing."""
+    if problem == "too_old":
         return _("This page was open for a long time. Please check your details and press Join again.")
     return _("We could not accept the form this time. Please wait a moment and press Join again.")
 

@@ -145,3 +145,21 @@ def test_a_language_the_visitor_picked_wins_over_the_shops(client, db):
     client.cookies["django_language"] = "en"
     page = client.get("/j/tehran/").content.decode()
     assert 'dir="ltr"' in page and 'lang="en"' in page
+
+
+def test_the_phone_is_typed_left_to_right_even_on_a_persian_page(client, db):
+    ProgramFactory(shop__name="Kafe", shop__slug="kafe", shop__language="fa")
+    content = client.get("/j/kafe/").content.decode()
+    phone = next(tag for tag in content.split("<input") if 'name="phone"' in tag)
+    assert 'dir="ltr"' in phone and 'type="tel"' in phone
+
+
+@pytest.mark.parametrize("token_age", [10, 5 * 3600])
+def test_a_submitted_token_is_checked_once(client, cafe, token_age):
+    from unittest import mock
+
+    from loyalty.member_site import join
+
+    with mock.patch.object(join, "join_token_problem", wraps=join.join_token_problem) as check:
+        client.post("/j/cafe-lan/", form_data(cafe, token=join_token(cafe, issued_at=time.time() - token_age)))
+    assert check.call_count == 1

@@ -14,8 +14,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -28,8 +29,23 @@ from loyalty.services.members import member_update
 from loyalty.services.privacy import member_erase, member_export
 
 
+def language_name(code: str) -> str:
+    """A language named in itself ("Tiếng Việt", "فارسی"), as the language switcher names it."""
+    return capfirst(get_language_info(code)["name_local"])
+
+
+class LanguageSelect(forms.Select):
+    """Each language's option carries its lang, so it is read in that language."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
 class SettingsForm(forms.Form):
-    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), required=False, widget=LanguageSelect)
     channel = forms.ChoiceField(label=gettext_lazy("Send my messages by"), required=False)
     marketing_consent = forms.BooleanField(
         label=gettext_lazy("Send me offers and news from this shop"), required=False
@@ -38,10 +54,9 @@ class SettingsForm(forms.Form):
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, **kwargs)
         self.member = member
-        shop_language = dict(settings.LANGUAGES).get(member.shop.language, member.shop.language)
         self.fields["language"].choices = [
-            ("", _("The shop's language (%(language)s)") % {"language": shop_language}),
-            *settings.LANGUAGES,
+            ("", _("The shop's language (%(language)s)") % {"language": language_name(member.shop.language)}),
+            *((code, language_name(code)) for code, _name in settings.LANGUAGES),
         ]
         self.fields["channel"].choices = [("", _("Email if I gave one, else SMS")), *Channel.choices]
 
