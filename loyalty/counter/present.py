@@ -5,34 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cache
 
-from babel import Locale, UnknownLocaleError
-from babel.lists import format_list
-from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
+from loyalty.formats import display_locale
 from loyalty.money import format_money
 from rewards.models import Reward, RewardKind
 
 QR_SCANNER_SCRIPT = "vendor/qr-scanner/qr-scanner.umd.min.js"
 
 
-def display_locale(language: str | None = None) -> str:
-    try:
-        return str(Locale.parse(to_locale(language or get_language() or settings.LANGUAGE_CODE)))
-    except (ValueError, UnknownLocaleError):
-        return "en"
-
-
 def money(amount, currency: str) -> str:
-    return format_money(Decimal(amount or 0), currency, display_locale())
-
-
-def display_list(items, language: str | None = None) -> str:
-    """Items as a sentence lists them in the active language (or `language`): "A, B, and C", "A, B và C",
-    "A، B، و C" (CLDR's words and separators, through Babel)."""
-    return format_list([str(item) for item in items], style="standard", locale=display_locale(language))
+    return format_money(Decimal(amount or 0), currency, str(display_locale()))
 
 
 def plain(amount: Decimal | None) -> str | None:

@@ -9,7 +9,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from loyalty.counter.present import display_list, money
+from loyalty.counter.present import money
+from loyalty.formats import display_list
 from loyalty.models import Shop
 from loyalty.models.programs import ExpiryPolicy
 from rewards.models import Reward

@@ -7,17 +7,17 @@ member's language and the shop's time zone before calling in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from loyalty.counter.present import money, reward_value
+from loyalty.formats import last_usable_day
 from loyalty.models import LedgerEntry, Member
 from loyalty.models.programs import TierBasis
 from loyalty.selectors import PointsSummary, points_summary, stamp_cards_of
@@ -59,12 +59,6 @@ class ShopPage:
         if self.points.expiring_at is None:
             return None
         return last_usable_day(self.points.expiring_at, self.member.shop.tz)
-
-
-def last_usable_day(expires_at: datetime, tz) -> date:
-    """Points expire at a moment (month-end lots at 00:00 local on the 1st): the day a person reads is the last
-    one on which they still work, the day of the moment just before."""
-    return timezone.localtime(expires_at - timedelta(microseconds=1), tz).date()
 
 
 def basis_amount(program, basis: Decimal, currency: str) -> str:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.numbers import get_territory_currencies
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.errors import DomainError
+from loyalty.formats import display_locale
 from loyalty.models import WEBHOOK_EVENTS, Location, Role, Shop, TierLevel
 from loyalty.models.purchases import PaymentMethod
 from loyalty.services.notifications import MAX_MARKETING_CAP
@@ -51,14 +51,6 @@ def offered_zones() -> frozenset[str]:
     """Canonical zones that belong to a country, and UTC (not the older aliases such as US/Eastern)."""
     zones = {zone for zones in get_global("territory_zones").values() for zone in zones}
     return frozenset((zones | {"UTC"}) & timezone_names())
-
-
-def display_locale() -> Locale:
-    """Babel's locale for the language the page is shown in (country and currency names)."""
-    try:
-        return Locale.parse(to_locale(get_language() or settings.LANGUAGE_CODE))
-    except (ValueError, UnknownLocaleError):
-        return Locale("en")
 
 
 def country_zones(country: str) -> list[str]:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.errors import ValidationFailed
+from loyalty.formats import display_list, last_usable_day
 from loyalty.models import Channel, LedgerEntry, Member, Message, MessageKind, MessageStatus, Purchase, TierChange
 from loyalty.money import format_money
 from loyalty.notifications.gateways import GatewayError, gateway_for
@@ -51,7 +52,6 @@ RECEIPT_MAX_AGE = timedelta(days=1)  # a backdated purchase (an import, a late t
 BATCH = 500
 MEMBER_LINK = "{member_link}"  # the welcome's sign-in link: stored as this, signed afresh when it is sent
 POINT_FIELDS = ("points", "points_earned", "points_redeemed", "pending", "available")
-LIST_SEPARATORS = {"fa": "، "}  # how a language joins a list of names; ", " otherwise
 
 
 @dataclass(frozen=True)
@@ -276,14 +276,8 @@ def _localised(value, shop, language: str):
     if isinstance(value, date):
         return formats.date_format(value, "DATE_FORMAT")
     if isinstance(value, (list, tuple)):
-        return LIST_SEPARATORS.get(language, ", ").join(str(_localised(item, shop, language)) for item in value)
+        return display_list([_localised(item, shop, language) for item in value], language)
     return value
-
-
-def last_usable_day(expires_at: datetime, tz) -> date:
-    """The last day something expiring at `expires_at` can be used, in the shop's calendar: points and vouchers
-    expire at that moment (a month-end lot at 00:00 on the 1st), so the day before when it is midnight."""
-    return (expires_at - timedelta(microseconds=1)).astimezone(tz).date()
 
 
 def _program_points_name(shop) -> str:

@@ -197,11 +197,11 @@ def test_the_programs_name_for_its_points_is_used(program):
 
 
 def test_rewards_are_listed_with_the_languages_separator(shop):
-    context = {"rewards": ["Coffee", "Cake"], "available": 10}
+    context = {"rewards": ["Coffee", "Cake", "Tea"], "available": 10}
     en = notify(member=member_with(shop, language="en"), event="reward_unlocked", context=context)
     fa = notify(member=member_with(shop, language="fa"), event="reward_unlocked", context=context)
-    assert "Coffee, Cake" in en.body
-    assert "Coffee، Cake" in fa.body and "Coffee, Cake" not in fa.body
+    assert "Coffee, Cake, and Tea" in en.body
+    assert "Cake، و Tea" in fa.body and "Coffee, Cake" not in fa.body
 
 
 def test_the_caps_error_is_in_the_owners_language(shop):

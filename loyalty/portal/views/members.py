@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from loyalty.errors import DomainError, InsufficientPoints
+from loyalty.formats import display_locale
 from loyalty.models import Member, Role
 from loyalty.money import format_money
 from loyalty.selectors import points_summary, stamp_cards_of
@@ -23,7 +24,7 @@ from rewards.services import vouchers_open_for
 
 from ..decorators import staff_required
 from ..filters import MemberFilter
-from ..forms import CardAttachForm, ConsentForm, PointsAdjustForm, add_domain_error, display_locale
+from ..forms import CardAttachForm, ConsentForm, PointsAdjustForm, add_domain_error
 from ..queries import ledger_of, member_of, members_of, purchases_of
 from ..tables import LedgerTable, MemberTable, PurchaseTable, csv_response, csv_url, wants_csv
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from loyalty.errors import ConfigurationError
+from loyalty.formats import display_locale
 from loyalty.models import Role, Shop
 from loyalty.services.config import config_export, config_import, parse_document
 from loyalty.services.purchases import purchase_quote
@@ -22,7 +23,7 @@ from loyalty.services.rules import Context, Explanation, Line, explain_points, r
 from loyalty.services.templates import program_summary, program_template_apply, program_templates
 
 from ..decorators import staff_required
-from ..forms import ConfigUploadForm, PreviewForm, TemplateForm, display_locale
+from ..forms import ConfigUploadForm, PreviewForm, TemplateForm
 
 PREVIEW_AMOUNT = {"VND": Decimal("100000")}
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from loyalty.errors import ValidationFailed
+from loyalty.formats import display_locale
 from loyalty.middleware import shop_choose
 from loyalty.models import Invitation, Location, Role, StaffMembership
 from loyalty.money import format_money
@@ -30,7 +31,6 @@ from ..forms import (
     ShopSwitchForm,
     add_domain_error,
     country_defaults,
-    display_locale,
     guess_country,
 )
 from ..queries import dashboard_figures
