@@ -23,6 +23,7 @@ from loyalty.models import (
 )
 from loyalty.models.programs import ExpiryPolicy
 
+from .batches import accounts_in_batches
 from .bonuses import bonus_award
 from .ledger import Actor
 from .notifications import (
@@ -34,8 +35,6 @@ from .notifications import (
 )
 from .tiers import tiers_review
 from .webhooks import points_changed
-
-BATCH = 500
 
 
 def _expire_lots_of(account_ids: list[int], due: str, due_params: list, occurred_at: str, occurred_params: list) -> int:
@@ -85,25 +84,10 @@ def _announce_expiries(drawn: list[tuple]) -> None:
             points_changed(shop, account, change=-by_shop[shop.pk][account.pk], reason="expire")
 
 
-def _in_batches(ids_query, work) -> int:
-    done, after = 0, 0
-    while True:
-        ids = list(
-            ids_query.filter(account_id__gt=after)
-            .order_by("account_id")
-            .values_list("account_id", flat=True)
-            .distinct()[:BATCH]
-        )
-        if not ids:
-            return done
-        done += work(ids)
-        after = ids[-1]
-
-
 def points_expire_dated(*, as_of: datetime) -> int:
     """Lots whose expires_at has come (days_after_earn, months_after_earn_month); each expires at that moment."""
     moment = connection.ops.adapt_datetimefield_value(as_of)
-    return _in_batches(
+    return accounts_in_batches(
         LedgerEntry.objects.filter(expires_at__lte=as_of, remaining__gt=0),
         lambda ids: _expire_lots_of(ids, "l.expires_at <= %s", [moment], "l.expires_at", []),
     )
@@ -140,7 +124,7 @@ def points_expire_inactive(*, as_of: datetime) -> int:
             moment = f"CASE WHEN l.occurred_at > {deadline} THEN %s ELSE {deadline} END"
             return _expire_lots_of(ids, still_idle, [cutoff, cutoff], moment, [*params, adapt(as_of), *params])
 
-        done += _in_batches(idle_accounts, expire)
+        done += accounts_in_batches(idle_accounts, expire)
     return done
 
 

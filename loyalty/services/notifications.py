@@ -33,6 +33,8 @@ from loyalty.models import Channel, LedgerEntry, Member, Message, MessageKind, M
 from loyalty.money import format_money
 from loyalty.notifications.gateways import GatewayError, gateway_for
 
+from .batches import BATCH, accounts_in_batches
+
 logger = logging.getLogger(__name__)
 
 UNSUBSCRIBE_SALT = "regulars.unsubscribe"
@@ -49,7 +51,6 @@ POINTS_EXPIRING_WITHIN = timedelta(days=30)
 POINTS_REMINDER_EVERY = timedelta(days=30)  # one "points expiring" reminder per member in this long
 VOUCHER_EXPIRING_WITHIN = timedelta(days=3)
 RECEIPT_MAX_AGE = timedelta(days=1)  # a backdated purchase (an import, a late till sync) gets no receipt
-BATCH = 500
 MEMBER_LINK = "{member_link}"  # the welcome's sign-in link: stored as this, signed afresh when it is sent
 POINT_FIELDS = ("points", "points_earned", "points_redeemed", "pending", "available")
 
@@ -543,24 +544,17 @@ def points_expiring_notify(*, as_of: datetime) -> int:
     lots = LedgerEntry.objects.filter(
         remaining__gt=0, expires_at__gt=as_of, expires_at__lte=as_of + POINTS_EXPIRING_WITHIN
     )
-    sent, after = 0, 0
-    while True:
-        account_ids = list(
-            lots.filter(account_id__gt=after)
-            .order_by("account_id")
-            .values_list("account_id", flat=True)
-            .distinct()[:BATCH]
-        )
-        if not account_ids:
-            return sent
+
+    def send(account_ids: list[int]) -> int:
         rows = (
             lots.filter(account_id__in=account_ids)
             .values("account_id")
             .annotate(points=Sum("remaining"), first=Min("expires_at"))
             .order_by("account_id")
         )
-        sent += _points_expiring_send({row["account_id"]: row for row in rows}, as_of)
-        after = account_ids[-1]
+        return _points_expiring_send({row["account_id"]: row for row in rows}, as_of)
+
+    return accounts_in_batches(lots, send)
 
 
 def _points_expiring_send(rows: dict[int, dict], as_of: datetime) -> int:

@@ -20,7 +20,7 @@ import rewards.services
 from loyalty.errors import DuplicatePurchase, InsufficientPoints, RefundExceedsPurchase
 from loyalty.models import Account, Bonus, EntryKind, LedgerEntry, Member, Purchase, Refund
 from loyalty.models.programs import ExpiryPolicy, LimitPeriod
-from loyalty.services import jobs
+from loyalty.services import batches, jobs
 from loyalty.services import members as member_services
 from loyalty.services.bonuses import bonus_award
 from loyalty.services.invariants import ledger_violations
@@ -267,7 +267,7 @@ def test_a_job_killed_half_way_keeps_its_first_batch_and_the_rerun_finishes_with
             raise RuntimeError("worker killed")
         return real(account_ids, *args)
 
-    monkeypatch.setattr(jobs, "BATCH", 2)
+    monkeypatch.setattr(batches, "BATCH", 2)
     monkeypatch.setattr(jobs, "_expire_lots_of", killed_on_the_second_batch)
     with pytest.raises(RuntimeError, match="worker killed"):
         jobs.run_all(as_of=as_of)
@@ -301,7 +301,7 @@ def test_the_expiry_job_and_counters_spending_at_the_same_moment_do_not_deadlock
             account_id=member.account_id, actor=Actor(shop=shop), points=50, reason="new", at=T0 + timedelta(days=10)
         )
     as_of = T0 + timedelta(days=30)  # the old lots are due; spends at this moment may not touch them
-    monkeypatch.setattr(jobs, "BATCH", 3)
+    monkeypatch.setattr(batches, "BATCH", 3)
 
     def act(i, _):
         if i == 16:

@@ -84,9 +84,10 @@ def test_a_killed_expiry_run_is_completed_by_the_next_without_double_effects(pro
     members = [enrol(program.shop, at=T0) for _ in range(5)]
     for member in members:
         buy(member, at=T0)
+    import loyalty.services.batches as batches
     import loyalty.services.jobs as jobs
 
-    monkeypatch.setattr(jobs, "BATCH", 2)
+    monkeypatch.setattr(batches, "BATCH", 2)
     real, calls = jobs._expire_lots_of, []
 
     def dies_on_the_second_batch(*args):

@@ -70,14 +70,18 @@ def too_many(request, key: str) -> bool:
     return not ratelimit.consume(request, action=RATE_ACTION, key=key.lower())
 
 
+def too_many_answer(request, form, field: str, template: str) -> TemplateResponse:
+    form.add_error(field, _("Too many codes asked for; wait a minute and try again."))
+    return TemplateResponse(request, template, {"form": form}, status=429)
+
+
 def sign_in(request):
     """Members sign in with a code sent to the email a shop holds for them; unknown emails get no hint."""
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if too_many(request, email):
-            form.add_error("email", _("Too many codes asked for; wait a minute and try again."))
-            return TemplateResponse(request, "member/sign_in.html", {"form": form}, status=429)
+            return too_many_answer(request, form, "email", "member/sign_in.html")
         # Known or not, the same next page: a stranger learns nothing of who is a member. An unknown address
         # gets an email saying no shop knows it (the adapter picks the member wording), never a code.
         user = email_user(email) if members_of_email(email).exists() else None
@@ -92,8 +96,7 @@ def sign_in_phone(request):
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         if too_many(request, phone):
-            form.add_error("phone", _("Too many codes asked for; wait a minute and try again."))
-            return TemplateResponse(request, "member/sign_in_phone.html", {"form": form}, status=429)
+            return too_many_answer(request, form, "phone", "member/sign_in_phone.html")
         phone_codes.sign_in_code_send(phone=phone)
         request.session[PHONE_SESSION_KEY] = phone
         return redirect("member:sign_in_phone_code")

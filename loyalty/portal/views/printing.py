@@ -97,24 +97,22 @@ def card_sheet(request, batch: str):
 
 @staff_required(role=Role.MANAGER)
 def poster_pdf(request):
-    try:
-        pdf = printing.poster_pdf(request.shop)
-    except printing.NoProgram as error:
-        return print_page(request, problem=error.message, status=409)
-    except printing.PrintingUnavailable as error:
-        return print_page(request, problem=error.message, status=503)
-    return download(pdf, "application/pdf", f"{request.shop.slug}-poster.pdf")
+    return _poster(request, printing.poster_pdf, "application/pdf", "pdf")
 
 
 @staff_required(role=Role.MANAGER)
 def poster_png(request):
+    return _poster(request, printing.poster_png, "image/png", "png")
+
+
+def _poster(request, render, content_type: str, extension: str):
     try:
-        png = printing.poster_png(request.shop)
+        data = render(request.shop)
     except printing.NoProgram as error:
         return print_page(request, problem=error.message, status=409)
     except printing.PrintingUnavailable as error:
         return print_page(request, problem=error.message, status=503)
-    return download(png, "image/png", f"{request.shop.slug}-poster.png")
+    return download(data, content_type, f"{request.shop.slug}-poster.{extension}")
 
 
 # ---------------------------------------------------------------- a member's cards
