@@ -68,7 +68,7 @@ def passwordless_user(username: str):
 @transaction.atomic
 def member_user(member: Member):
     """The member's own sign-in user (for the join page and the welcome link), created when first needed."""
-    current = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
+    current = Member.objects.select_for_update(of=("self",)).select_related("user").get(pk=member.pk)
     if not (current.user_id and is_customer(current.user)):
         current.user = passwordless_user(f"member-{uuid.uuid4().hex}")
         Member.objects.filter(pk=member.pk).update(user=current.user)
