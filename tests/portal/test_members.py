@@ -287,3 +287,17 @@ def test_consent_is_recorded_and_withdrawn_from_the_portal(cashier_client, lan):
 def test_names_match_in_any_case_with_their_accents_on_postgresql(cashier_client, lan):
     """PostgreSQL folds the case of Vietnamese letters (SQLite only folds ASCII)."""
     assert "Nguyễn Thị Lan" in cashier_client.get(MEMBERS, {"q": "NGUYỄN THỊ"}).content.decode()
+
+
+def test_points_expiring_at_midnight_on_the_first_show_the_last_day_they_can_be_used(cashier_client, lan):
+    from datetime import date, datetime
+
+    from django.utils.formats import date_format
+
+    give(lan, 40)
+    today = timezone.localdate(timezone=lan.shop.tz)
+    midnight = datetime(today.year + 1, 1, 1, tzinfo=lan.shop.tz)
+    LedgerEntry.objects.filter(account_id=lan.account_id).update(expires_at=midnight)
+    html = cashier_client.get(member_url(lan)).content.decode()
+    last_day = date_format(date(today.year, 12, 31), "DATE_FORMAT")
+    assert f"40 {lan.shop.program.points_name} can be used until {last_day}." in html
