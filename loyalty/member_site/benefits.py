@@ -6,6 +6,7 @@ Formatted for the active language and the shop's currency; the caller activates 
 from __future__ import annotations
 
 from django.utils.formats import number_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -36,7 +37,7 @@ def program_benefits(shop: Shop) -> list[str]:
     lines.append(_bonus_line(program, "birthday", unit))
     if program.earn_points:
         lines.append(_expiry_line(program, unit))
-    return [line for line in lines if line]
+    return [capfirst(line) for line in lines if line]  # a sentence may start with the unit ("sao", "stars")
 
 
 def _earn_line(program, currency: str, unit: str) -> str:

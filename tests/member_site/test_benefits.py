@@ -57,3 +57,10 @@ def test_the_rewards_are_listed_with_each_languages_separators(db):
     with translation.override("fa"):
         persian = next(line for line in program_benefits(shop) if "Mug" in line)
     assert "، " in persian and ", " not in persian
+
+
+def test_every_sentence_starts_with_a_capital_even_when_it_starts_with_the_unit(db):
+    shop = cafe(expiry={"policy": "days_after_earn", "days": 90})
+    with translation.override("vi"):
+        lines = program_benefits(shop)
+    assert all(line[0] == line[0].upper() for line in lines)
