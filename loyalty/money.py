@@ -23,6 +23,10 @@ def money_str(amount: Decimal, currency: str) -> str:
     return f"{round_money(Decimal(amount), currency):f}"
 
 
+# Money columns hold 16 digits with 4 after the point (loyalty.models.programs.MONEY): amounts stay below 10^12.
+MONEY_LIMIT = Decimal(10) ** 12
+
+
 class MoneyError(ValueError):
     pass
 
@@ -39,7 +43,7 @@ def parse_money(value, currency: str, *, allow_negative: bool = False) -> Decima
         raise MoneyError("must be a decimal string")
     if amount < 0 and not allow_negative:
         raise MoneyError("must not be negative")
-    if abs(amount) >= Decimal(10) ** 14:  # checked first: quantizing 1E+30 overflows Decimal's precision
+    if abs(amount) >= MONEY_LIMIT:  # checked first: quantizing 1E+30 overflows Decimal's precision
         raise MoneyError("is too large")
     digits = minor_units(currency)
     if amount != amount.quantize(quantum(currency), rounding=ROUND_HALF_UP):
