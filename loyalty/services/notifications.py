@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Min, Q, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, numberformat, timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -306,13 +306,7 @@ def points_name(shop) -> str:
 def points_text(count: int, shop) -> str:
     """A number of points as the active language writes it: grouped ("12,345" / "12.345") and named after the
     program's points, or "1 point" / "2 points" translated when the program keeps the default name."""
-    number = numberformat.format(
-        count,
-        formats.get_format("DECIMAL_SEPARATOR"),
-        grouping=formats.get_format("NUMBER_GROUPING") or 3,
-        thousand_sep=formats.get_format("THOUSAND_SEPARATOR"),
-        force_grouping=True,
-    )
+    number = formats.number_format(count, force_grouping=True)
     name = _custom_points_name(shop)
     if name:
         return f"{number} {name}"

@@ -128,6 +128,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Regulars] "
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("vi", _("Vietnamese")), ("fa", _("Persian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["loyalty.formats_locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
