@@ -6,7 +6,10 @@ class LoyaltyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import (
+            signals,  # noqa: F401  (connects the receivers)
+            tasks,  # noqa: F401  (registers the tasks that loyalty.queue names, and through them the jobs)
+        )
         from .celery import ensure_filesystem_broker_folders
 
         ensure_filesystem_broker_folders()

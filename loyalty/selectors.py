@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Min, Q, Sum
+from django.db.models import Min, Q, Subquery, Sum
 
+from loyalty import hooks
 from loyalty.models import LedgerEntry, Member, StampProgress
 from loyalty.models.programs import ExpiryPolicy
 from loyalty.services.members import member_card_number
@@ -24,23 +25,22 @@ class PointsSummary:
 
 
 def points_summary(account, at: datetime) -> PointsSummary:
-    """Available, pending and the soonest expiry, from the open lots in two queries."""
+    """Available, pending and the soonest expiry with what expires then, from the open lots in one query."""
     program = account.program
     if account.points_balance <= 0:
         return PointsSummary(0, 0, account.lifetime_earned, account.points_balance, None, None)
-    lots = LedgerEntry.objects.filter(account=account, remaining__gt=0).filter(
+    lots = LedgerEntry.objects.filter(account_id=account.pk, remaining__gt=0).filter(
         Q(expires_at__isnull=True) | Q(expires_at__gt=at)
     )
+    soonest = lots.filter(expires_at__isnull=False).order_by("expires_at").values("expires_at")[:1]
     figures = lots.aggregate(
         available=Sum("remaining", filter=Q(available_at__lte=at), default=0),
         pending=Sum("remaining", filter=Q(available_at__gt=at), default=0),
         soonest=Min("expires_at"),
+        at_soonest=Sum("remaining", filter=Q(expires_at=Subquery(soonest))),
     )
-    expiring_points = expiring_at = None
-    if figures["soonest"] is not None:
-        expiring_at = figures["soonest"]
-        expiring_points = lots.filter(expires_at=expiring_at).aggregate(s=Sum("remaining"))["s"]
-    elif program.expiry_policy == ExpiryPolicy.INACTIVITY and program.expiry_days:
+    expiring_points, expiring_at = figures["at_soonest"], figures["soonest"]
+    if expiring_at is None and program.expiry_policy == ExpiryPolicy.INACTIVITY and program.expiry_days:
         expiring_at = (account.last_purchase_at or account.created_at) + timedelta(days=program.expiry_days)
         expiring_points = figures["available"] + figures["pending"]
     return PointsSummary(
@@ -62,9 +62,11 @@ def stamp_cards_of(account) -> list[dict]:
     ]
 
 
-def member_discount_percent(account) -> Decimal:
-    """The larger of the tier's and the membership's discount (memberships arrive with their issue)."""
-    return account.tier.discount_percent if account.tier_id else Decimal(0)
+def member_discount_percent(member: Member, at: datetime) -> Decimal:
+    """The larger of the tier's discount and those the member's other programs give (a membership)."""
+    account = member.account
+    tier = account.tier.discount_percent if account.tier_id else Decimal(0)
+    return max([tier, *(benefit.discount_percent for benefit in hooks.benefits_for(member, at))])
 
 
 @dataclass
@@ -82,8 +84,7 @@ class MemberPanel:
 
 
 def member_panel(shop, member_id, at: datetime) -> MemberPanel:
-    from rewards.selectors import rewards_within_reach
-    from rewards.services import vouchers_open_for
+    from rewards.selectors import rewards_within_reach, vouchers_open_for
 
     member = (
         Member.objects.select_related("account__tier", "account__program", "shop")
@@ -99,6 +100,6 @@ def member_panel(shop, member_id, at: datetime) -> MemberPanel:
         stamps=stamp_cards_of(member.account),
         vouchers=list(vouchers_open_for(member, at).select_related("reward")),
         rewards_within_reach=rewards_within_reach(member, points.available, at),
-        discount_percent=member_discount_percent(member.account),
+        discount_percent=member_discount_percent(member, at),
         birthday_this_month=bool(member.birthday and member.birthday.month == local.month),
     )

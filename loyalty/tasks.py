@@ -6,7 +6,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from loyalty.notifications.gateways import GatewayError
-from loyalty.services import notifications
+from loyalty.services import member_messages, message_delivery
 from loyalty.services.jobs import run_all
 from loyalty.services.webhooks import TIMEOUT_SECONDS, webhook_attempt
 
@@ -30,14 +30,15 @@ def deliver_webhook(self, delivery_id: str) -> str:
     return delivery.status
 
 
-@shared_task(bind=True, acks_late=True, max_retries=notifications.MAX_ATTEMPTS - 1)
+@shared_task(bind=True, acks_late=True, max_retries=message_delivery.MAX_ATTEMPTS - 1)
 def deliver_message(self, message_id: int) -> str | None:
     """Send a queued message; a gateway error is retried with exponential backoff, the last one marks it failed."""
     last_attempt = self.request.retries >= self.max_retries
     try:
-        message = notifications.message_deliver(message_id, last_attempt=last_attempt)
+        message = message_delivery.message_deliver(message_id, last_attempt=last_attempt)
     except GatewayError as error:
-        raise self.retry(exc=error, countdown=notifications.message_retry_delay(self.request.retries + 1)) from error
+        countdown = message_delivery.message_retry_delay(self.request.retries + 1)
+        raise self.retry(exc=error, countdown=countdown) from error
     return message.status if message else None
 
 
@@ -56,14 +57,14 @@ NOTIFY_TASK = {
 
 @shared_task(**NOTIFY_TASK)
 def notify_welcome(member_id: int) -> None:
-    notifications.welcome_send(member_id=member_id)
+    member_messages.welcome_send(member_id=member_id)
 
 
 @shared_task(**NOTIFY_TASK)
 def notify_purchase(purchase_id: int) -> None:
-    notifications.purchase_notify(purchase_id=purchase_id)
+    member_messages.purchase_notify(purchase_id=purchase_id)
 
 
 @shared_task(**NOTIFY_TASK)
 def notify_tier_up(tier_change_id: int) -> None:
-    notifications.tier_up_notify(tier_change_id=tier_change_id)
+    member_messages.tier_up_notify(tier_change_id=tier_change_id)

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -18,6 +19,8 @@ urlpatterns = [
     path("counter/", include("loyalty.counter.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The program apps' pages, named by their AppConfig (`urls = "referrals.urls"`): the core imports none of them.
+    *[path("", include(config.urls)) for config in apps.get_app_configs() if getattr(config, "urls", None)],
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import Count, Q
 
+from loyalty.models import Member
+
 from .models import Reward, RewardKind, Voucher, VoucherStatus
-from .services import reward_ineligibility
 
 
 def catalogue_with_redemptions(shop):
@@ -50,3 +53,42 @@ def rewards_within_reach(member, available: int, at) -> list[Reward]:
         if reward_ineligibility(reward, member, available=available, at=at, skip_limit=True) is None:
             reachable.append(reward)
     return reachable
+
+
+def reward_ineligibility(
+    reward: Reward, member: Member, *, available: int, at: datetime, skip_limit: bool = False
+) -> str | None:
+    """Why this member cannot redeem this reward now, as an API reason code; None when they can.
+    `skip_limit` leaves the per-member limit to a caller that counted it for many rewards at once."""
+    if reward.points <= 0:  # only given (stamp cards, referrals, birthdays), never bought with points
+        return "not_eligible"
+    local_day = at.astimezone(member.shop.tz).date()
+    if not reward.active or (reward.starts and local_day < reward.starts) or (reward.ends and local_day >= reward.ends):
+        return "not_eligible"
+    if reward.tiers and (member.account.tier is None or member.account.tier.code not in reward.tiers):
+        return "tier"
+    if reward.stock is not None and not reward.stock_left:
+        return "out_of_stock"
+    if (
+        not skip_limit
+        and reward.per_member_limit is not None
+        and _redeemed_by(reward, member) >= reward.per_member_limit
+    ):
+        return "limit_reached"
+    if available < reward.points:
+        return "insufficient_points"
+    return None
+
+
+def _redeemed_by(reward: Reward, member: Member) -> int:
+    return (
+        Voucher.objects.filter(reward=reward, account_id=member.account_id)
+        .exclude(status=VoucherStatus.CANCELLED)
+        .count()
+    )
+
+
+def vouchers_open_for(member: Member, at: datetime):
+    return Voucher.objects.filter(account_id=member.account_id, status=VoucherStatus.ISSUED, expires_at__gt=at).filter(
+        Q(shop=member.shop)
+    )

@@ -7,14 +7,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from loyalty.errors import InsufficientPoints, ValidationFailed
+from loyalty import hooks
+from loyalty.hooks import job
 from loyalty.models import EntryKind, LedgerEntry, Member, TierLevel
 from loyalty.models.ledger import WalletKind
 from loyalty.money import round_money
-from loyalty.services.ledger import Actor, account_lock, points_give_back, points_spend
+from loyalty.services.ledger import Actor, account_lock, points_available, points_give_back, points_spend
 from loyalty.services.wallet import wallet_credit
 from loyalty.services.webhooks import points_changed, webhook_emit
 
@@ -38,6 +42,7 @@ from .models import (
     new_voucher_code,
     normalise_voucher_code,
 )
+from .selectors import reward_ineligibility
 
 GIVEN_ONLY = "This reward is only given, never redeemed."
 
@@ -47,39 +52,6 @@ def reward_get(shop, code: str) -> Reward:
     if reward is None:
         raise RewardNotFound("No reward with this code.", fields={"reward": "not found"})
     return reward
-
-
-def reward_ineligibility(
-    reward: Reward, member: Member, *, available: int, at: datetime, skip_limit: bool = False
-) -> str | None:
-    """Why this member cannot redeem this reward now, as an API reason code; None when they can.
-    `skip_limit` leaves the per-member limit to a caller that counted it for many rewards at once."""
-    if reward.points <= 0:  # only given (stamp cards, referrals, birthdays), never bought with points
-        return "not_eligible"
-    local_day = at.astimezone(member.shop.tz).date()
-    if not reward.active or (reward.starts and local_day < reward.starts) or (reward.ends and local_day >= reward.ends):
-        return "not_eligible"
-    if reward.tiers and (member.account.tier is None or member.account.tier.code not in reward.tiers):
-        return "tier"
-    if reward.stock is not None and not reward.stock_left:
-        return "out_of_stock"
-    if (
-        not skip_limit
-        and reward.per_member_limit is not None
-        and _redeemed_by(reward, member) >= reward.per_member_limit
-    ):
-        return "limit_reached"
-    if available < reward.points:
-        return "insufficient_points"
-    return None
-
-
-def _redeemed_by(reward: Reward, member: Member) -> int:
-    return (
-        Voucher.objects.filter(reward=reward, account_id=member.account_id)
-        .exclude(status=VoucherStatus.CANCELLED)
-        .count()
-    )
 
 
 def _take_stock(reward: Reward) -> None:
@@ -133,8 +105,6 @@ def voucher_issue(
 @transaction.atomic
 def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetime | None = None) -> Voucher:
     """Spend the reward's points and issue its voucher, atomically; stock and limits hold under concurrency."""
-    from loyalty.services.ledger import points_available
-
     at = at or timezone.now()
     reward = reward_get(member.shop, reward_code)
     if reward.points <= 0:
@@ -143,8 +113,6 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
     member.account = account
     reason = reward_ineligibility(reward, member, available=points_available(account, at), at=at)
     if reason == "insufficient_points":
-        from loyalty.errors import InsufficientPoints
-
         raise InsufficientPoints(f"{reward.points} points needed.")
     if reason in ("tier", "not_eligible"):
         raise NotEligible("This member cannot redeem this reward now.", fields={"reason": reason})
@@ -174,6 +142,7 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
     )
     if reward.kind == RewardKind.WALLET_CREDIT:
         _credit_wallet(voucher, account, at)
+    hooks.emit(hooks.VoucherRedeemed(voucher=voucher, member=member, at=at))
     return voucher
 
 
@@ -304,6 +273,7 @@ def voucher_cancel(*, shop, code: str, actor: Actor, at: datetime | None = None)
     return voucher
 
 
+@job("vouchers_expired")
 def vouchers_expire(*, as_of: datetime, batch: int = 500) -> int:
     """The job: close issued vouchers past their date; points go back where the reward says so.
     Each voucher is its own short transaction holding at most one account lock (one lock order with merges
@@ -327,12 +297,6 @@ def vouchers_expire(*, as_of: datetime, batch: int = 500) -> int:
         if len(due) < batch:
             return expired
         after = due[-1].pk
-
-
-def vouchers_open_for(member: Member, at: datetime):
-    return Voucher.objects.filter(account_id=member.account_id, status=VoucherStatus.ISSUED, expires_at__gt=at).filter(
-        Q(shop=member.shop)
-    )
 
 
 # ---------------------------------------------------------------- the catalogue (the portal's writes)
@@ -362,8 +326,6 @@ REWARD_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
 
 def _reward_checked(shop, fields: dict) -> dict:
     """The catalogue's rules (program-config.md: rewards), each refusal named by its field."""
-    from loyalty.errors import ValidationFailed
-
     errors = {}
     fields = dict(fields)
     fields["name"] = (fields.get("name") or "").strip()
@@ -408,10 +370,6 @@ def _reward_checked(shop, fields: dict) -> dict:
 
 
 def _reward_code_new(shop, code: str, name: str) -> str:
-    from django.utils.text import slugify
-
-    from loyalty.errors import ValidationFailed
-
     if code:
         if not REWARD_CODE.match(code):
             raise ValidationFailed(
@@ -487,5 +445,5 @@ def reward_move(*, shop, reward: Reward, step: int) -> list[Reward]:
 def reward_set_active(*, reward: Reward, active: bool) -> Reward:
     """An inactive reward cannot be redeemed or issued anew; vouchers already issued stay valid."""
     reward.active = bool(active)
-    Reward.objects.filter(pk=reward.pk).update(active=reward.active)
+    reward.save(update_fields=["active"])  # through save: the rules' cached reward prices follow (loyalty/signals.py)
     return reward

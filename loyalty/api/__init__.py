@@ -1,5 +1,6 @@
 """The till API v1 (shared/spec/pos-api.md) on django-ninja."""
 
+from django.apps import apps
 from ninja import NinjaAPI
 
 from . import errors
@@ -22,3 +23,7 @@ api = NinjaAPI(
 errors.install(api)
 for router in (members_router, purchases_router, rewards_router, events_router):
     api.add_router("/", router)
+# The program apps' endpoints, named by their AppConfig (`api_router = "referrals.api.router"`).
+for config in apps.get_app_configs():
+    if getattr(config, "api_router", None):
+        api.add_router("/", config.api_router)

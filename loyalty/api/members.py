@@ -50,6 +50,8 @@ def enrol(request, payload: s.MemberIn):
         consent_source="api",
         card_number=payload.card_number or "",
         referral_code=payload.referral_code or "",
+        partner_code=payload.partner_code or "",
+        channel="till",
         actor=actor,
     )
     return Status(201, member_out(member_get(shop, member.pk), timezone.now()))

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from loyalty.models import LedgerEntry, Member
 from loyalty.money import money_str
-from loyalty.selectors import member_discount_percent, points_summary, stamp_cards_of
+from loyalty.selectors import PointsSummary, member_discount_percent, points_summary, stamp_cards_of
 from loyalty.services.members import member_card_number
-from rewards.services import vouchers_open_for
+from rewards.selectors import vouchers_open_for
 
 
-def points_out(account, at: datetime) -> dict:
-    summary = points_summary(account, at)
+def points_out(account, at: datetime, summary: PointsSummary | None = None) -> dict:
+    """The account's points as the API shows them (from `summary` when the caller has it already)."""
+    summary = summary or points_summary(account, at)
     expiring = None
     if summary.expiring_at is not None and summary.expiring_points:
         expiring = {"points": summary.expiring_points, "at": summary.expiring_at}
@@ -48,7 +49,7 @@ def member_out(member: Member, at: datetime) -> dict:
         "email": member.email or None,
         "birthday": member.birthday,
         "tier": tier_out(account),
-        "discount_percent": f"{member_discount_percent(account).normalize():f}",
+        "discount_percent": f"{member_discount_percent(member, at).normalize():f}",
         "points": points_out(account, at),
         "wallet": money_str(account.wallet_balance, currency),
         "stamps": stamp_cards_of(account),

@@ -11,13 +11,8 @@ from loyalty.errors import ValidationFailed
 from loyalty.money import MoneyError, money_str, parse_money
 from loyalty.selectors import member_discount_percent
 from loyalty.services.ledger import points_available
-from loyalty.services.purchases import (
-    lines_checked,
-    occurred_at_checked,
-    purchase_quote,
-    purchase_record,
-    purchase_refund,
-)
+from loyalty.services.purchases import lines_checked, occurred_at_checked, purchase_quote, purchase_record
+from loyalty.services.refunds import purchase_refund
 from loyalty.services.rules import Line
 from rewards.errors import VoucherNotFound
 from rewards.services import voucher_discount, voucher_find
@@ -78,7 +73,7 @@ def quote(request, payload: s.QuoteIn):
     if member is None:
         return Status(200, _anonymous_quote(explanation, currency))
     account = member.account
-    percent = member_discount_percent(account)
+    percent = member_discount_percent(member, now)
     available = points_available(account, now)
     redeemable = redeemable_points(available, amount, program.point_value)
     return Status(
@@ -148,11 +143,12 @@ def record(request, payload: s.PurchaseIn):
         points_redeemed=payload.points_redeemed,
         wallet_redeemed=money_field(payload.wallet_redeemed, currency, "wallet_redeemed"),
         voucher_codes=payload.voucher_codes or [],
+        partner_code=payload.partner_code or "",
         actor=actor_of(request, location),
         now=now,
     )
     purchase = result.purchase
-    account = purchase.account
+    account = member.account if member else None
     return Status(
         201,
         {
@@ -164,7 +160,7 @@ def record(request, payload: s.PurchaseIn):
             "points_pending": purchase.points_pending,
             "stamps_earned": [{"card": card.code, "count": count} for card, count in result.stamps],
             "vouchers_issued": [voucher_out(v) for v in result.vouchers_issued],
-            "points": points_out(account, now) if account else None,
+            "points": points_out(account, now, result.points) if account else None,
             "tier": tier_out(account) if account else None,
             "explanation": result.explanation.steps if result.explanation else [],
         },

@@ -12,8 +12,10 @@ from loyalty.money import money_str
 from loyalty.qr import qr_png, qr_svg
 from loyalty.services.ledger import points_available
 from loyalty.services.members import member_get
+from loyalty.services.refunds import purchase_get
 from rewards.models import Reward
-from rewards.services import reward_ineligibility, reward_redeem, voucher_cancel, voucher_find, voucher_use
+from rewards.selectors import reward_ineligibility
+from rewards.services import reward_redeem, voucher_cancel, voucher_find, voucher_use
 
 from . import schemas as s
 from .auth import actor_of
@@ -57,8 +59,6 @@ def redeem(request, payload: s.RedemptionIn):
 
 @router.post("/vouchers/{code}/use", response={200: s.VoucherOut, **ERRORS}, summary="Use a voucher")
 def use(request, code: str, payload: s.VoucherUseIn | None = None):
-    from loyalty.services.purchases import purchase_get
-
     shop = request.auth.shop
     purchase = purchase_get(shop, payload.purchase) if payload and payload.purchase else None
     return Status(200, voucher_out(voucher_use(shop=shop, code=code, purchase=purchase)))

@@ -35,10 +35,12 @@ from loyalty.services.members import (
     phone_grouped,
     phone_normalise,
 )
-from loyalty.services.purchases import purchase_record, purchase_refund
+from loyalty.services.purchases import purchase_record
+from loyalty.services.refunds import purchase_refund
 from rewards.errors import VoucherNotFound
 from rewards.models import VOUCHER_ALPHABET, Voucher, normalise_voucher_code
-from rewards.services import reward_redeem, voucher_find, voucher_use, vouchers_open_for
+from rewards.selectors import vouchers_open_for
+from rewards.services import reward_redeem, voucher_find, voucher_use
 
 from . import state
 from .errors import add_to_form, friendly
@@ -533,7 +535,8 @@ def enrol(request):
             member = member_enrol(
                 shop=shop, phone=data["phone"], name=data["name"], referral_code=data["referral_code"],
                 card_number=data["card_number"], marketing_consent=data["marketing_consent"],
-                consent_source="counter" if data["marketing_consent"] else "", actor=state.actor(request),
+                consent_source="counter" if data["marketing_consent"] else "", channel="counter",
+                actor=state.actor(request),
             )
         except MemberExists as error:
             existing = error.fields.get("member")

@@ -114,8 +114,7 @@ def history_of(member: Member):
 
 
 def shop_page(member: Member, at: datetime) -> ShopPage:
-    from rewards.selectors import rewards_within_reach
-    from rewards.services import vouchers_open_for
+    from rewards.selectors import rewards_within_reach, vouchers_open_for
 
     account, shop = member.account, member.shop
     points = points_summary(account, at)

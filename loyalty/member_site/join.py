@@ -20,8 +20,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.errors import MemberExists, ValidationFailed
-from loyalty.models import ConsentSource, Member, Shop
-from loyalty.services.members import member_enrol, phone_normalise
+from loyalty.models import ConsentSource, Shop
+from loyalty.services.members import member_enrol, phone_normalise, referrer_by_code
 
 from .access import member_login
 from .benefits import program_benefits
@@ -134,8 +134,7 @@ def bot_message(problem: str) -> str:
 
 
 def referrer_exists(shop: Shop, code: str) -> bool:
-    current = Member.objects.filter(merged_into__isnull=True, erased_at__isnull=True)
-    return current.filter(shop=shop, referral_code=code).exists()
+    return referrer_by_code(shop, code) is not None
 
 
 # ---------------------------------------------------------------- the page
@@ -179,6 +178,7 @@ def _enrol(request, shop: Shop, form: JoinForm):
             marketing_consent=data["marketing_consent"],
             consent_source=ConsentSource.JOIN_PAGE,
             referral_code=data["ref"],
+            channel="join_page",
         )
     except MemberExists:
         form.add_error(None, forms.ValidationError(_("This phone is already a member."), code=MEMBER_EXISTS_ERROR))

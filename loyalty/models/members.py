@@ -26,6 +26,7 @@ class Account(models.Model):
         null=True, blank=True, help_text=_("when the tier review first found the basis below the tier")
     )
     last_purchase_at = models.DateTimeField(null=True, blank=True)
+    purchases_count = models.BigIntegerField(default=0, help_text=_("purchases recorded, refunded or not"))
     closed_at = models.DateTimeField(null=True, blank=True, help_text=_("merged into another account"))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -65,6 +66,7 @@ class Member(models.Model):
     channel = models.CharField(
         max_length=10, blank=True, choices=Channel.choices, help_text=_("blank: email when there is one, else SMS")
     )
+    receipts = models.BooleanField(default=True, help_text=_("the member wants a receipt for each purchase"))
     erased_at = models.DateTimeField(null=True, blank=True, help_text=_("personal data erased on request"))
     referral_code = models.CharField(max_length=16, unique=True)
     qr_key_version = models.PositiveIntegerField(default=1, help_text=_("bump to invalidate every QR payload"))

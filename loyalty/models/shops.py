@@ -10,6 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.money import minor_units
 
 
+def default_receipt_channels() -> list[str]:
+    """Receipts by email only: a text costs the shop money for every purchase."""
+    return ["email"]
+
+
 class Shop(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200)
@@ -19,6 +24,12 @@ class Shop(models.Model):
     language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
     marketing_cap_per_week = models.PositiveSmallIntegerField(
         default=2, help_text=_("marketing messages a member receives at most in seven days")
+    )
+    receipt_channels = models.JSONField(
+        default=default_receipt_channels, blank=True, help_text=_("the channels purchase receipts are sent by")
+    )
+    webhooks_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("when an endpoint last changed: cached endpoint lists are reloaded")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

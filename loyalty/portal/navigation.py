@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from loyalty import hooks
 from loyalty.models import Role
 
 SECTIONS = [
@@ -34,7 +35,8 @@ class Section:
 def sections_for(request, role: str) -> list[Section]:
     home = reverse("portal:home")
     sections = []
-    for url_name, label, required in SECTIONS:
+    links = [(link.url_name, link.label, link.role) for link in hooks.portal_links()]
+    for url_name, label, required in SECTIONS[:4] + links + SECTIONS[4:]:
         if not Role.at_least(role, required):
             continue
         try:

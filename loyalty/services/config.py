@@ -1,18 +1,18 @@
 """The configuration file (shared/spec/program-config.md): import with errors that name the JSON path,
-export, and the round trip between them. Sections not built yet are refused by name, never ignored."""
+export, and the round trip between them. The core reads `merchant`, `program` and `rewards`; the program apps
+register their sections (and whole documents of another kind) in loyalty.hooks."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import available_timezones
 
 from babel.numbers import get_currency_precision
 from django.conf import settings
 from django.db import transaction
 
-from loyalty.errors import ConfigurationError
+from loyalty import hooks
 from loyalty.models import (
     Bonus,
     Campaign,
@@ -25,160 +25,15 @@ from loyalty.models import (
     TierLevel,
 )
 from loyalty.models.programs import ExpiryPolicy, LimitPeriod, Rounding, StampPer, TierBasis, TierWindow
-from loyalty.money import MoneyError, money_str, parse_money
+from loyalty.money import money_str
 from rewards.models import Reward, RewardKind
 from rewards.services import REWARD_FIELDS, stock_left
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
+from .config_reader import CODE, SLUG, Reader, fail, unique_codes
+
 HOUR = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 LANGUAGES = {code for code, _ in settings.LANGUAGES}
 PAYMENT_METHODS = {"cash", "card", "ewallet", "bank_transfer", "other"}
-NOT_YET = {
-    "referral": "referral programs",
-    "memberships": "paid memberships",
-    "partners": "affiliate partners",
-    "coalition": "coalitions",
-}
-
-
-def fail(path: str, message: str):
-    raise ConfigurationError(f"{path}: {message}")
-
-
-# ---------------------------------------------------------------- reading values
-
-
-class Reader:
-    """Walks one JSON object, checking keys and types; every error names its JSON path."""
-
-    def __init__(self, data, path: str, *, required=(), optional=()):
-        if not isinstance(data, dict):
-            fail(path or "document", "must be an object")
-        unknown = sorted(set(data) - set(required) - set(optional))
-        if unknown:
-            fail(self._join(path, unknown[0]), "is not a known key")
-        for key in required:
-            if key not in data:
-                fail(self._join(path, key), "is required")
-        self.data, self.path = data, path
-
-    @staticmethod
-    def _join(path: str, key) -> str:
-        return f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else key)
-
-    def at(self, key) -> str:
-        return self._join(self.path, key)
-
-    def has(self, key) -> bool:
-        return key in self.data and self.data[key] is not None
-
-    def raw(self, key, default=None):
-        return self.data.get(key, default)
-
-    def text(self, key, default: str = "", *, max_length: int = 200, pattern=None, choices=None) -> str:
-        value = self.data.get(key, default)
-        if value is None:
-            value = default
-        if not isinstance(value, str):
-            fail(self.at(key), "must be a string")
-        if len(value) > max_length:
-            fail(self.at(key), f"must be at most {max_length} characters")
-        if pattern is not None and not pattern.match(value):
-            fail(
-                self.at(key),
-                "must be lower-case letters, digits and dashes"
-                if pattern is SLUG
-                else "must be letters, digits, dashes and underscores",
-            )
-        if choices is not None and value not in choices:
-            fail(self.at(key), f"must be one of {', '.join(sorted(choices))}")
-        return value
-
-    def whole(self, key, default=None, *, minimum: int = 0, allow_null: bool = False):
-        value = self.data.get(key, default)
-        if value is None and allow_null:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            fail(self.at(key), "must be a whole number")
-        if value < minimum:
-            fail(self.at(key), f"must be at least {minimum}")
-        return value
-
-    def decimal(self, key, default: str = "0", *, minimum: Decimal = Decimal(0), positive: bool = False) -> Decimal:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            fail(self.at(key), "must be a decimal string")
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            fail(self.at(key), "must be a decimal string")
-        if positive and number <= 0:
-            fail(self.at(key), "must be greater than 0")
-        if number < minimum:
-            fail(self.at(key), f"must be at least {minimum}")
-        return number
-
-    def money(self, key, currency: str, default: str | None = "0", *, allow_null: bool = False, positive=False):
-        value = self.data.get(key, default)
-        if value is None and allow_null:
-            return None
-        try:
-            amount = parse_money(value, currency)
-        except MoneyError as error:
-            fail(self.at(key), str(error))
-        if positive and amount <= 0:
-            fail(self.at(key), "must be greater than 0")
-        return amount
-
-    def boolean(self, key, default: bool = False) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            fail(self.at(key), "must be true or false")
-        return value
-
-    def day(self, key):
-        value = self.data.get(key)
-        if value is None:
-            return None
-        try:
-            return (
-                date.fromisoformat(value)
-                if isinstance(value, str) and len(value) == 10
-                else fail(self.at(key), "must be a date (YYYY-MM-DD)")
-            )
-        except ValueError:
-            fail(self.at(key), "must be a date (YYYY-MM-DD)")
-
-    def items(self, key) -> list:
-        value = self.data.get(key, [])
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            fail(self.at(key), "must be a list")
-        return value
-
-    def strings(self, key, *, choices=None) -> list[str]:
-        values = self.items(key)
-        for index, value in enumerate(values):
-            if not isinstance(value, str) or not value or len(value) > 100:
-                fail(f"{self.at(key)}[{index}]", "must be a non-empty string")
-            if choices is not None and value not in choices:
-                fail(f"{self.at(key)}[{index}]", f"must be one of {', '.join(sorted(choices))}")
-        return values
-
-    def child(self, key, **keys) -> Reader:
-        return Reader(self.data.get(key, {}) if self.data.get(key) is not None else {}, self.at(key), **keys)
-
-
-def unique_codes(rows: list[dict], path: str, key: str = "code") -> None:
-    seen = set()
-    for index, row in enumerate(rows):
-        if row[key] in seen:
-            fail(f"{path}[{index}].{key}", f"{row[key]!r} appears twice")
-        seen.add(row[key])
 
 
 # ---------------------------------------------------------------- parsing the document
@@ -463,25 +318,51 @@ def parse_rewards(doc: Reader, currency: str, tier_codes: set[str]) -> list[dict
 
 
 def parse_document(data) -> dict:
-    top = Reader(data, "", optional=("merchant", "program", "rewards", *NOT_YET))
-    for key, what in NOT_YET.items():
-        if key in data:
-            fail(key, f"{what} are not available in this version of Regulars yet")
+    """The whole shop document, checked; each program app's section by its own parser (loyalty.hooks)."""
+    sections = hooks.config_sections()
+    top = Reader(data, "", optional=("merchant", "program", "rewards", *(s.key for s in sections)))
     if "merchant" not in data:
         fail("merchant", "is required")
     merchant = parse_merchant(top)
     currency = merchant["currency"]
-    program = parse_program(top, currency, {loc["code"] for loc in merchant["locations"]})
+    location_codes = {loc["code"] for loc in merchant["locations"]}
+    program = parse_program(top, currency, location_codes)
     tier_codes = {t["code"] for t in program["tiers"]["levels"]} if program and program["tiers"] else set()
     rewards = parse_rewards(top, currency, tier_codes)
     reward_codes = {r["code"] for r in rewards}
     for card in (program or {}).get("stamp_cards", []):
         if card["reward"] and card["reward"] not in reward_codes:
             fail(card["path"], f"no reward with code {card['reward']!r} in rewards")
-    return {"merchant": merchant, "program": program, "rewards": rewards}
+    context = hooks.ParseContext(
+        currency=currency,
+        reward_codes=frozenset(reward_codes),
+        tier_codes=frozenset(tier_codes),
+        location_codes=frozenset(location_codes),
+    )
+    extra = {s.key: s.parse(data[s.key], context) if top.has(s.key) else None for s in sections}
+    return {"merchant": merchant, "program": program, "rewards": rewards, "sections": extra}
 
 
 # ---------------------------------------------------------------- applying it
+
+
+def other_document(data) -> tuple[str, object] | None:
+    """A document of another kind registered by an app ({"coalition": …}): its key and importer."""
+    if isinstance(data, dict) and len(data) == 1:
+        key = next(iter(data))
+        importer = hooks.document_importer(key)
+        if importer is not None:
+            return key, importer
+    return None
+
+
+@transaction.atomic
+def document_import(data, *, update: bool = False) -> str:
+    """Import any configuration document; returns what `program_import` prints (a slug, a coalition's code)."""
+    other = other_document(data)
+    if other is not None:
+        return other[1](data)
+    return config_import(data, update=update).slug
 
 
 @transaction.atomic
@@ -505,6 +386,8 @@ def config_import(data, *, update: bool = False) -> Shop:
     program_data = parsed["program"] or default_program(shop)
     _apply_program(shop, program_data)
     _apply_rewards(shop, parsed["rewards"])
+    for section in hooks.config_sections():  # absent from the document: the shop has none (None)
+        section.apply(shop, parsed["sections"][section.key])
     return shop
 
 
@@ -648,6 +531,10 @@ def config_export(shop: Shop) -> dict:
     doc["rewards"] = [
         export_reward(r, currency) for r in Reward.objects.filter(shop=shop, active=True).order_by("position")
     ]
+    for section in hooks.config_sections():
+        exported = section.export(shop)
+        if exported is not None:
+            doc[section.key] = exported
     return doc
 
 

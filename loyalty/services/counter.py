@@ -17,7 +17,7 @@ from rewards.models import Voucher, VoucherSource, VoucherStatus
 from rewards.services import voucher_cancel, voucher_unuse
 
 from .ledger import Actor, points_adjust
-from .purchases import purchase_refund
+from .refunds import purchase_refund
 
 PIN_PATTERN = re.compile(r"^\d{4,8}$")
 PIN_FAILURES_ALLOWED = 5  # per shop per five minutes: a PIN has few digits, so guessing must stay slow

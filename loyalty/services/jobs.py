@@ -10,6 +10,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from loyalty.hooks import HOUSEKEEPING_ORDER, job, jobs_in_order
 from loyalty.models import (
     Account,
     Allocation,
@@ -25,16 +26,12 @@ from loyalty.models.programs import ExpiryPolicy
 
 from .batches import accounts_in_batches
 from .bonuses import bonus_award
+from .idempotency import idempotency_purge
 from .ledger import Actor
-from .notifications import (
-    birthday_dedupe_key,
-    birthday_greet,
-    messages_due,
-    points_expiring_notify,
-    vouchers_expiring_notify,
-)
+from .member_messages import birthday_dedupe_key, birthday_greet, points_expiring_notify, vouchers_expiring_notify
+from .message_delivery import messages_due
 from .tiers import tiers_review
-from .webhooks import points_changed
+from .webhooks import points_changed, webhooks_due
 
 
 def _expire_lots_of(account_ids: list[int], due: str, due_params: list, occurred_at: str, occurred_params: list) -> int:
@@ -128,6 +125,7 @@ def points_expire_inactive(*, as_of: datetime) -> int:
     return done
 
 
+@job("tiers")
 def tiers_review_all(*, as_of: datetime) -> dict:
     moved = {"up": 0, "down": 0}
     for program in Program.objects.filter(tiers__isnull=False).distinct().select_related("shop"):
@@ -138,6 +136,7 @@ def tiers_review_all(*, as_of: datetime) -> dict:
     return moved
 
 
+@job("birthday_bonuses")
 def birthday_bonuses(*, as_of: datetime, look_back_days: int = 6) -> int:
     """Members whose birthday fell in the last week (in their shop's time zone) and who have not had this
     year's birthday bonus get it: a run missed for a few days still pays, a re-run pays nothing twice.
@@ -198,21 +197,19 @@ def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
+@job("points_expired")
+def points_expire(*, as_of: datetime) -> int:
+    return points_expire_dated(as_of=as_of) + points_expire_inactive(as_of=as_of)
+
+
+# The core's reminders and safety nets, after the jobs cli.md names.
+job("idempotency_keys_purged", order=HOUSEKEEPING_ORDER)(idempotency_purge)
+job("webhooks_requeued", order=HOUSEKEEPING_ORDER + 1)(webhooks_due)
+job("points_expiring_messages", order=HOUSEKEEPING_ORDER + 2)(points_expiring_notify)
+job("vouchers_expiring_messages", order=HOUSEKEEPING_ORDER + 3)(vouchers_expiring_notify)
+job("messages_requeued", order=HOUSEKEEPING_ORDER + 4)(messages_due)
+
+
 def run_all(*, as_of: datetime) -> dict:
-    """Every periodic job once, in the order cli.md gives."""
-    from rewards.services import vouchers_expire
-
-    from .idempotency import idempotency_purge
-    from .webhooks import webhooks_due
-
-    return {
-        "points_expired": points_expire_dated(as_of=as_of) + points_expire_inactive(as_of=as_of),
-        "tiers": tiers_review_all(as_of=as_of),
-        "birthday_bonuses": birthday_bonuses(as_of=as_of),
-        "vouchers_expired": vouchers_expire(as_of=as_of),
-        "idempotency_keys_purged": idempotency_purge(as_of=as_of),
-        "webhooks_requeued": webhooks_due(as_of=as_of),
-        "points_expiring_messages": points_expiring_notify(as_of=as_of),
-        "vouchers_expiring_messages": vouchers_expiring_notify(as_of=as_of),
-        "messages_requeued": messages_due(as_of=as_of),
-    }
+    """Every registered periodic job once, in order (loyalty.hooks.JOB_ORDER: the order cli.md gives)."""
+    return {registered.name: registered.run(as_of=as_of) for registered in jobs_in_order()}

@@ -17,6 +17,7 @@ from loyalty.models import Account, Allocation, EntryKind, LedgerEntry
 from loyalty.models.ledger import EARNING_KINDS
 
 from .rules import lot_expiry
+from .sql import convert, db_value, update_returning
 from .webhooks import points_changed
 
 SPEND_ORDER = (F("expires_at").asc(nulls_last=True), "available_at", "id")
@@ -42,6 +43,29 @@ def account_lock(account_id: int) -> Account:
         .select_related("tier", "program")
         .get(pk=account_id)
     )
+
+
+PURCHASE_FIGURES = ("points_balance", "lifetime_earned", "wallet_balance", "purchases_count", "tier", "last_purchase_at")
+
+
+def account_purchase_apply(account: Account, *, earned: int, cashback, occurred_at: datetime) -> int:
+    """A purchase's one write to its account, which takes the row lock (the one lock order: before any lot):
+    the balance and lifetime figures up by what it earns, the wallet by its cashback, one purchase more, and
+    its last purchase moved on. `account` is updated to what the row holds now; returns the balance before."""
+    moment = db_value(Account, "last_purchase_at", occurred_at)
+    row = update_returning(
+        Account,
+        account.pk,
+        "points_balance = points_balance + %s, lifetime_earned = lifetime_earned + %s,"
+        " wallet_balance = wallet_balance + %s, purchases_count = purchases_count + 1,"
+        " last_purchase_at = CASE WHEN last_purchase_at IS NULL OR last_purchase_at < %s THEN %s"
+        " ELSE last_purchase_at END",
+        [earned, earned, db_value(Account, "wallet_balance", cashback), moment, moment],
+        PURCHASE_FIGURES,
+    )
+    for name, value in zip(PURCHASE_FIGURES, row, strict=True):
+        setattr(account, "tier_id" if name == "tier" else name, convert(Account, name, value))
+    return account.points_balance - earned
 
 
 def _open_lots(account: Account):
@@ -89,24 +113,30 @@ def lot_create(
 ) -> LedgerEntry:
     """Insert a lot; if the account is in debt, the new lot pays the debt first (LEDGER.md: Earn)."""
     assert points > 0, "a lot adds points"
-    lot = LedgerEntry.objects.create(
+    lot = lot_insert(
         account=account,
+        actor=actor,
         kind=kind,
         points=points,
-        remaining=points,
         occurred_at=occurred_at,
         available_at=available_at,
         expires_at=expires_at,
+        in_debt=account.points_balance < 0,
         source=source,
         reason=reason,
         purchase=purchase,
         reverses=reverses,
         event_key=event_key,
-        **actor.entry_fields(),
     )
-    if account.points_balance < 0:
-        _pay_debt_from(lot, account)
     _save_figures(account, points=points, earned=points if kind in EARNING_KINDS else 0)
+    return lot
+
+
+def lot_insert(*, account: Account, actor: Actor, points: int, in_debt: bool, **fields) -> LedgerEntry:
+    """The lot's row, paying the account's debt first when it has one; the caller changes the cached figures."""
+    lot = LedgerEntry.objects.create(account=account, points=points, remaining=points, **fields, **actor.entry_fields())
+    if in_debt:
+        _pay_debt_from(lot, account)
     return lot
 
 

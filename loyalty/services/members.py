@@ -11,12 +11,15 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from loyalty import hooks
 from loyalty.errors import CardInUse, MemberExists, NotFound, ValidationFailed
 from loyalty.models import Account, Card, ConsentChange, Member, Shop, StampProgress
 from rewards.models import Voucher
 
+from .bonuses import bonus_award
 from .ledger import Actor, account_lock, merge_points
-from .notifications import welcome_queue
+from .message_queue import welcome_queue
+from .tiers import starting_tier
 from .wallet import wallet_move
 from .webhooks import webhook_emit
 
@@ -184,6 +187,17 @@ def _referral_code_new() -> str:
     return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(7))
 
 
+def code_normalise(raw: str) -> str:
+    """A code as people type or say it ("linh 7q", "LINH-7Q"): upper case, without spaces and dashes."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+
+
+def referrer_by_code(shop: Shop, code: str) -> Member | None:
+    """The current member whose referral code this is, in any case and with spaces."""
+    code = code_normalise(code)
+    return Member.objects.current().filter(shop=shop, referral_code=code).first() if code else None
+
+
 @transaction.atomic
 def member_enrol(
     *,
@@ -196,20 +210,21 @@ def member_enrol(
     consent_source: str = "",
     card_number: str = "",
     referral_code: str = "",
+    partner_code: str = "",
+    channel: str = "till",
+    device: str = "",
     actor: Actor | None = None,
     at: datetime | None = None,
 ) -> Member:
-    """Enrol a customer: a member of the shop with an account in its program, a card, the signup bonus."""
-    from .bonuses import bonus_award
-    from .tiers import starting_tier
-
+    """Enrol a customer: a member of the shop with an account in its program, a card, the signup bonus. The codes
+    it came with go to the program apps (hooks.MemberEnrolled), which refuse one they do not know."""
     at = at or timezone.now()
     actor = actor or Actor(shop=shop)
     e164 = phone_normalise(phone, shop.country)
     existing = Member.objects.filter(shop=shop, phone=e164, merged_into__isnull=True).only("id").first()
     if existing:
         raise MemberExists("A member with this phone is already enrolled.", fields={"member": str(existing.pk)})
-    if referral_code and not Member.objects.filter(shop=shop, referral_code=referral_code.strip().upper()).exists():
+    if referral_code and referrer_by_code(shop, referral_code) is None:
         raise ValidationFailed(
             "No member has this referral code.", fields={"referral_code": "unknown code"}, code="invalid_referral_code"
         )
@@ -239,6 +254,17 @@ def member_enrol(
     else:
         _card_issue(shop, member)
     bonus_award(member=member, event="signup", actor=actor, at=at)
+    hooks.emit(
+        hooks.MemberEnrolled(
+            member=member,
+            actor=actor,
+            at=at,
+            channel=channel,
+            referral_code=code_normalise(referral_code),
+            partner_code=code_normalise(partner_code),
+            device=device,
+        )
+    )
     webhook_emit(
         shop,
         "member.enrolled",

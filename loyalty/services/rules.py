@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from loyalty.models import Program
 from loyalty.models.programs import ExpiryPolicy, Rounding, StampPer
+from loyalty.money import quantum
+from rewards.models import Reward
 
 ROUNDINGS = {Rounding.DOWN: ROUND_FLOOR, Rounding.NEAREST: ROUND_HALF_UP, Rounding.UP: ROUND_CEILING}
 
@@ -33,15 +35,18 @@ class ProgramRules:
     category_multipliers: dict
     tiers: list  # ascending threshold
     stamp_cards: list
+    reward_prices: list  # the points of the shop's active rewards that can be bought, ascending
 
     @classmethod
     def load(cls, program: Program) -> ProgramRules:
+        prices = Reward.objects.filter(shop_id=program.shop_id, active=True, points__gt=0).values_list("points")
         return cls(
             program=program,
             campaigns=list(program.campaigns.all()),
             category_multipliers={m.category: m.multiplier for m in program.category_multipliers.all()},
             tiers=list(program.tiers.order_by("threshold")),
             stamp_cards=list(program.stamp_cards.all()),
+            reward_prices=sorted({points for (points,) in prices}) if program.shop_id else [],
         )
 
 
@@ -69,7 +74,7 @@ class Context:
     tier: object = None
     location_code: str = ""
     payment_method: str = ""
-    membership_multiplier: Decimal = Decimal("1")
+    benefits: tuple = ()  # loyalty.hooks.Benefit: what the member's other programs multiply earning by
 
 
 @dataclass
@@ -149,9 +154,10 @@ def explain_points(rules: ProgramRules, *, amount: Decimal, lines: list[Line], c
     if ctx.tier is not None and ctx.tier.multiplier != 1:
         result.raw *= ctx.tier.multiplier
         result.add(_("× %(m)s for %(tier)s") % {"m": fmt(ctx.tier.multiplier), "tier": ctx.tier.name})
-    if ctx.membership_multiplier != 1:
-        result.raw *= ctx.membership_multiplier
-        result.add(_("× %(m)s for the membership") % {"m": fmt(ctx.membership_multiplier)})
+    for benefit in ctx.benefits:
+        if benefit.points_multiplier != 1:
+            result.raw *= benefit.points_multiplier
+            result.add(_("× %(m)s for %(benefit)s") % {"m": fmt(benefit.points_multiplier), "benefit": benefit.label})
     result.points = int(result.raw.quantize(Decimal(1), rounding=ROUNDINGS[program.rounding]))
     result.add(
         _("Total %(raw)s, rounded %(how)s: %(points)s points")
@@ -206,8 +212,12 @@ def tier_for_basis(tiers: list, basis: Decimal):
     return reached
 
 
-def kept_share(total: int, remaining: Decimal, amount: Decimal) -> int:
-    """floor(total × remaining ÷ amount): what a partly refunded purchase keeps (pos-api.md: refunds)."""
-    if amount <= 0:
-        return 0 if remaining <= 0 else total
-    return int((Decimal(total) * remaining / amount).to_integral_value(rounding=ROUND_FLOOR))
+def kept_share_of(total, purchase, complete: bool):
+    """What a purchase keeps of `total` (points, stamps or money) after its refunds: floor(total × remaining ÷
+    amount), rounded down to the minor unit for money, and nothing once the refunds complete it (pos-api.md)."""
+    if complete:
+        return 0 * total
+    share = total * (purchase.amount - purchase.refunded_amount) / purchase.amount
+    if isinstance(total, int):
+        return int(Decimal(share).to_integral_value(rounding=ROUND_FLOOR))
+    return share.quantize(quantum(purchase.shop.currency), rounding=ROUND_FLOOR)

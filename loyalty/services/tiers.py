@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q, Sum
 from loyalty.models import Account, EntryKind, LedgerEntry, Program, Purchase, TierChange
 from loyalty.models.programs import TierBasis, TierWindow
 
-from .notifications import tier_up_queue
+from .message_queue import tier_up_queue
 from .rules import tier_for_basis
 from .webhooks import tier_changed
 
@@ -64,7 +64,11 @@ def tier_upgrade_if_reached(*, account: Account, tiers: list, as_of: datetime, t
     """Move the (locked) account up at once when its basis crosses a higher threshold."""
     if not tiers or account.tier_id == tiers[-1].pk:  # no tier, or already at the top
         return False
-    basis = basis_by_account(account.program, as_of, tz, account_ids=[account.pk]).get(account.pk, Decimal(0))
+    program = account.program
+    if program.tier_basis == TierBasis.POINTS_EARNED and program.tier_window == TierWindow.LIFETIME:
+        basis = Decimal(account.lifetime_earned)  # the same sum, cached on the locked row
+    else:
+        basis = basis_by_account(program, as_of, tz, account_ids=[account.pk]).get(account.pk, Decimal(0))
     target = tier_for_basis(tiers, basis)
     current_threshold = account.tier.threshold if account.tier_id else Decimal(-1)
     if target is None or target.threshold <= current_threshold:

@@ -11,19 +11,17 @@ from loyalty.models import Account, WalletEntry
 from loyalty.models.ledger import WalletKind
 
 
+def wallet_entry_add(*, account: Account, shop, amount: Decimal, kind: str, **fields) -> WalletEntry:
+    """The entry alone: for a caller that moved the cached balance itself (a purchase's one account UPDATE)."""
+    return WalletEntry.objects.create(account=account, shop=shop, kind=kind, amount=amount, **fields)
+
+
 def wallet_credit(
     *, account: Account, shop, amount: Decimal, kind: str, purchase=None, refund=None, staff=None, reason: str = ""
 ) -> WalletEntry:
     assert amount > 0
-    entry = WalletEntry.objects.create(
-        account=account,
-        shop=shop,
-        kind=kind,
-        amount=amount,
-        purchase=purchase,
-        refund=refund,
-        staff=staff,
-        reason=reason,
+    entry = wallet_entry_add(
+        account=account, shop=shop, kind=kind, amount=amount, purchase=purchase, refund=refund, staff=staff, reason=reason
     )
     account.wallet_balance += amount
     Account.objects.filter(pk=account.pk).update(wallet_balance=F("wallet_balance") + amount)

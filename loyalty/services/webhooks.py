@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 
 from loyalty.errors import ValidationFailed
 from loyalty.models import WEBHOOK_EVENTS, DeliveryStatus, Shop, WebhookDelivery, WebhookEndpoint
+from loyalty.queue import enqueue_after_commit
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY_SECONDS = 30
@@ -55,13 +55,22 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint) -> WebhookEndpoint:
     return endpoint
 
 
+_ENDPOINTS: dict[int, tuple] = {}  # per process: shop id → (its webhooks_changed_at, its active endpoints)
+
+
 def _endpoints(shop: Shop) -> list[WebhookEndpoint]:
-    """The shop's active endpoints, read once per shop object (a request or a job handles one shop at a time)."""
-    cached = getattr(shop, "_active_webhook_endpoints", None)
-    if cached is None:
-        cached = list(WebhookEndpoint.objects.filter(shop=shop, active=True))
-        shop._active_webhook_endpoints = cached
-    return cached
+    """The shop's active endpoints, read once per change of them: every endpoint write stamps the shop's
+    webhooks_changed_at (loyalty/signals.py), so a cached list is used only while the shop row says it is current."""
+    version = (shop.created_at, shop.webhooks_changed_at)  # created_at: a shop id used again is another shop
+    cached = _ENDPOINTS.get(shop.pk)
+    if cached is None or cached[0] != version:
+        cached = _ENDPOINTS[shop.pk] = (version, list(WebhookEndpoint.objects.filter(shop=shop, active=True)))
+    return cached[1]
+
+
+def endpoints_forget(shop_id: int) -> None:
+    """This process's copy of the shop's endpoints is stale (other processes see the shop's new stamp)."""
+    _ENDPOINTS.pop(shop_id, None)
 
 
 def webhook_emit(shop: Shop, event: str, data, *, at: datetime | None = None) -> list[WebhookDelivery]:
@@ -114,12 +123,9 @@ def tier_changed(shop: Shop, account_id: int, from_code: str | None, to_code: st
 
 
 def _queue(delivery_id) -> None:
-    """Hand the delivery to Celery once the transaction that recorded it commits (at once outside one). Robust:
-    a broker that is down must not turn the committed change into an error; webhooks_due re-queues it."""
-    from loyalty import tasks  # the task module imports this one
-
-    delivery_id = str(delivery_id)
-    transaction.on_commit(lambda: tasks.deliver_webhook.delay(delivery_id), robust=True)
+    """Hand the delivery to Celery once the transaction that recorded it commits (at once outside one); a broker
+    that is down loses the task, not the change: webhooks_due re-queues it."""
+    enqueue_after_commit("loyalty.tasks.deliver_webhook", str(delivery_id))
 
 
 def webhook_attempt(delivery_id: str, *, post, now: datetime | None = None) -> WebhookDelivery:

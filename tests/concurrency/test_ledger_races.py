@@ -26,7 +26,8 @@ from loyalty.services.bonuses import bonus_award
 from loyalty.services.invariants import ledger_violations
 from loyalty.services.ledger import Actor, points_adjust
 from loyalty.services.members import members_merge
-from loyalty.services.purchases import purchase_record, purchase_refund
+from loyalty.services.purchases import purchase_record
+from loyalty.services.refunds import purchase_refund
 from rewards.errors import OutOfStock, VoucherUsed
 from rewards.models import Reward, RewardKind, Voucher, VoucherStatus
 from rewards.services import reward_redeem, voucher_cancel, voucher_issue, voucher_use, vouchers_expire

@@ -156,7 +156,7 @@ def broken(path: list, value):
         (["rewards", 1, "value"], "120", "rewards[1].value: must be a percentage"),
         (["rewards", 0, "kind"], "hug", "rewards[0].kind: must be one of"),
         (["rewards", 1, "code"], "free-coffee", "rewards[1].code: 'free-coffee' appears twice"),
-        (["referral"], {"enabled": True}, "referral: referral programs are not available"),
+        (["loyalty_club"], {"enabled": True}, "loyalty_club: is not a known key"),
     ],
 )
 def test_invalid_documents_name_the_json_path_and_change_nothing(db, path, value, message):

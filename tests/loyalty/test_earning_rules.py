@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from loyalty.hooks import Benefit
 from loyalty.models import Campaign, CategoryMultiplier, TierLevel
 from loyalty.services.purchases import purchase_quote
 from loyalty.services.rules import Context, Line, ProgramRules, explain_points
@@ -106,8 +107,10 @@ def test_campaign_restricted_to_a_tier_and_the_tier_multiplier(program):
     assert points(program, "100000", tier=gold).points == 6  # 2.5 × 2 × 1.25 = 6.25
 
 
-def test_membership_multiplier_scales_the_total(program):
-    assert points(program, "100000", membership_multiplier=Decimal("2")).points == 5
+def test_a_benefit_multiplier_scales_the_total_and_is_explained(program):
+    earned = points(program, "100000", benefits=(Benefit(label="VIP club", points_multiplier=Decimal("2")),))
+    assert earned.points == 5
+    assert "× 2 for VIP club" in earned.steps
 
 
 def test_a_stamps_only_program_earns_no_points(program):

@@ -13,7 +13,8 @@ from loyalty.selectors import points_summary
 from loyalty.services.invariants import ledger_violations
 from loyalty.services.jobs import birthday_bonuses, points_expire_dated, points_expire_inactive, run_all
 from loyalty.services.ledger import Actor, points_adjust
-from loyalty.services.purchases import purchase_record, purchase_refund
+from loyalty.services.purchases import purchase_record
+from loyalty.services.refunds import purchase_refund
 from tests.factories import enrol
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

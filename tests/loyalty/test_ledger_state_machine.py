@@ -49,7 +49,8 @@ from loyalty.services.bonuses import bonus_award
 from loyalty.services.invariants import ledger_violations
 from loyalty.services.jobs import run_all
 from loyalty.services.ledger import Actor, points_adjust, points_available, points_pending
-from loyalty.services.purchases import purchase_record, purchase_refund
+from loyalty.services.purchases import purchase_record
+from loyalty.services.refunds import purchase_refund
 from rewards.errors import OutOfStock, VoucherCancelled, VoucherExpired, VoucherUsed
 from rewards.models import Reward, RewardKind, Voucher
 from rewards.services import reward_redeem, voucher_cancel, voucher_use

@@ -25,7 +25,8 @@ from loyalty.models import (
 from loyalty.services.invariants import ledger_violations
 from loyalty.services.members import consent_set, member_card_number, member_lookup, qr_payload
 from loyalty.services.privacy import member_erase, member_export
-from loyalty.services.purchases import purchase_record, purchase_refund
+from loyalty.services.purchases import purchase_record
+from loyalty.services.refunds import purchase_refund
 from loyalty.services.rules import Line
 from rewards.models import Reward
 from rewards.services import reward_redeem

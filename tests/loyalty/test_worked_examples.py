@@ -14,7 +14,8 @@ from loyalty.services.config import config_import
 from loyalty.services.invariants import ledger_violations
 from loyalty.services.jobs import run_all
 from loyalty.services.ledger import Actor, points_adjust
-from loyalty.services.purchases import purchase_record, purchase_refund
+from loyalty.services.purchases import purchase_record
+from loyalty.services.refunds import purchase_refund
 from rewards.services import reward_redeem
 from tests.factories import enrol
 

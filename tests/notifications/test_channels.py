@@ -8,7 +8,8 @@ from django.test import override_settings
 
 from loyalty.models import MessageStatus
 from loyalty.notifications.gateways import GatewayError, HttpGateway, gateway_for, sms_send
-from loyalty.services.notifications import MAX_ATTEMPTS, notify, unsubscribe_url
+from loyalty.services.message_delivery import MAX_ATTEMPTS
+from loyalty.services.notifications import notify, unsubscribe_url
 
 from .helpers import member_with
 

@@ -16,9 +16,10 @@ from loyalty import tasks
 from loyalty.member_site.access import member_from_link_token
 from loyalty.models import Member, Message, MessageStatus
 from loyalty.notifications import gateways
-from loyalty.services import notifications
+from loyalty.services import member_messages, notifications
 from loyalty.services.jobs import run_all
-from loyalty.services.notifications import SEND_LEASE, message_deliver, messages_due, notify
+from loyalty.services.message_delivery import SEND_LEASE, message_deliver, messages_due
+from loyalty.services.notifications import notify
 from loyalty.services.webhooks import webhook_emit, webhook_endpoint_create
 from tests.factories import enrol
 
@@ -241,7 +242,7 @@ def test_a_notify_task_retries_when_the_database_is_away(monkeypatch, retries_ru
         if len(calls) == 1:
             raise OperationalError("the server closed the connection unexpectedly")
 
-    monkeypatch.setattr(notifications, "welcome_send", flaky)
+    monkeypatch.setattr(member_messages, "welcome_send", flaky)
     tasks.notify_welcome.delay(7)
     assert calls == [{"member_id": 7}, {"member_id": 7}]
     for task in (tasks.notify_welcome, tasks.notify_purchase, tasks.notify_tier_up):

@@ -14,7 +14,7 @@ from loyalty.models import Bonus, LedgerEntry, Member, Message, MessageStatus, T
 from loyalty.models.programs import ExpiryPolicy
 from loyalty.services.bonuses import bonus_award
 from loyalty.services.jobs import birthday_bonuses, run_all, tiers_review_all
-from loyalty.services.notifications import points_expiring_notify, vouchers_expiring_notify
+from loyalty.services.member_messages import points_expiring_notify, vouchers_expiring_notify
 from loyalty.services.purchases import purchase_record
 from rewards.services import reward_save, voucher_issue
 from tests.factories import enrol
@@ -50,13 +50,37 @@ def test_a_failed_enrolment_sends_nothing(shop, django_capture_on_commit_callbac
     assert not Message.objects.filter(member_id=member.pk).exists() and not mail.outbox
 
 
-def test_a_purchase_sends_the_receipt(shop, text_outbox, django_capture_on_commit_callbacks):
+def test_a_purchase_sends_the_receipt_by_text_once_the_shop_turns_texted_receipts_on(
+    shop, text_outbox, django_capture_on_commit_callbacks
+):
+    shop.receipt_channels = ["email", "sms"]
+    shop.save()
     member = member_with(shop)
     with django_capture_on_commit_callbacks(execute=True):
         purchase = buy(member)
     message = Message.objects.get(member=member)
     assert (message.event, message.dedupe_key) == ("purchase_receipt", f"receipt:{purchase.pk}")
     assert "2 points" in message.body and "₫100,000" in message.body and text_outbox
+
+
+def test_receipts_go_by_email_only_unless_the_shop_chooses_more(shop, text_outbox, django_capture_on_commit_callbacks):
+    """A text costs the shop money for every purchase: texted receipts are off, and no task is even queued."""
+    texted, emailed = member_with(shop), member_with(shop, email="reader@example.com")
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        buy(texted)
+    assert queued == [] and events(texted) == [] and text_outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        buy(emailed)
+    assert events(emailed) == ["purchase_receipt"] and mail.outbox
+
+
+def test_a_member_who_turned_receipts_off_gets_none(shop, django_capture_on_commit_callbacks):
+    member = member_with(shop, email="quiet@example.com")
+    Member.objects.filter(pk=member.pk).update(receipts=False)
+    member.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        buy(member)
+    assert queued == [] and events(member) == []
 
 
 def test_a_backdated_purchase_sends_no_receipt(shop, django_capture_on_commit_callbacks):
@@ -72,7 +96,7 @@ def test_a_backdated_purchase_sends_no_receipt(shop, django_capture_on_commit_ca
 def test_the_receipt_is_judged_from_the_moment_the_purchase_was_recorded_at(
     shop, django_capture_on_commit_callbacks
 ):
-    member = member_with(shop)
+    member = member_with(shop, email="then@example.com")
     moment = timezone.now() - timedelta(days=3)  # recorded as of then (a replay, a test of a past day)
     with django_capture_on_commit_callbacks(execute=True):
         purchase_record(

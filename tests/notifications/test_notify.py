@@ -14,7 +14,8 @@ from loyalty.errors import ValidationFailed
 from loyalty.models import Member, Message, MessageStatus
 from loyalty.services import notifications
 from loyalty.services.members import consent_set
-from loyalty.services.notifications import Money, marketing_cap_set, message_deliver, notify
+from loyalty.services.message_delivery import message_deliver
+from loyalty.services.notifications import Money, marketing_cap_set, notify
 
 from .helpers import T0, member_with
 
@@ -124,8 +125,8 @@ def test_money_is_formatted_in_the_members_locale_and_the_shops_currency(shop):
         "pending": 0,
         "available": 2,
     }
-    vi = notify(member=member_with(shop, language="vi"), event="purchase_receipt", context=context)
-    en = notify(member=member_with(shop, language="en"), event="purchase_receipt", context=context)
+    vi = notify(member=member_with(shop, language="vi", email="vi@example.com"), event="purchase_receipt", context=context)
+    en = notify(member=member_with(shop, language="en", email="en@example.com"), event="purchase_receipt", context=context)
     assert "100.000" in vi.body and "₫" in vi.body
     assert "₫100,000" in en.body
 
@@ -187,7 +188,7 @@ def test_points_are_grouped_for_the_members_locale(shop):
 def test_the_programs_name_for_its_points_is_used(program):
     program.points_name = "stars"
     program.save()
-    member = member_with(program.shop, language="en")
+    member = member_with(program.shop, language="en", email="stars@example.com")
     context = {"points_earned": 1200, "points_redeemed": 0, "pending": 0, "available": 1, "amount": 5}
     receipt = notify(member=member, event="purchase_receipt", context=context)
     assert "1,200 stars" in receipt.subject and "1,200 stars" in receipt.body
@@ -209,3 +210,14 @@ def test_the_caps_error_is_in_the_owners_language(shop):
         marketing_cap_set(shop=shop, cap=99)
     error = refused.value.fields["marketing_cap_per_week"]
     assert "14" in str(error) and "must be between" not in str(error)
+
+
+def test_a_receipt_by_a_channel_the_shop_turned_off_or_to_a_member_who_refused_them_is_skipped(shop):
+    context = {"amount": Money(Decimal("100000"), "VND"), "points_earned": 2, "points_redeemed": 0, "pending": 0}
+    texted = notify(member=member_with(shop), event="purchase_receipt", context={**context, "available": 2})
+    refusing = member_with(shop, email="no-receipts@example.com")
+    Member.objects.filter(pk=refusing.pk).update(receipts=False)
+    refusing.refresh_from_db()
+    refused = notify(member=refusing, event="purchase_receipt", context={**context, "available": 2})
+    assert (texted.status, texted.reason) == ("skipped", "channel_off")
+    assert (refused.status, refused.reason) == ("skipped", "receipts_off")

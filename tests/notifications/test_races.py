@@ -9,7 +9,8 @@ import pytest
 
 from loyalty.models import Message, MessageStatus
 from loyalty.notifications import gateways
-from loyalty.services.notifications import message_deliver, notify
+from loyalty.services.message_delivery import message_deliver
+from loyalty.services.notifications import notify
 from tests.factories import ProgramFactory
 from tests.threads import race
 

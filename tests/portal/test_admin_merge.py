@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from loyalty.models import Card, EntryKind, LedgerEntry, Member
 from loyalty.services.ledger import Actor, points_adjust
-from loyalty.services.purchases import purchase_record, purchase_refund
+from loyalty.services.purchases import purchase_record
+from loyalty.services.refunds import purchase_refund
 from tests.factories import enrol
 
 CHANGELIST = reverse("admin:loyalty_member_changelist")

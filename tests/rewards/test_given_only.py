@@ -12,7 +12,8 @@ from django.utils import timezone
 from loyalty.services.ledger import Actor, points_adjust
 from rewards.errors import NotEligible
 from rewards.models import Reward, Voucher
-from rewards.services import reward_ineligibility, reward_redeem, voucher_issue
+from rewards.selectors import reward_ineligibility
+from rewards.services import reward_redeem, voucher_issue
 from tests.factories import StaffFactory, enrol
 
 

@@ -17,7 +17,8 @@ from loyalty.models import Role, Shop, StaffMembership
 from loyalty.services.config import config_import
 from loyalty.services.ledger import Actor
 from loyalty.services.members import member_enrol
-from loyalty.services.purchases import purchase_record, purchase_refund
+from loyalty.services.purchases import purchase_record
+from loyalty.services.refunds import purchase_refund
 from loyalty.services.rules import Line
 from rewards.services import reward_redeem
 
@@ -203,6 +204,7 @@ class Command(BaseCommand):
                 name=name,
                 marketing_consent=index % 3 == 0,
                 consent_source="counter",
+                channel="counter",
                 actor=actor,
                 at=now - timedelta(days=60),
             )

@@ -3,11 +3,11 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from loyalty.errors import ConfigurationError
-from loyalty.services.config import config_import
+from loyalty.services.config import document_import
 
 
 class Command(BaseCommand):
-    help = "Imports a configuration document (shared/spec/program-config.md); prints the shop's slug last."
+    help = "Imports a configuration document (shared/spec/program-config.md); prints the slug or code it made last."
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 f"document: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
             ) from None
         try:
-            shop = config_import(document, update=update)
+            printed = document_import(document, update=update)
         except ConfigurationError as error:
             raise CommandError(error.message) from None
-        self.stdout.write(shop.slug)
+        self.stdout.write(printed)

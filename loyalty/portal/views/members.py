@@ -20,7 +20,7 @@ from loyalty.money import format_money
 from loyalty.selectors import points_summary, stamp_cards_of
 from loyalty.services.ledger import Actor, points_adjust
 from loyalty.services.members import member_update, phone_grouped
-from rewards.services import vouchers_open_for
+from rewards.selectors import vouchers_open_for
 
 from ..decorators import staff_required
 from ..filters import MemberFilter

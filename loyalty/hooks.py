@@ -1,0 +1,269 @@
+"""Where the program apps (referrals, partners, memberships, …) plug into the core. The core never imports them:
+each app registers what it adds in its AppConfig.ready, and the core calls what is registered.
+
+- **Events** are facts the core emits inside the transaction of the change (`emit`); handlers run in the order
+  they were registered, and an error in one rolls the whole change back.
+- **Benefit sources** say what a member's other programs add to earning and discounts (`benefits_for`); the
+  quote, the purchase, the counter and the API all read them, so they compute the same numbers.
+- **Jobs** are the periodic jobs, run in `order` by `loyalty_jobs` and the beat task.
+- **Configuration sections** are top-level keys of the configuration document (parse, apply, export); whole
+  **documents** of another kind (a coalition) have their own importer.
+- **Page sections** are template partials that the counter's member panel, the member's card page and the
+  portal's member page show, each with its own context function.
+- **Portal links** are the portal's navigation entries of the apps.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db import transaction
+
+# ---------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class MemberEnrolled:
+    """A new member, with the codes they enrolled with and where: "join_page", "counter", "till", "import", …"""
+
+    member: Any
+    actor: Any
+    at: datetime
+    channel: str
+    referral_code: str = ""
+    partner_code: str = ""
+    device: str = ""  # a stable id of the browser that joined (public join pages only), for fraud rules
+
+
+@dataclass(frozen=True)
+class PurchaseRecorded:
+    """A purchase of a member, recorded; `first` when it is the account's first purchase ever."""
+
+    purchase: Any
+    member: Any
+    account: Any
+    actor: Any
+    at: datetime
+    first: bool
+    partner_code: str = ""
+    lines: tuple = ()
+
+
+@dataclass(frozen=True)
+class PurchaseRefunded:
+    """A refund of a member's purchase: `share` of the purchase amount it refunded, `complete` when the refunds
+    now cover the whole purchase."""
+
+    purchase: Any
+    refund: Any
+    account: Any
+    actor: Any
+    at: datetime
+    share: Decimal
+    complete: bool
+
+
+@dataclass(frozen=True)
+class VoucherRedeemed:
+    """A reward bought with points: its voucher was issued."""
+
+    voucher: Any
+    member: Any
+    at: datetime
+
+
+_handlers: dict[type, list[Callable]] = defaultdict(list)
+
+
+def subscribe(event_type: type, handler: Callable) -> Callable[[], None]:
+    """Run `handler(event)` for every event of this type; returns a function that unsubscribes it."""
+    _handlers[event_type].append(handler)
+    return lambda: _handlers[event_type].remove(handler)
+
+
+def on(event_type: type):
+    """`@on(PurchaseRecorded)` registers the decorated function."""
+
+    def register(handler):
+        subscribe(event_type, handler)
+        return handler
+
+    return register
+
+
+def emit(event) -> None:
+    """Run the event's handlers now, in the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"{type(event).__name__} is emitted inside the transaction of its change")
+    for handler in _handlers[type(event)]:
+        handler(event)
+
+
+# ---------------------------------------------------------------- benefits
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """What one program gives a member now: a points multiplier and a member discount, with the label the
+    explanation and the counter show ("88VIP")."""
+
+    label: str
+    points_multiplier: Decimal = Decimal(1)
+    discount_percent: Decimal = Decimal(0)
+    free_delivery: bool = False
+
+
+_benefit_sources: list[Callable] = []
+
+
+def benefit_source(source: Callable[[Any, datetime], Iterable[Benefit]]):
+    """Register `source(member, at)`, which yields the member's benefits at that moment."""
+    _benefit_sources.append(source)
+    return source
+
+
+def benefits_for(member, at: datetime) -> list[Benefit]:
+    return [benefit for source in _benefit_sources for benefit in source(member, at)]
+
+
+# ---------------------------------------------------------------- periodic jobs
+
+# The order of cli.md's loyalty_jobs; apps take the slot of their job.
+JOB_ORDER = {
+    "points_expired": 10,
+    "tiers": 20,
+    "referrals_approved": 30,
+    "commissions_approved": 40,
+    "birthday_bonuses": 50,
+    "memberships_renewed": 60,
+    "membership_rewards": 70,
+    "vouchers_expired": 80,
+    "segments": 90,
+}
+HOUSEKEEPING_ORDER = 100  # after the jobs cli.md names: reminders, purges, re-queues
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[..., Any]  # run(as_of=moment) -> what it did, for the command's report
+    order: int
+
+
+_jobs: dict[str, Job] = {}
+
+
+def job(name: str, order: int | None = None):
+    """`@job("referrals_approved")` registers `run(*, as_of)` as a periodic job, in cli.md's order."""
+
+    def register(run):
+        _jobs[name] = Job(name, run, order if order is not None else JOB_ORDER.get(name, HOUSEKEEPING_ORDER))
+        return run
+
+    return register
+
+
+def jobs_in_order() -> list[Job]:
+    return sorted(_jobs.values(), key=lambda j: (j.order, j.name))
+
+
+# ---------------------------------------------------------------- the configuration document
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a section may refer to in the rest of the document."""
+
+    currency: str
+    reward_codes: frozenset = frozenset()
+    tier_codes: frozenset = frozenset()
+    location_codes: frozenset = frozenset()
+
+
+class ConfigSection(Protocol):
+    key: str  # the document's top-level key
+
+    def parse(self, value, ctx: ParseContext) -> Any:
+        """Check the section; raise ConfigurationError naming the JSON path of what is wrong."""
+
+    def apply(self, shop, parsed) -> None:
+        """Make the shop's rows say what the parsed section says (inside the import's transaction)."""
+
+    def export(self, shop) -> Any:
+        """The section as the document writes it, or None when the shop has none."""
+
+
+_sections: dict[str, ConfigSection] = {}
+_documents: dict[str, Callable] = {}
+
+
+def config_section(section: ConfigSection) -> ConfigSection:
+    _sections[section.key] = section
+    return section
+
+
+def config_sections() -> list[ConfigSection]:
+    return list(_sections.values())
+
+
+def config_document(key: str, importer: Callable[[dict], str]) -> None:
+    """A document of another kind, named by its only top-level key ({"coalition": …}); `importer(document)`
+    applies it and returns what `program_import` prints (the coalition's code)."""
+    _documents[key] = importer
+
+
+def document_importer(key: str) -> Callable | None:
+    return _documents.get(key)
+
+
+# ---------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class PageSection:
+    slot: str  # "counter.member", "member.card", "portal.member"
+    template: str
+    context: Callable[..., dict | None]  # context(member=…, at=…, request=…) -> its context, or None to hide it
+    order: int = 100
+
+
+_page_sections: dict[str, list[PageSection]] = defaultdict(list)
+
+
+def page_section(slot: str, template: str, order: int = 100):
+    """`@page_section("counter.member", "referrals/partials/counter.html")` on the section's context function."""
+
+    def register(context):
+        _page_sections[slot].append(PageSection(slot, template, context, order))
+        _page_sections[slot].sort(key=lambda s: s.order)
+        return context
+
+    return register
+
+
+def page_sections(slot: str) -> list[PageSection]:
+    return list(_page_sections[slot])
+
+
+@dataclass(frozen=True)
+class PortalLink:
+    url_name: str
+    label: Any  # a lazy translation
+    role: str  # the least role that sees it
+    order: int = 100
+
+
+_portal_links: list[PortalLink] = []
+
+
+def portal_link(url_name: str, label, role: str, order: int = 100) -> None:
+    _portal_links.append(PortalLink(url_name, label, role, order))
+
+
+def portal_links() -> list[PortalLink]:
+    return sorted(_portal_links, key=lambda link: link.order)
