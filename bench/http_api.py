@@ -1,24 +1,25 @@
 """Recording a purchase through the till API over HTTP, beside a minimal Django view, on the same gunicorn.
 
-    python -m bench.http_api [--quick] [--workers N] [--seconds S]
+    python -m bench.http_api [--quick] [--workers N] [--seconds S] [--rounds R]
 
-Starts gunicorn (sync workers) on 127.0.0.1 with production settings against the bench database, creates a
-shop with members and a cashier key, then drives POST /api/v1/purchases (a fresh Idempotency-Key and
-receipt each time) and POST /bench/baseline (one UPDATE and one INSERT in a transaction) with 8 and then 32
-concurrent keep-alive connections for a fixed time each. Prints and writes bench/results/http-latest.md:
-requests per second, p50/p99 latency, errors, and the ratio of the two throughputs.
+Starts gunicorn (sync workers, one per core) on 127.0.0.1 with production settings against the bench database,
+creates a shop with members and a cashier key, then drives POST /api/v1/purchases (a fresh Idempotency-Key and
+receipt each time) and POST /bench/baseline (one UPDATE and one INSERT in a transaction) with wrk, 8 and then
+32 keep-alive connections, the two alternated R times. Before that it counts the statements of one purchase and
+the CPU time per purchase in this process. Prints and writes bench/results/http-latest.md. Needs wrk
+(`apt-get install wrk`).
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -119,129 +120,173 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("bench: gunicorn did not start")
 
 
-def drive(port: int, connections: int, seconds: float, make_request) -> dict:
-    """`connections` threads, each with its own keep-alive connection, for `seconds`."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
+WRK_SCRIPT = """
+local counter, id = 0, 0
+local members = {%(members)s}
+local prefix = "%(prefix)s"
+function setup(thread) thread:set("id", id); id = id + 1 end
+function request()
+  counter = counter + 1
+  if "%(kind)s" == "baseline" then
+    return wrk.format("POST", "/bench/baseline", {["Content-Type"] = "application/json"}, "")
+  end
+  local key = string.format("%%s-%%d-%%d", prefix, id, counter)
+  local member = members[(id * 7919 + counter) %% #members + 1]
+  local body = string.format('{"external_id": "H-%%s", "amount": "85000", "member": "%%s", "items": ['
+    .. '{"sku": "latte", "category": "coffee", "quantity": 1, "amount": "45000"}, '
+    .. '{"sku": "cake", "category": "food", "quantity": 1, "amount": "40000"}]}', key, member)
+  return wrk.format("POST", "/api/v1/purchases", {["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer %(key)s", ["Idempotency-Key"] = key}, body)
+end
+"""
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
-    def worker(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, failed, n = [], 0, 0
-        while time.monotonic() < stop:
-            method, path, body, headers = make_request(index, n)
-            n += 1
-            started = time.perf_counter()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                if response.status >= 300:
-                    failed += 1
-            except (OSError, http.client.HTTPException):
-                failed += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            mine.append(time.perf_counter() - started)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    began = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - began
-    latencies.sort()
+def drive(port: int, connections: int, seconds: float, kind: str, key: str, members: list[str]) -> dict:
+    """wrk (a C load generator, so the client takes little of the two cores) with `connections` keep-alive
+    connections on 2 threads for `seconds`; a fresh Idempotency-Key and receipt per purchase."""
+    script = WRK_SCRIPT % {
+        "members": ", ".join(f'"{m}"' for m in members),
+        "prefix": uuid.uuid4().hex[:12],
+        "kind": kind,
+        "key": key,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", handle.name,
+             f"http://127.0.0.1:{port}"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(handle.name)
+    return parse_wrk(out)
 
-    def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1) if latencies else 0.0
 
+def parse_wrk(out: str) -> dict:
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        return round(float(match.group(1)) * UNITS[match.group(2)], 1) if match else 0.0
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
-        "requests": len(latencies),
-        "rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": pct(0.50),
-        "p99_ms": pct(0.99),
-        "errors": errors[0],
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "errors": (int(errors.group(1)) if errors else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
     }
 
 
-def purchase_requests(key: str, members: list[str]):
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+def profile_in_process(key: str, members: list[str], count: int = 300) -> dict:
+    """Statements and CPU time of this process per purchase, through the API's own handler (no HTTP, no other
+    process): the Python side of a purchase; the database's side is the statements' round trips."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    def make(index: int, n: int):
-        body = json.dumps(
-            {
-                "external_id": f"H-{uuid.uuid4().hex}",
-                "amount": "85000",
-                "member": members[(index * 7919 + n) % len(members)],
-                "items": [
-                    {"sku": "latte", "category": "coffee", "quantity": 1, "amount": "45000"},
-                    {"sku": "cake", "category": "food", "quantity": 1, "amount": "40000"},
-                ],
-            }
-        )
-        return "POST", "/api/v1/purchases", body, {**headers, "Idempotency-Key": uuid.uuid4().hex}
+    from tests.till import TillClient
 
-    return make
+    client = TillClient(HTTP_AUTHORIZATION=f"Bearer {key}")
 
+    def buy(n: int):
+        body = {"external_id": f"P-{uuid.uuid4().hex}", "amount": "85000", "member": members[n % len(members)],
+                "items": [{"sku": "latte", "category": "coffee", "quantity": 1, "amount": "45000"},
+                          {"sku": "cake", "category": "food", "quantity": 1, "amount": "40000"}]}
+        response = client.post("/api/v1/purchases", data=json.dumps(body), content_type="application/json",
+                               HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+        assert response.status_code == 201, response.content
 
-def baseline_request(_index: int, _n: int):
-    return "POST", "/bench/baseline", b"", {"Content-Type": "application/json"}
+    for n in range(20):
+        buy(n)
+    connection.queries_log.clear()  # a full log (the set-up's statements) would hide what is captured
+    with CaptureQueriesContext(connection) as captured:
+        buy(0)
+    started_cpu, started = time.process_time(), time.perf_counter()
+    for n in range(count):
+        buy(n)
+    cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
+    return {
+        "statements": len(captured),
+        "statement_list": [q["sql"].split(" ", 3)[:3] for q in captured.captured_queries],
+        "cpu_ms": round(cpu * 1000 / count, 2),
+        "wall_ms": round(wall * 1000 / count, 2),
+    }
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 seconds per run, 50 members")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--quick", action="store_true", help="5 seconds per run, one round, 50 members")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--rounds", type=int, default=None, help="baseline and purchases alternated this often")
     args = parser.parse_args(argv)
-    seconds = args.seconds or (3 if args.quick else 20)
+    seconds = args.seconds or (5 if args.quick else 15)
+    rounds = args.rounds or (1 if args.quick else 3)
     env.setup()
     key, members = prepare(50 if args.quick else 1000)
+    profile = profile_in_process(key, members, 100 if args.quick else 500)
     port = free_port()
     server = start_gunicorn(port, args.workers)
     results = []
     try:
-        drive(port, 4, 2, baseline_request)  # warm the workers' connections
-        drive(port, 4, 2, purchase_requests(key, members))
+        drive(port, 4, 2, "baseline", key, members)  # warm the workers: connections, rules, caches
+        drive(port, 4, 2, "purchase", key, members)
         for connections in (8, 32):
-            base = drive(port, connections, seconds, baseline_request)
-            api = drive(port, connections, seconds, purchase_requests(key, members))
-            results.append((connections, api, base))
+            for _round in range(rounds):  # alternated, so a machine that gets busier hurts both alike
+                base = drive(port, connections, seconds, "baseline", key, members)
+                api = drive(port, connections, seconds, "purchase", key, members)
+                results.append((connections, api, base))
     finally:
         server.terminate()
         server.wait(timeout=20)
-    write(results, args, seconds)
+    write(results, profile, args, seconds, rounds)
 
 
-def write(results, args, seconds: float) -> None:
+def write(results, profile, args, seconds: float, rounds: int) -> None:
     facts = env.machine()
     lines = [
         "# Till API over HTTP",
         "",
-        f"gunicorn, {args.workers} sync workers, production settings, PostgreSQL, 127.0.0.1; {seconds:g} s per "
-        "run; a fresh Idempotency-Key and receipt per purchase (two items, a campaign, a stamp card).",
+        f"gunicorn, {args.workers} sync workers, production settings, PostgreSQL on the same machine, 127.0.0.1; wrk "
+        f"(2 threads); {seconds:g} s per run, the baseline and the purchases alternated {rounds}× per connection count; "
+        "a fresh Idempotency-Key and receipt per purchase (two items, a campaign, a stamp card).",
         "",
-        "| connections | endpoint | requests/s | p50 ms | p99 ms | errors |",
-        "| ---: | --- | ---: | ---: | ---: | ---: |",
+        "| connections | round | endpoint | requests/s | p50 ms | p99 ms | errors | purchases ÷ baseline |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
+    rounds_of: dict[int, int] = {}
     for connections, api, base in results:
+        n = rounds_of[connections] = rounds_of.get(connections, 0) + 1
+        ratio = f"{api['rps'] / base['rps']:.2f}" if base["rps"] else "—"
         lines.append(
-            f"| {connections} | POST /api/v1/purchases | {api['rps']} | {api['p50_ms']} | {api['p99_ms']} | "
-            f"{api['errors']} |"
+            f"| {connections} | {n} | POST /api/v1/purchases | {api['rps']} | {api['p50_ms']} | {api['p99_ms']} | "
+            f"{api['errors']} | {ratio} |"
         )
         lines.append(
-            f"| {connections} | baseline (UPDATE + INSERT) | {base['rps']} | {base['p50_ms']} | "
-            f"{base['p99_ms']} | {base['errors']} |"
+            f"| {connections} | {n} | baseline (UPDATE + INSERT) | {base['rps']} | {base['p50_ms']} | "
+            f"{base['p99_ms']} | {base['errors']} | |"
         )
-    lines += ["", "| connections | purchases ÷ baseline |", "| ---: | ---: |"]
-    lines += [f"| {c} | {api['rps'] / base['rps']:.2f} |" for c, api, base in results if base["rps"]]
-    lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()), ""]
+    lines += ["", "| connections | purchases ÷ baseline, throughput (median of rounds) | p99 ÷ baseline p99 |",
+              "| ---: | ---: | ---: |"]
+    for connections in sorted(rounds_of):
+        mine = [(api, base) for c, api, base in results if c == connections]
+        ratios = sorted(api["rps"] / base["rps"] for api, base in mine if base["rps"])
+        tails = sorted(api["p99_ms"] / base["p99_ms"] for api, base in mine if base["p99_ms"])
+        lines.append(f"| {connections} | {ratios[len(ratios) // 2]:.2f} | {tails[len(tails) // 2]:.2f} |")
+    lines += [
+        "",
+        f"In one process, through the API's own handler (no HTTP): **{profile['statements']} statements** per "
+        f"purchase (BEGIN and COMMIT included), **{profile['cpu_ms']} ms of CPU** in the Django process and "
+        f"{profile['wall_ms']} ms in all per purchase.",
+        "",
+        "Statements: " + "; ".join(" ".join(words) for words in profile["statement_list"]),
+        "",
+        "Machine: " + ", ".join(f"{k} {v}" for k, v in facts.items()),
+        "",
+    ]
     text = "\n".join(lines)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(text, encoding="utf-8")

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Min, Q, Subquery, Sum
+from django.db import connection
 
 from loyalty import hooks
 from loyalty.models import LedgerEntry, Member, StampProgress
 from loyalty.models.programs import ExpiryPolicy
 from loyalty.services.members import member_card_number
+from loyalty.services.rules import rules_for
+from loyalty.services.sql import convert, db_value, table
 
 
 @dataclass
@@ -29,36 +31,38 @@ def points_summary(account, at: datetime) -> PointsSummary:
     program = account.program
     if account.points_balance <= 0:
         return PointsSummary(0, 0, account.lifetime_earned, account.points_balance, None, None)
-    lots = LedgerEntry.objects.filter(account_id=account.pk, remaining__gt=0).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=at)
-    )
-    soonest = lots.filter(expires_at__isnull=False).order_by("expires_at").values("expires_at")[:1]
-    figures = lots.aggregate(
-        available=Sum("remaining", filter=Q(available_at__lte=at), default=0),
-        pending=Sum("remaining", filter=Q(available_at__gt=at), default=0),
-        soonest=Min("expires_at"),
-        at_soonest=Sum("remaining", filter=Q(expires_at=Subquery(soonest))),
-    )
-    expiring_points, expiring_at = figures["at_soonest"], figures["soonest"]
+    available, pending, expiring_at, expiring_points = _open_lots_figures(account.pk, at)
     if expiring_at is None and program.expiry_policy == ExpiryPolicy.INACTIVITY and program.expiry_days:
         expiring_at = (account.last_purchase_at or account.created_at) + timedelta(days=program.expiry_days)
-        expiring_points = figures["available"] + figures["pending"]
-    return PointsSummary(
-        figures["available"],
-        figures["pending"],
-        account.lifetime_earned,
-        account.points_balance,
-        expiring_points,
-        expiring_at,
-    )
+        expiring_points = available + pending
+    return PointsSummary(available, pending, account.lifetime_earned, account.points_balance, expiring_points, expiring_at)
+
+
+def _open_lots_figures(account_id: int, at: datetime) -> tuple:
+    """(available, pending, soonest expiry, points expiring then) of the account's unexpired open lots. Plain SQL:
+    this is read on every purchase and member view, and the ORM takes longer to build it than the database to
+    answer it."""
+    moment = db_value(LedgerEntry, "expires_at", at)
+    open_lots = f"FROM {table(LedgerEntry)} WHERE account_id = %s AND remaining > 0 AND (expires_at IS NULL OR expires_at > %s)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(CASE WHEN available_at <= %s THEN remaining END), 0),"
+            " COALESCE(SUM(CASE WHEN available_at > %s THEN remaining END), 0), MIN(expires_at),"
+            f" SUM(CASE WHEN expires_at = (SELECT MIN(expires_at) {open_lots}) THEN remaining END) {open_lots}",
+            [moment, moment, account_id, moment, account_id, moment],
+        )
+        available, pending, soonest, at_soonest = cursor.fetchone()
+    return int(available), int(pending), convert(LedgerEntry, "expires_at", soonest), at_soonest
 
 
 def stamp_cards_of(account) -> list[dict]:
-    """Every card of the program with this account's count (0 where it has none yet)."""
-    counts = {p.card_id: p.count for p in StampProgress.objects.filter(account=account)}
+    """Every card of the program with this account's count (0 where it has none yet); the cards from the
+    program's cached rules."""
+    cards = rules_for(account.program).stamp_cards
+    counts = dict(StampProgress.objects.filter(account=account).values_list("card_id", "count")) if cards else {}
     return [
         {"card": card.code, "name": card.name, "count": counts.get(card.pk, 0), "required": card.stamps_required}
-        for card in account.program.stamp_cards.all()
+        for card in cards
     ]
 
 

@@ -6,19 +6,21 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from loyalty.errors import InsufficientPoints, ValidationFailed
 from loyalty import hooks
+from loyalty.errors import InsufficientPoints, ValidationFailed
 from loyalty.hooks import job
 from loyalty.models import EntryKind, LedgerEntry, Member, TierLevel
 from loyalty.models.ledger import WalletKind
 from loyalty.money import round_money
-from loyalty.services.ledger import Actor, account_lock, points_available, points_give_back, points_spend
+from loyalty.services.ledger import Actor, account_lock, points_give_back, points_spend, spend_lots
+from loyalty.services.sql import insert_unless_conflict
+from loyalty.services.transactions import atomic_service
 from loyalty.services.wallet import wallet_credit
 from loyalty.services.webhooks import points_changed, webhook_emit
 
@@ -78,31 +80,28 @@ def voucher_issue(
 ) -> Voucher:
     """The one issuing service: redemptions, stamp cards, referrals, memberships, milestones and birthdays."""
     at = at or timezone.now()
+    voucher = Voucher(
+        shop=member.shop,
+        reward=reward,
+        member=member,
+        account_id=member.account_id,
+        source=source,
+        points_spent=points_spent,
+        redemption_entry=redemption_entry,
+        issued_at=at,
+        expires_at=at + timedelta(days=reward.voucher_valid_days),
+    )
     for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                voucher = Voucher.objects.create(
-                    shop=member.shop,
-                    code=new_voucher_code(),
-                    reward=reward,
-                    member=member,
-                    account_id=member.account_id,
-                    source=source,
-                    points_spent=points_spent,
-                    redemption_entry=redemption_entry,
-                    issued_at=at,
-                    expires_at=at + timedelta(days=reward.voucher_valid_days),
-                )
+        voucher.code = new_voucher_code()
+        if insert_unless_conflict(voucher, unique=("code",)):  # a code drawn twice: draw again
             break
-        except IntegrityError:  # a code drawn twice: draw again
-            continue
     else:
         raise RuntimeError("could not draw a free voucher code")
     webhook_emit(member.shop, "voucher.issued", lambda: voucher_event(voucher))
     return voucher
 
 
-@transaction.atomic
+@atomic_service
 def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetime | None = None) -> Voucher:
     """Spend the reward's points and issue its voucher, atomically; stock and limits hold under concurrency."""
     at = at or timezone.now()
@@ -111,7 +110,8 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
         raise NotEligible(GIVEN_ONLY, fields={"reason": "given_only"})
     account = account_lock(member.account_id)  # serialises this member's redemptions (per-member limit)
     member.account = account
-    reason = reward_ineligibility(reward, member, available=points_available(account, at), at=at)
+    lots = spend_lots(account, at)
+    reason = reward_ineligibility(reward, member, available=sum(lot.remaining for lot in lots), at=at)
     if reason == "insufficient_points":
         raise InsufficientPoints(f"{reward.points} points needed.")
     if reason in ("tier", "not_eligible"):
@@ -130,6 +130,7 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
             points=reward.points,
             at=at,
             source=f"reward:{reward.code}",
+            lots=lots,
         )
         points_changed(member.shop, account, change=-reward.points, reason=f"reward:{reward.code}")
     voucher = voucher_issue(
@@ -188,7 +189,7 @@ def _refuse_unusable(voucher: Voucher, at: datetime) -> None:
         raise VoucherExpired("This voucher has expired.")
 
 
-@transaction.atomic
+@atomic_service
 def voucher_use(*, shop, code: str, member: Member | None = None, purchase=None, at: datetime | None = None) -> Voucher:
     """Mark a voucher used through one conditional UPDATE: two counters scanning it at once, one wins."""
     at = at or timezone.now()
@@ -203,12 +204,12 @@ def voucher_use(*, shop, code: str, member: Member | None = None, purchase=None,
         voucher.refresh_from_db()
         _refuse_unusable(voucher, at)
         raise VoucherUsed("This voucher was already used.")
-    voucher.refresh_from_db()
+    voucher.status, voucher.used_at, voucher.used_purchase = VoucherStatus.USED, at, purchase
     webhook_emit(shop, "voucher.used", lambda: voucher_event(voucher))
     return voucher
 
 
-@transaction.atomic
+@atomic_service
 def voucher_unuse(*, shop, code: str) -> Voucher:
     """Undo a use made by mistake (the counter's five-minute undo): the voucher is open again."""
     voucher = voucher_find(shop, code)
@@ -261,7 +262,7 @@ def voucher_close(voucher: Voucher, status: str, at: datetime, *, give_points_ba
     return True
 
 
-@transaction.atomic
+@atomic_service
 def voucher_cancel(*, shop, code: str, actor: Actor, at: datetime | None = None) -> Voucher:
     """Cancel an unused voucher: its points go back with their own dates; stock and limit are restored."""
     at = at or timezone.now()

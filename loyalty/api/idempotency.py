@@ -1,9 +1,11 @@
 """Idempotency-Key handling for every state-changing POST of the till API (pos-api.md: Idempotency).
 
-A middleware, so that it wraps everything the API answers (its own validation errors included). The record
-is inserted first, in the same transaction as the request's effects: a concurrent repeat of the key waits on
-the unique index until the first commits, then replays its stored response. 5xx and 429 roll the record
-back with everything else, so those may be retried with the same key.
+A middleware, so that it wraps everything the API answers (its own validation errors included). A success is
+stored with its response at the end of the transaction of its effects, by one INSERT that the unique index of
+(shop, key) decides: a concurrent repeat of the key waits on that index until the first commits, finds it
+taken, rolls its own work back and replays the stored response; so does a repeat after the first committed.
+An error changes nothing: its transaction is rolled back whole (so the services inside need no savepoints)
+and a 4xx is stored on its own; 5xx and 429 are not stored and may be retried with the same key.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.db import transaction
 from django.http import HttpResponse
 
 from loyalty.models import IdempotencyRecord
-from loyalty.services.idempotency import idempotency_claim
+from loyalty.services.idempotency import idempotency_store
+from loyalty.services.transactions import whole_or_nothing
 
 from .auth import api_key_resolve
 from .errors import error_response
@@ -24,10 +26,10 @@ API_PREFIX = "/api/v1/"
 REPLAY_HEADER = "Idempotent-Replayed"
 
 
-class _Unstored(Exception):
-    """Raised inside the transaction to roll it back while still answering the response it carries."""
+class _RolledBack(Exception):
+    """Raised inside the transaction to roll it back; carries the response, or None when the key was taken."""
 
-    def __init__(self, response):
+    def __init__(self, response=None):
         self.response = response
 
 
@@ -89,17 +91,20 @@ class IdempotencyMiddleware:
 
     def _once(self, request, shop_id: int, key: str, print_: str) -> HttpResponse:
         try:
-            with transaction.atomic():
-                record = idempotency_claim(shop_id=shop_id, key=key, fingerprint=print_)
-                if record is not None:
-                    response = self.get_response(request)
-                    if response.status_code >= 500 or response.status_code == 429:
-                        raise _Unstored(response)
-                    record.status, record.body = response.status_code, response.content
-                    record.save(update_fields=["status", "body"])
+            with whole_or_nothing():
+                response = self.get_response(request)
+                if response.status_code >= 400:
+                    raise _RolledBack(response)
+                if idempotency_store(shop_id=shop_id, key=key, fingerprint=print_, response=response):
                     return response
-        except _Unstored as unstored:
-            return unstored.response
+                raise _RolledBack()  # the key was taken meanwhile: this request's work is undone
+        except _RolledBack as rolled_back:
+            response = rolled_back.response
+        if response is not None:
+            if response.status_code >= 500 or response.status_code == 429:
+                return response
+            if idempotency_store(shop_id=shop_id, key=key, fingerprint=print_, response=response):
+                return response
         return self._repeat(IdempotencyRecord.objects.filter(shop_id=shop_id, key=key).first(), print_)
 
     @staticmethod
@@ -108,6 +113,6 @@ class IdempotencyMiddleware:
             return error_response(
                 409, "idempotency_conflict", "This Idempotency-Key was used with a different request."
             )
-        if existing is None or existing.status is None:
+        if existing is None:  # purged between the two statements: rare enough to ask for a retry
             return error_response(409, "idempotency_conflict", "A request with this key is still in progress.")
         return _replay(existing)

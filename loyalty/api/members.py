@@ -61,8 +61,7 @@ def enrol(request, payload: s.MemberIn):
     "/members/lookup", response={200: s.MemberOut, **ERRORS}, summary="Find a member by QR payload, card or phone"
 )
 def lookup(request, q: str):
-    member = member_lookup(request.auth.shop, q)
-    return Status(200, member_out(member_get(request.auth.shop, member.pk), timezone.now()))
+    return Status(200, member_out(member_lookup(request.auth.shop, q), timezone.now()))
 
 
 @router.get("/members/{member_id}", response={200: s.MemberOut, **ERRORS}, summary="A member")

@@ -53,7 +53,6 @@ def redeem(request, payload: s.RedemptionIn):
     member = member_named(shop, payload.member, payload.member_lookup)
     now = timezone.now()
     voucher = reward_redeem(member=member, reward_code=payload.reward, actor=actor_of(request), at=now)
-    member.account.refresh_from_db()
     return Status(201, {"voucher": voucher_out(voucher), "points": points_out(member.account, now)})
 
 

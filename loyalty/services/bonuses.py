@@ -13,6 +13,7 @@ from loyalty.models.programs import LimitPeriod
 
 from .ledger import Actor, account_lock, lot_create
 from .rules import lot_expiry
+from .transactions import atomic_service
 from .webhooks import points_changed
 
 
@@ -36,7 +37,7 @@ def bonus_limit(bonus: Bonus) -> tuple[int, str]:
     return 1, LimitPeriod.YEAR if bonus.event == "birthday" else LimitPeriod.LIFETIME
 
 
-@transaction.atomic
+@atomic_service
 def bonus_award(*, member: Member, event: str, actor: Actor | None = None, at: datetime | None = None) -> int:
     """Award the program's bonus for `event`; returns the points awarded (0: no such bonus, or its limit reached)."""
     at = at or timezone.now()

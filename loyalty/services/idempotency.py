@@ -9,12 +9,23 @@ from django.utils import timezone
 
 from loyalty.models import IdempotencyRecord
 
+from .sql import insert_unless_conflict
+
 KEEP_DAYS = 30
 
 
 def idempotency_purge(*, as_of: datetime) -> int:
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=as_of - timedelta(days=KEEP_DAYS)).delete()
     return deleted
+
+
+def idempotency_store(*, shop_id: int, key: str, fingerprint: str, response) -> bool:
+    """Store the response as the key's first, in the caller's transaction: one INSERT that the unique index of
+    (shop, key) decides. False when the key is taken (by a request that committed, or commits meanwhile)."""
+    record = IdempotencyRecord(
+        shop_id=shop_id, key=key, fingerprint=fingerprint, status=response.status_code, body=response.content
+    )
+    return insert_unless_conflict(record, unique=("shop", "key"))
 
 
 def idempotency_claim(*, shop_id: int, key: str, fingerprint: str) -> IdempotencyRecord | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import F, Q, Sum
 
 from loyalty.errors import DomainError, InsufficientPoints
@@ -17,7 +16,8 @@ from loyalty.models import Account, Allocation, EntryKind, LedgerEntry
 from loyalty.models.ledger import EARNING_KINDS
 
 from .rules import lot_expiry
-from .sql import convert, db_value, update_returning
+from .sql import convert, db_value, insert_rows, update_returning
+from .transactions import atomic_service
 from .webhooks import points_changed
 
 SPEND_ORDER = (F("expires_at").asc(nulls_last=True), "available_at", "id")
@@ -74,6 +74,13 @@ def _open_lots(account: Account):
 
 def spendable_lots(account: Account, at: datetime):
     return _open_lots(account).filter(available_at__lte=at).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at))
+
+
+def spend_lots(account: Account, at: datetime) -> list[LedgerEntry]:
+    """The lots a spend would draw from now, in spend order (none while the account is in debt)."""
+    if account.points_balance <= 0:
+        return []
+    return list(spendable_lots(account, at).order_by(*SPEND_ORDER).only("id", "remaining"))
 
 
 def points_available(account: Account, at: datetime) -> int:
@@ -134,7 +141,8 @@ def lot_create(
 
 def lot_insert(*, account: Account, actor: Actor, points: int, in_debt: bool, **fields) -> LedgerEntry:
     """The lot's row, paying the account's debt first when it has one; the caller changes the cached figures."""
-    lot = LedgerEntry.objects.create(account=account, points=points, remaining=points, **fields, **actor.entry_fields())
+    lot = LedgerEntry(account=account, points=points, remaining=points, **fields, **actor.entry_fields())
+    insert_rows([lot])
     if in_debt:
         _pay_debt_from(lot, account)
     return lot
@@ -189,11 +197,13 @@ def points_spend(
     source: str = "",
     reason: str = "",
     purchase=None,
+    lots: list | None = None,
 ) -> LedgerEntry:
-    """Spend from what is available now, soonest expiry first; never creates a debt (LEDGER.md: Spend)."""
+    """Spend from what is available now, soonest expiry first; never creates a debt (LEDGER.md: Spend). `lots` are
+    the account's spendable lots in spend order, when the caller read them already (spend_lots)."""
     assert points > 0, "a spend takes points"
-    lots = list(spendable_lots(account, at).order_by(*SPEND_ORDER).only("id", "remaining"))
-    available = sum(lot.remaining for lot in lots) if account.points_balance > 0 else 0
+    lots = spend_lots(account, at) if lots is None else lots
+    available = sum(lot.remaining for lot in lots)
     if available < points:
         raise InsufficientPoints(
             f"{points} points asked for, {available} available.", fields={"points": f"{available} available"}
@@ -283,7 +293,7 @@ def points_give_back(
     return lots
 
 
-@transaction.atomic
+@atomic_service
 def points_adjust(*, account_id: int, actor: Actor, points: int, reason: str, at: datetime) -> LedgerEntry:
     """A manager's correction. Positive: a lot available at once, with the program's expiry. Negative: a spend."""
     account = account_lock(account_id)

@@ -13,13 +13,15 @@ from django.utils import timezone
 
 from loyalty import hooks
 from loyalty.errors import CardInUse, MemberExists, NotFound, ValidationFailed
-from loyalty.models import Account, Card, ConsentChange, Member, Shop, StampProgress
+from loyalty.models import Account, Card, ConsentChange, Member, Shop, StampProgress, TierLevel
 from rewards.models import Voucher
 
 from .bonuses import bonus_award
 from .ledger import Actor, account_lock, merge_points
 from .message_queue import welcome_queue
+from .sql import MAX_ID, select_joined, table
 from .tiers import starting_tier
+from .transactions import atomic_service
 from .wallet import wallet_move
 from .webhooks import webhook_emit
 
@@ -145,7 +147,11 @@ def qr_payload_member(shop: Shop, payload: str, *, max_age: int | None = None) -
     except signing.BadSignature:
         return None
     member_part, _, version = value[1:].partition(".")
-    return Member.objects.filter(shop=shop, pk=member_part, qr_key_version=version, merged_into__isnull=True).first()
+    if not (member_part.isdigit() and version.isdigit()) or not 0 < int(member_part) <= MAX_ID:
+        return None
+    return _member_where(
+        shop, "m.id = %s AND m.qr_key_version = %s AND m.merged_into_id IS NULL", [int(member_part), int(version)]
+    )
 
 
 # ---------------------------------------------------------------- lookup
@@ -159,25 +165,53 @@ def member_lookup(shop: Shop, query: str) -> Member:
     member = qr_payload_member(shop, query) if ":" in query else None
     compact = query.replace(" ", "").replace("-", "")
     if member is None and card_number_valid(compact):
-        card = Card.objects.filter(shop=shop, number=compact, blocked_at__isnull=True, member__isnull=False).first()
-        member = card.member if card else None
+        member = _member_where(
+            shop,
+            f"m.id = (SELECT c.member_id FROM {table(Card)} c WHERE c.shop_id = %s AND c.number = %s"
+            " AND c.blocked_at IS NULL)",
+            [shop.pk, compact],
+        )
     if member is None:
         try:
             phone = phone_normalise(query, shop.country)
         except ValidationFailed:
             phone = None
         if phone:
-            member = Member.objects.filter(shop=shop, phone=phone, merged_into__isnull=True).first()
+            member = _member_where(shop, "m.phone = %s AND m.merged_into_id IS NULL", [phone])
     if member is None or member.merged_into_id:
         raise NotFound("Member not found.", code="member_not_found")
     return member
 
 
 def member_get(shop: Shop, member_id) -> Member:
+    """The shop's member by id, with its account and tier (a NotFound for anything else)."""
     try:
-        return Member.objects.select_related("account__tier", "account__program").get(shop=shop, pk=int(str(member_id)))
-    except (Member.DoesNotExist, ValueError, OverflowError):
-        raise NotFound("Member not found.", code="member_not_found") from None
+        pk = int(str(member_id))
+    except ValueError:
+        pk = 0
+    member = _member_where(shop, "m.id = %s", [pk]) if 0 < pk <= MAX_ID else None
+    if member is None:
+        raise NotFound("Member not found.", code="member_not_found")
+    return member
+
+
+def _member_where(shop: Shop, condition: str, params: list) -> Member | None:
+    """The shop's member the SQL `condition` on `m` names, with its account and tier, in one statement (every
+    till request that names a member); the shop and, when the shop's object holds it, the program are the
+    caller's objects."""
+    rows = select_joined(
+        [(Member, "m"), (Account, "a"), (TierLevel, "t")],
+        f"FROM {table(Member)} m JOIN {table(Account)} a ON a.id = m.account_id"
+        f" LEFT JOIN {table(TierLevel)} t ON t.id = a.tier_id WHERE m.shop_id = %s AND {condition}",
+        [shop.pk, *params],
+    )
+    if not rows:
+        return None
+    member, account, tier = rows[0]
+    member.shop, member.account, account.tier = shop, account, tier
+    if Shop.program.related.is_cached(shop) and shop.program and shop.program.pk == account.program_id:
+        account.program = shop.program
+    return member
 
 
 # ---------------------------------------------------------------- enrolment
@@ -198,7 +232,7 @@ def referrer_by_code(shop: Shop, code: str) -> Member | None:
     return Member.objects.current().filter(shop=shop, referral_code=code).first() if code else None
 
 
-@transaction.atomic
+@atomic_service
 def member_enrol(
     *,
     shop: Shop,
@@ -280,7 +314,7 @@ def member_enrol(
     return member
 
 
-@transaction.atomic
+@atomic_service
 def consent_set(*, member: Member, granted: bool, source: str, by=None, at: datetime | None = None) -> Member:
     """Grant or withdraw marketing consent; every change is recorded with its time and source. Decided on the
     locked row, not on the caller's copy: two taps of an unsubscribe link record one withdrawal."""

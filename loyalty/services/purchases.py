@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,9 +26,10 @@ from . import wallet
 from .ledger import Actor, account_lock, account_purchase_apply, lot_insert, points_spend
 from .message_queue import purchase_queue
 from .rules import Context, Explanation, Line, ProgramRules, eligible_spend, explain_points, lot_expiry, rules_for
-from .sql import insert_unless_conflict
+from .sql import insert_rows, insert_unless_conflict
 from .stamps import stamps_apply
 from .tiers import tier_upgrade_if_reached
+from .transactions import atomic_service
 from .webhooks import points_changed, webhook_emit
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -102,7 +102,7 @@ def cashback_for(rules: ProgramRules, amount: Decimal, lines: list[Line], curren
     return (eligible_spend(rules.program, amount, lines) * percent / 100).quantize(quantum(currency), ROUND_FLOOR)
 
 
-@transaction.atomic
+@atomic_service
 def purchase_record(
     *,
     shop,
@@ -128,6 +128,8 @@ def purchase_record(
     lines = lines_checked(amount, lines or [])
     if member is None and (points_redeemed or wallet_redeemed or voucher_codes):
         raise ValidationFailed(fields={"member": "points, wallet and vouchers need a member"})
+    if member is not None and member.shop_id == shop.pk:
+        member.shop = shop  # the same row, loaded already
     rules = rules_for(program)
     ctx = earning_context(
         member, occurred_at=occurred_at, tz=shop.tz, location=actor.location, payment_method=payment_method, at=now
@@ -169,13 +171,12 @@ def _purchase_insert(purchase: Purchase, lines: list[Line]) -> Purchase:
         raise DuplicatePurchase(
             "This receipt is already recorded.", fields={"purchase": str(existing.pk) if existing else ""}
         )
-    if lines:
-        PurchaseLine.objects.bulk_create(
-            [
-                PurchaseLine(purchase=purchase, sku=ln.sku, category=ln.category, quantity=ln.quantity, amount=ln.amount)
-                for ln in lines
-            ]
-        )
+    insert_rows(
+        [
+            PurchaseLine(purchase=purchase, sku=ln.sku, category=ln.category, quantity=ln.quantity, amount=ln.amount)
+            for ln in lines
+        ]
+    )
     return purchase
 
 

@@ -20,6 +20,7 @@ from . import wallet
 from .ledger import Actor, account_lock, points_give_back, points_reverse
 from .rules import kept_share_of
 from .stamps import stamps_reverse
+from .transactions import atomic_service
 from .webhooks import points_changed
 
 
@@ -36,7 +37,7 @@ def purchase_get(shop, purchase_id) -> Purchase:
         raise NotFound("Purchase not found.", code="purchase_not_found") from None
 
 
-@transaction.atomic
+@atomic_service
 def purchase_refund(
     *, shop, purchase_id, amount: Decimal, external_id: str, actor: Actor | None = None, now: datetime | None = None
 ) -> RefundResult:

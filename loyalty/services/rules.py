@@ -56,9 +56,10 @@ _LOADED_LIMIT = 1024
 
 def rules_for(program: Program) -> ProgramRules:
     """The program's rules, loaded once per change of the program: every configuration write bumps the
-    program's updated_at (loyalty/signals.py), so a cached copy is used only while it is current."""
+    program's updated_at (loyalty/signals.py), so a cached copy is used while no newer program row is seen (a
+    program object read before the change, still in a caller's hands, gets the newer rules)."""
     cached = _LOADED.get(program.pk)
-    if cached is None or cached.program.updated_at != program.updated_at:
+    if cached is None or program.updated_at > cached.program.updated_at:
         if len(_LOADED) >= _LOADED_LIMIT:
             _LOADED.clear()
         cached = _LOADED[program.pk] = ProgramRules.load(program)

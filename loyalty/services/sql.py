@@ -5,6 +5,8 @@ conversion, so they are stored exactly as the ORM would store them."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import connection
 
 
@@ -13,30 +15,47 @@ def db_value(model, name: str, value):
     return model._meta.get_field(name).get_db_prep_save(value, connection)
 
 
+MAX_ID = 2**63 - 1  # a bigint: anything larger names no row (and must never reach the database)
+
+
+def table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
 def _columns(model, names) -> str:
     return ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in names)
 
 
-def insert_unless_conflict(instance, *, unique: tuple[str, ...]) -> bool:
-    """INSERT the unsaved instance unless a row with the same `unique` fields exists (the index decides, also
-    against a concurrent insert, which this waits for). True, with the instance's primary key set, when it went in.
-    Every field is prepared as Model.save would (defaults, auto_now_add)."""
-    meta = instance._meta
+def insert_rows(instances: list, *, unique: tuple[str, ...] = ()) -> int:
+    """INSERT unsaved instances of one model in one statement, their primary keys set from RETURNING; every field
+    is prepared as Model.save would (defaults, auto_now_add). With `unique`, a row whose `unique` fields another row
+    holds already is left out (ON CONFLICT … DO NOTHING: the index decides, also against a concurrent insert,
+    which this waits for) and keeps no key. Returns how many went in."""
+    if not instances:
+        return 0
+    model = type(instances[0])
+    meta = model._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
-    params = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
-    sql = (
-        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({_columns(type(instance), [f.name for f in fields])})"
-        f" VALUES ({', '.join(['%s'] * len(params))})"
-        f" ON CONFLICT ({_columns(type(instance), unique)}) DO NOTHING RETURNING {connection.ops.quote_name(meta.pk.column)}"
-    )
+    row = f"({', '.join(['%s'] * len(fields))})"
+    params = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for instance in instances for f in fields]
+    conflict = f" ON CONFLICT ({_columns(model, unique)}) DO NOTHING" if unique else ""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    instance.pk = row[0]
-    instance._state.adding, instance._state.db = False, connection.alias
-    return True
+        cursor.execute(
+            f"INSERT INTO {table(model)} ({_columns(model, [f.name for f in fields])}) VALUES"
+            f" {', '.join([row] * len(instances))}{conflict} RETURNING {connection.ops.quote_name(meta.pk.column)}",
+            params,
+        )
+        keys = [key for (key,) in cursor.fetchall()]
+    if len(keys) == len(instances):  # every row went in, in order (a conflict leaves the keys unmatched)
+        for instance, key in zip(instances, keys, strict=True):
+            instance.pk = key
+            instance._state.adding, instance._state.db = False, connection.alias
+    return len(keys)
+
+
+def insert_unless_conflict(instance, *, unique: tuple[str, ...]) -> bool:
+    """INSERT the instance unless a row with the same `unique` fields exists; True, its key set, when it went in."""
+    return insert_rows([instance], unique=unique) == 1
 
 
 def update_returning(model, pk, assignments: str, params: list, returning: tuple[str, ...]):
@@ -50,11 +69,55 @@ def update_returning(model, pk, assignments: str, params: list, returning: tuple
 
 
 def convert(model, name: str, value):
-    """A value read by raw SQL, as the ORM would give it (an aware datetime, a Decimal)."""
-    field = model._meta.get_field(name)
-    converters = connection.ops.get_db_converters(field.get_col(model._meta.db_table)) + field.get_db_converters(
-        connection
-    )
+    """A value read by raw SQL, as the ORM would give it (an aware datetime, a Decimal, parsed JSON)."""
+    column, converters = _converters(model, name)
     for converter in converters:
-        value = converter(value, field.get_col(model._meta.db_table), connection)
+        value = converter(value, column, connection)
     return value
+
+
+@cache
+def _converters(model, name: str) -> tuple:
+    field = model._meta.get_field(name)
+    column = field.get_col(model._meta.db_table)
+    return column, tuple(connection.ops.get_db_converters(column) + field.get_db_converters(connection))
+
+
+def select_joined(sources: list[tuple], rest: str, params: list) -> list[tuple]:
+    """Rows of several models read by one statement, each as model instances (Model.from_db, as the ORM builds
+    them), for reads hot enough that building the query costs more than the round trip. `sources` are
+    (model, alias) pairs in the order of the row; `rest` is the FROM … WHERE that names those aliases. A model of an
+    outer join whose primary key is NULL gives None."""
+    columns, spans = [], []
+    for model, alias in sources:
+        fields = model._meta.concrete_fields
+        spans.append((model, len(columns), len(columns) + len(fields)))
+        columns += [f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} {rest}", params)
+        rows = cursor.fetchall()
+    return [tuple(_instance(model, row[start:end]) for model, start, end in spans) for row in rows]
+
+
+def _instance(model, values: tuple):
+    names, pk_index, converting = _reading(model)
+    if values[pk_index] is None:
+        return None
+    values = list(values)
+    for index, column, converters in converting:
+        for converter in converters:
+            values[index] = converter(values[index], column, connection)
+    return model.from_db(connection.alias, names, values)
+
+
+@cache
+def _reading(model) -> tuple:
+    """How to build the model from its concrete fields' values: their names, where the key is, and the fields
+    whose values need converting (on PostgreSQL few do: JSON; on SQLite dates and decimals too)."""
+    fields = model._meta.concrete_fields
+    converting = []
+    for index, field in enumerate(fields):
+        column, converters = _converters(model, field.name)
+        if converters:
+            converting.append((index, column, converters))
+    return [f.attname for f in fields], fields.index(model._meta.pk), tuple(converting)

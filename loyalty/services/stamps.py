@@ -18,7 +18,7 @@ from rewards.services import voucher_close, voucher_issue
 
 from .ledger import Actor
 from .rules import Line, ProgramRules, kept_share_of, stamps_for
-from .sql import db_value
+from .sql import db_value, insert_rows
 
 
 def stamps_apply(purchase: Purchase, account: Account, member: Member, rules: ProgramRules, lines: list[Line]):
@@ -40,7 +40,7 @@ def stamps_apply(purchase: Purchase, account: Account, member: Member, rules: Pr
             StampProgress.objects.filter(account=account, card=card).update(count=held - full * card.stamps_required)
             for _ in range(full):
                 issued.extend(_complete_card(card, account, member, purchase))
-    StampEntry.objects.bulk_create(entries)
+    insert_rows(entries)
     return stamped, issued
 
 

@@ -53,6 +53,12 @@ MIDDLEWARE = [
     "loyalty.api.idempotency.IdempotencyMiddleware",
 ]
 
+# The till API's requests go through these only (loyalty/handlers.py): it authenticates by key and answers JSON.
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "loyalty.api.idempotency.IdempotencyMiddleware",
+]
+
 ROOT_URLCONF = "loyalty.urls"
 WSGI_APPLICATION = "loyalty.wsgi.application"
 

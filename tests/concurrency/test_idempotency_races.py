@@ -4,13 +4,13 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from loyalty.models import LedgerEntry, Purchase
 from loyalty.services.api_keys import api_key_create
 from loyalty.services.invariants import ledger_violations
 from tests.factories import ProgramFactory, enrol
 from tests.threads import race
+from tests.till import TillClient as Client
 
 pytestmark = pytest.mark.postgres
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from loyalty.models import ApiKey, IdempotencyRecord, LedgerEntry, Purchase
@@ -15,6 +14,7 @@ from loyalty.services.api_keys import api_key_create, api_key_revoke
 from loyalty.services.config import config_import
 from loyalty.services.invariants import ledger_violations
 from tests.factories import enrol, next_phone
+from tests.till import TillClient as Client
 
 from .documents import document, program, reward
 

@@ -162,25 +162,20 @@ def test_member_pages_need_sign_in(client, lan):
     assert response.status_code == 302 and response["Location"].startswith("/m/sign-in/")
 
 
+CARD_PAGE_QUERIES = 13  # session, user, proven emails, the member, its cards, points, rewards within reach,
+# vouchers, tier levels, the tier basis, stamp progress, recent history, the staff check of the sign-in
+
+
 def queries_for(client, url) -> int:
+    client.get(url)  # warm: the program's rules are loaded once per process and change
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)
 
 
 @pytest.mark.parametrize("history", [2, 60])
-def test_the_card_page_reads_a_fixed_number_of_queries(phone, lan, history, django_assert_max_num_queries):
+def test_the_card_page_reads_an_exact_number_of_queries_whatever_the_history(phone, lan, history):
     give_points(lan, 600)
     for _ in range(history):
         buy(lan)
-    with django_assert_max_num_queries(22):
-        phone.get(shop_url(lan))
-
-
-def test_the_card_pages_queries_do_not_grow_with_history(phone, lan):
-    give_points(lan, 600)
-    buy(lan)
-    few = queries_for(phone, shop_url(lan))
-    for _ in range(40):
-        buy(lan)
-    assert queries_for(phone, shop_url(lan)) == few
+    assert queries_for(phone, shop_url(lan)) == CARD_PAGE_QUERIES

@@ -182,6 +182,7 @@ def test_the_ledger_is_paginated(cashier_client, lan):
 
 def test_the_member_page_costs_the_same_queries_however_long_the_history(cashier_client, lan, cafe_staff):
     buy(lan, "r0", "400000", "coffee")
+    cashier_client.get(member_url(lan))  # warm: the program's rules are loaded once per process and change
     with CaptureQueriesContext(connection) as short:
         cashier_client.get(member_url(lan))
     for number in range(1, 12):
@@ -191,7 +192,7 @@ def test_the_member_page_costs_the_same_queries_however_long_the_history(cashier
     reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=lan.shop))
     with CaptureQueriesContext(connection) as long:
         cashier_client.get(member_url(lan))
-    assert len(long) == len(short)
+    assert len(long) == len(short) == 15
 
 
 def test_a_merged_member_points_to_the_one_kept(manager_client, cafe, lan):

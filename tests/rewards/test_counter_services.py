@@ -110,6 +110,7 @@ def test_undo_a_redemption_a_voucher_use_and_an_adjustment(cafe):
 def test_the_member_panel_reads_in_a_fixed_number_of_queries(cafe):
     member = enrol(cafe)
     purchase_record(shop=cafe, external_id="P-0", amount=Decimal("100000"), member=member)
+    member_panel(cafe, member.pk, timezone.now())  # warm: the program's rules are loaded once per process and change
     with CaptureQueriesContext(connection) as first:
         panel = member_panel(cafe, member.pk, timezone.now())
     for n in range(25):
@@ -118,7 +119,7 @@ def test_the_member_panel_reads_in_a_fixed_number_of_queries(cafe):
     reward_redeem(member=member, reward_code="free-coffee", actor=Actor(shop=cafe))
     with CaptureQueriesContext(connection) as later:
         panel = member_panel(cafe, member.pk, timezone.now())
-    assert len(later) == len(first) <= 10, [q["sql"][:80] for q in later]
+    assert len(later) == len(first) == 6, [q["sql"][:80] for q in later]
     assert [r.code for r in panel.rewards_within_reach] == ["tree", "free-coffee"]
     assert len(panel.vouchers) == 2 and panel.points.available == 49
 
