@@ -34,8 +34,13 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Hygiene, also run by .ci/run: ruff's rules and format, the import contract (the core never imports the program
+# apps; no import cycles), and models that agree with their migrations.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q tests/test_import_graph.py
+	$(PY) manage.py makemigrations --check --dry-run
 
 messages: install
 	$(PY) manage.py makemessages -l vi -l fa --ignore=.venv --ignore=node_modules

@@ -155,9 +155,19 @@ def drive(port: int, connections: int, seconds: float, kind: str, key: str, memb
         handle.write(script)
     try:
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", handle.name,
-             f"http://127.0.0.1:{port}"],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds:g}s",
+                "--latency",
+                "-s",
+                handle.name,
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(handle.name)
@@ -177,7 +187,8 @@ def parse_wrk(out: str) -> dict:
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50_ms": latency("50"),
         "p99_ms": latency("99"),
-        "errors": (int(errors.group(1)) if errors else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
+        "errors": (int(errors.group(1)) if errors else 0)
+        + (sum(map(int, socket_errors.groups())) if socket_errors else 0),
     }
 
 
@@ -192,11 +203,21 @@ def profile_in_process(key: str, members: list[str], count: int = 300) -> dict:
     client = TillClient(HTTP_AUTHORIZATION=f"Bearer {key}")
 
     def buy(n: int):
-        body = {"external_id": f"P-{uuid.uuid4().hex}", "amount": "85000", "member": members[n % len(members)],
-                "items": [{"sku": "latte", "category": "coffee", "quantity": 1, "amount": "45000"},
-                          {"sku": "cake", "category": "food", "quantity": 1, "amount": "40000"}]}
-        response = client.post("/api/v1/purchases", data=json.dumps(body), content_type="application/json",
-                               HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+        body = {
+            "external_id": f"P-{uuid.uuid4().hex}",
+            "amount": "85000",
+            "member": members[n % len(members)],
+            "items": [
+                {"sku": "latte", "category": "coffee", "quantity": 1, "amount": "45000"},
+                {"sku": "cake", "category": "food", "quantity": 1, "amount": "40000"},
+            ],
+        }
+        response = client.post(
+            "/api/v1/purchases",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+        )
         assert response.status_code == 201, response.content
 
     for n in range(20):
@@ -251,8 +272,8 @@ def write(results, profile, args, seconds: float, rounds: int) -> None:
         "# Till API over HTTP",
         "",
         f"gunicorn, {args.workers} sync workers, production settings, PostgreSQL on the same machine, 127.0.0.1; wrk "
-        f"(2 threads); {seconds:g} s per run, the baseline and the purchases alternated {rounds}× per connection count; "
-        "a fresh Idempotency-Key and receipt per purchase (two items, a campaign, a stamp card).",
+        f"(2 threads); {seconds:g} s per run, the baseline and the purchases alternated {rounds}× per connection "
+        "count; a fresh Idempotency-Key and receipt per purchase (two items, a campaign, a stamp card).",
         "",
         "| connections | round | endpoint | requests/s | p50 ms | p99 ms | errors | purchases ÷ baseline |",
         "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
@@ -269,8 +290,11 @@ def write(results, profile, args, seconds: float, rounds: int) -> None:
             f"| {connections} | {n} | baseline (UPDATE + INSERT) | {base['rps']} | {base['p50_ms']} | "
             f"{base['p99_ms']} | {base['errors']} | |"
         )
-    lines += ["", "| connections | purchases ÷ baseline, throughput (median of rounds) | p99 ÷ baseline p99 |",
-              "| ---: | ---: | ---: |"]
+    lines += [
+        "",
+        "| connections | purchases ÷ baseline, throughput (median of rounds) | p99 ÷ baseline p99 |",
+        "| ---: | ---: | ---: |",
+    ]
     for connections in sorted(rounds_of):
         mine = [(api, base) for c, api, base in results if c == connections]
         ratios = sorted(api["rps"] / base["rps"] for api, base in mine if base["rps"])

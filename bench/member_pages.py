@@ -41,10 +41,21 @@ def bench_member(purchases: int):
     from rewards.services import reward_save
 
     stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
-    shop = Shop.objects.create(slug=f"member-bench-{stamp}", name="Quán Cà Phê Đức", country="VN", currency="VND",
-                               timezone="Asia/Ho_Chi_Minh", language="vi")
-    program = Program.objects.create(shop=shop, name="Câu lạc bộ khách quen", earn_per_amount=Decimal("10000"),
-                                     tier_basis="amount_spent", backdate_days=400)
+    shop = Shop.objects.create(
+        slug=f"member-bench-{stamp}",
+        name="Quán Cà Phê Đức",
+        country="VN",
+        currency="VND",
+        timezone="Asia/Ho_Chi_Minh",
+        language="vi",
+    )
+    program = Program.objects.create(
+        shop=shop,
+        name="Câu lạc bộ khách quen",
+        earn_per_amount=Decimal("10000"),
+        tier_basis="amount_spent",
+        backdate_days=400,
+    )
     TierLevel.objects.create(program=program, code="silver", name="Bạc", threshold=Decimal("0"))
     TierLevel.objects.create(program=program, code="gold", name="Vàng", threshold=Decimal("100000000"))
     StampCard.objects.create(program=program, code="coffee", name="Thẻ cà phê", stamps_required=10)
@@ -53,8 +64,14 @@ def bench_member(purchases: int):
     member = member_enrol(shop=Shop.objects.get(pk=shop.pk), phone=f"+8490{int(stamp[-7:]):07d}", name="Lan")
     start = timezone.now() - timedelta(days=360)
     for index in range(purchases):
-        purchase_record(shop=member.shop, member=member, amount=Decimal("45000"), external_id=uuid.uuid4().hex,
-                        occurred_at=start + timedelta(hours=20 * index), now=timezone.now())
+        purchase_record(
+            shop=member.shop,
+            member=member,
+            amount=Decimal("45000"),
+            external_id=uuid.uuid4().hex,
+            occurred_at=start + timedelta(hours=20 * index),
+            now=timezone.now(),
+        )
     return member
 
 

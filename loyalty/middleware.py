@@ -1,4 +1,5 @@
 """Resolves the signed-in staff member's current shop once per request (rule 4 of DESIGN.md)."""
+
 from django.utils.functional import SimpleLazyObject
 
 from loyalty.models import Shop, StaffMembership

@@ -35,7 +35,9 @@ def points_summary(account, at: datetime) -> PointsSummary:
     if expiring_at is None and program.expiry_policy == ExpiryPolicy.INACTIVITY and program.expiry_days:
         expiring_at = (account.last_purchase_at or account.created_at) + timedelta(days=program.expiry_days)
         expiring_points = available + pending
-    return PointsSummary(available, pending, account.lifetime_earned, account.points_balance, expiring_points, expiring_at)
+    return PointsSummary(
+        available, pending, account.lifetime_earned, account.points_balance, expiring_points, expiring_at
+    )
 
 
 def _open_lots_figures(account_id: int, at: datetime) -> tuple:
@@ -43,7 +45,9 @@ def _open_lots_figures(account_id: int, at: datetime) -> tuple:
     this is read on every purchase and member view, and the ORM takes longer to build it than the database to
     answer it."""
     moment = db_value(LedgerEntry, "expires_at", at)
-    open_lots = f"FROM {table(LedgerEntry)} WHERE account_id = %s AND remaining > 0 AND (expires_at IS NULL OR expires_at > %s)"
+    open_lots = (
+        f"FROM {table(LedgerEntry)} WHERE account_id = %s AND remaining > 0 AND (expires_at IS NULL OR expires_at > %s)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COALESCE(SUM(CASE WHEN available_at <= %s THEN remaining END), 0),"

@@ -24,32 +24,65 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
 
 class RewardForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    code = forms.SlugField(label=_("Code"), max_length=60, required=False,
-                           help_text=_("How tills, stamp cards and the configuration file name it. "
-                                       "Leave empty to make one from the name; it cannot change later."))
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=60,
+        required=False,
+        help_text=_(
+            "How tills, stamp cards and the configuration file name it. "
+            "Leave empty to make one from the name; it cannot change later."
+        ),
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=RewardKind.choices)
-    points = forms.IntegerField(label=_("Price in points"), min_value=0, initial=0,
-                                help_text=_("0: never bought with points, only given (stamp cards, referrals)."))
-    value = forms.DecimalField(label=_("Value"), min_value=0, max_digits=16, decimal_places=4, required=False,
-                               help_text=_("The amount off or credited; for a percentage off, the percentage."))
-    max_discount = forms.DecimalField(label=_("At most (percentage off)"), min_value=0, max_digits=16,
-                                      decimal_places=4, required=False,
-                                      help_text=_("The largest discount a percentage gives; empty: no cap."))
-    tiers = forms.MultipleChoiceField(label=_("Only for tiers"), required=False, widget=forms.CheckboxSelectMultiple,
-                                      help_text=_("None ticked: every member."))
-    stock = forms.IntegerField(label=_("Stock"), min_value=0, required=False,
-                               help_text=_("How many there are in all; empty: unlimited."))
-    per_member_limit = forms.IntegerField(label=_("Per member"), min_value=1, required=False,
-                                          help_text=_("How many one member may have; empty: no limit."))
+    points = forms.IntegerField(
+        label=_("Price in points"),
+        min_value=0,
+        initial=0,
+        help_text=_("0: never bought with points, only given (stamp cards, referrals)."),
+    )
+    value = forms.DecimalField(
+        label=_("Value"),
+        min_value=0,
+        max_digits=16,
+        decimal_places=4,
+        required=False,
+        help_text=_("The amount off or credited; for a percentage off, the percentage."),
+    )
+    max_discount = forms.DecimalField(
+        label=_("At most (percentage off)"),
+        min_value=0,
+        max_digits=16,
+        decimal_places=4,
+        required=False,
+        help_text=_("The largest discount a percentage gives; empty: no cap."),
+    )
+    tiers = forms.MultipleChoiceField(
+        label=_("Only for tiers"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every member."),
+    )
+    stock = forms.IntegerField(
+        label=_("Stock"), min_value=0, required=False, help_text=_("How many there are in all; empty: unlimited.")
+    )
+    per_member_limit = forms.IntegerField(
+        label=_("Per member"),
+        min_value=1,
+        required=False,
+        help_text=_("How many one member may have; empty: no limit."),
+    )
     starts = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    ends = forms.DateField(label=_("Until (not included)"), required=False,
-                           widget=forms.DateInput(attrs={"type": "date"}))
+    ends = forms.DateField(
+        label=_("Until (not included)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     voucher_valid_days = forms.IntegerField(label=_("Voucher valid for (days)"), min_value=1, initial=30)
-    refund_points_on_expiry = forms.BooleanField(label=_("Give the points back if the voucher expires unused"),
-                                                 required=False)
+    refund_points_on_expiry = forms.BooleanField(
+        label=_("Give the points back if the voucher expires unused"), required=False
+    )
     photo = forms.ImageField(label=_("Photo"), required=False)
-    description = forms.CharField(label=_("Description"), required=False, max_length=2000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, shop, reward=None, **kwargs):
         """A reward's code stays once made, so the edit form has no code field."""
@@ -72,8 +105,11 @@ class RewardForm(forms.Form):
             amount = data.get(name)
             is_money = name == "max_discount" or data.get("kind") != RewardKind.PERCENT_OFF
             if amount is not None and is_money and amount != amount.quantize(unit):
-                self.add_error(name, _("%(currency)s has no smaller unit than %(unit)s.")
-                               % {"currency": self.shop.currency, "unit": unit})
+                self.add_error(
+                    name,
+                    _("%(currency)s has no smaller unit than %(unit)s.")
+                    % {"currency": self.shop.currency, "unit": unit},
+                )
         return data
 
     def service_fields(self) -> dict:
@@ -86,8 +122,13 @@ class RewardForm(forms.Form):
 class QuickItemForm(forms.Form):
     label = forms.CharField(label=_("Button text"), max_length=60)
     amount = forms.DecimalField(label=_("Price"), min_value=0, max_digits=16, decimal_places=4)
-    sku = forms.CharField(label=_("SKU"), max_length=100, required=False,
-                          help_text=_("The till's product code, if the rules use it."))
-    category = forms.CharField(label=_("Category"), max_length=100, required=False,
-                               help_text=_("Category rules and stamp cards count by it, e.g. coffee."))
+    sku = forms.CharField(
+        label=_("SKU"), max_length=100, required=False, help_text=_("The till's product code, if the rules use it.")
+    )
+    category = forms.CharField(
+        label=_("Category"),
+        max_length=100,
+        required=False,
+        help_text=_("Category rules and stamp cards count by it, e.g. coffee."),
+    )
     active = forms.BooleanField(label=_("Shown on the counter"), required=False, initial=True)

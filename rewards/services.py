@@ -317,6 +317,8 @@ REWARD_FIELDS = (
     "refund_points_on_expiry",
     "description",
 )
+
+
 def stock_left(stock: int | None, issued: int) -> int | None:
     """What is left of a reward's stock once the vouchers issued and not cancelled are counted."""
     return None if stock is None else max(stock - issued, 0)

@@ -66,8 +66,12 @@ def reward_new(request):
     form = RewardForm(request.POST, request.FILES, shop=request.shop)
     if form.is_valid():
         try:
-            reward = services.reward_save(shop=request.shop, code=form.cleaned_data.get("code") or "",
-                                          photo=form.cleaned_data.get("photo"), **form.service_fields())
+            reward = services.reward_save(
+                shop=request.shop,
+                code=form.cleaned_data.get("code") or "",
+                photo=form.cleaned_data.get("photo"),
+                **form.service_fields(),
+            )
         except ValidationFailed as error:
             add_domain_error(form, error)
         else:
@@ -88,12 +92,19 @@ def _reward_initial(reward: Reward) -> dict:
 def reward_edit(request, reward_id: int):
     """Edits a reward in place in the list with HTMX (the row becomes its form), or on a page of its own."""
     reward = get_object_or_404(Reward, pk=reward_id, shop=request.shop)
-    form = RewardForm(request.POST or None, request.FILES or None, shop=request.shop, reward=reward,
-                      initial=_reward_initial(reward), auto_id=f"reward-{reward.pk}-%s")
+    form = RewardForm(
+        request.POST or None,
+        request.FILES or None,
+        shop=request.shop,
+        reward=reward,
+        initial=_reward_initial(reward),
+        auto_id=f"reward-{reward.pk}-%s",
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.reward_save(shop=request.shop, reward=reward, photo=form.cleaned_data.get("photo"),
-                                 **form.service_fields())
+            services.reward_save(
+                shop=request.shop, reward=reward, photo=form.cleaned_data.get("photo"), **form.service_fields()
+            )
         except ValidationFailed as error:
             add_domain_error(form, error)
         else:
@@ -127,8 +138,11 @@ def reward_active(request, reward_id: int):
     if active:
         messages.success(request, _("%(reward)s can be redeemed again.") % {"reward": reward.name})
     else:
-        messages.success(request, _("%(reward)s is hidden: nobody can redeem it now; vouchers already issued "
-                                    "stay valid.") % {"reward": reward.name})
+        messages.success(
+            request,
+            _("%(reward)s is hidden: nobody can redeem it now; vouchers already issued stay valid.")
+            % {"reward": reward.name},
+        )
     return catalogue_page(request)
 
 
@@ -144,8 +158,7 @@ def quick_items_page(request, form: QuickItemForm | None = None, status: int = 2
     if request.htmx:
         return TemplateResponse(request, "rewards/quick_items.html#quick-items", quick_items_context(request, form))
     if form is not None:
-        return TemplateResponse(request, "rewards/quick_items.html", quick_items_context(request, form),
-                                status=status)
+        return TemplateResponse(request, "rewards/quick_items.html", quick_items_context(request, form), status=status)
     return redirect("portal:quick_items")
 
 
@@ -173,8 +186,13 @@ def quick_items(request):
 @staff_required(role=Role.MANAGER)
 def quick_item_edit(request, quick_item_id: int):
     item = get_object_or_404(QuickItem, pk=quick_item_id, shop=request.shop)
-    initial = {"label": item.label, "amount": plain(item.amount), "sku": item.sku, "category": item.category,
-               "active": item.active}
+    initial = {
+        "label": item.label,
+        "amount": plain(item.amount),
+        "sku": item.sku,
+        "category": item.category,
+        "active": item.active,
+    }
     form = QuickItemForm(request.POST or None, initial=initial, auto_id=f"quick-item-{item.pk}-%s")
     if request.method == "POST" and form.is_valid():
         try:
@@ -198,8 +216,9 @@ def quick_item_edit(request, quick_item_id: int):
 @staff_required(role=Role.MANAGER)
 def quick_item_move(request, quick_item_id: int):
     item = get_object_or_404(QuickItem, pk=quick_item_id, shop=request.shop)
-    quick_item_services.quick_item_move(shop=request.shop, item=item,
-                                        step=-1 if request.POST.get("direction") == "up" else 1)
+    quick_item_services.quick_item_move(
+        shop=request.shop, item=item, step=-1 if request.POST.get("direction") == "up" else 1
+    )
     return quick_items_page(request)
 
 

@@ -60,45 +60,83 @@ class PurchaseForm(IdempotentForm):
         help_text=_("What the till asks for, after any voucher discounts."),
     )
     vouchers = forms.MultipleChoiceField(
-        label=_("Vouchers to use"), required=False, widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": _("Voucher %(value)s cannot be used now: it was used, has expired or "
-                                            "was cancelled.")},
+        label=_("Vouchers to use"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Voucher %(value)s cannot be used now: it was used, has expired or was cancelled.")
+        },
     )
-    points = forms.IntegerField(label=_("Pay with points"), required=False, min_value=0,
-                                widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}))
-    wallet = forms.DecimalField(label=_("Pay from the wallet"), required=False, min_value=0, max_digits=16,
-                                decimal_places=4, widget=forms.NumberInput(attrs={"inputmode": "decimal",
-                                                                                  "placeholder": "0"}))
-    receipt = forms.CharField(label=_("Receipt number"), required=False, max_length=100,
-                              help_text=_("From the till; leave empty to number it here."))
+    points = forms.IntegerField(
+        label=_("Pay with points"),
+        required=False,
+        min_value=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}),
+    )
+    wallet = forms.DecimalField(
+        label=_("Pay from the wallet"),
+        required=False,
+        min_value=0,
+        max_digits=16,
+        decimal_places=4,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "placeholder": "0"}),
+    )
+    receipt = forms.CharField(
+        label=_("Receipt number"),
+        required=False,
+        max_length=100,
+        help_text=_("From the till; leave empty to number it here."),
+    )
     generated_receipt = forms.CharField(widget=forms.HiddenInput, initial=new_receipt_number, max_length=100)
-    payment_method = forms.ChoiceField(label=_("Paid by"), required=False,
-                                       choices=[("", _("Not said"))] + PaymentMethod.choices)
+    payment_method = forms.ChoiceField(
+        label=_("Paid by"), required=False, choices=[("", _("Not said"))] + PaymentMethod.choices
+    )
 
-    def __init__(self, *args, shop, quick_items=(), vouchers=(), points_available: int = 0,
-                 wallet_balance: Decimal = Decimal(0), **kwargs):
+    def __init__(
+        self,
+        *args,
+        shop,
+        quick_items=(),
+        vouchers=(),
+        points_available: int = 0,
+        wallet_balance: Decimal = Decimal(0),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.shop, self.points_available, self.wallet_balance = shop, points_available, wallet_balance
         self.offers_wallet = wallet_balance > 0
         if self.offers_wallet:
             self.fields["wallet"].help_text = _("%(amount)s in the wallet.") % {
-                "amount": money(wallet_balance, shop.currency)}
+                "amount": money(wallet_balance, shop.currency)
+            }
         self.point_value = shop.program.point_value
         self.quick_items = list(quick_items)
         for item in self.quick_items:
             self.fields[f"item_{item.pk}"] = forms.IntegerField(
-                label=item.label, required=False, min_value=0, max_value=999,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric", "data-price": f"{item.amount:f}",
-                                                "class": "quick-count", "placeholder": "0"}),
+                label=item.label,
+                required=False,
+                min_value=0,
+                max_value=999,
+                widget=forms.NumberInput(
+                    attrs={
+                        "inputmode": "numeric",
+                        "data-price": f"{item.amount:f}",
+                        "class": "quick-count",
+                        "placeholder": "0",
+                    }
+                ),
             )
         self.fields["vouchers"].choices = [(v.code, f"{v.code} · {v.reward.name}") for v in vouchers]
         # Shown only when there is something to pay with, but always checked: a stale form cannot spend more.
         self.offers_points = self.point_value > 0 and points_available > 0
         if self.offers_points:
             self.fields["points"].widget.attrs.update(
-                max=points_available, **{"data-point-value": f"{self.point_value:f}"})
+                max=points_available, **{"data-point-value": f"{self.point_value:f}"}
+            )
             self.fields["points"].help_text = _("%(points)s available; each is worth %(value)s.") % {
-                "points": points_available, "value": money(self.point_value, shop.currency)}
+                "points": points_available,
+                "value": money(self.point_value, shop.currency),
+            }
 
     def item_fields(self):
         return [(item, self[f"item_{item.pk}"]) for item in self.quick_items]
@@ -106,8 +144,10 @@ class PurchaseForm(IdempotentForm):
     def clean_amount(self):
         amount = self.cleaned_data.get("amount")
         if amount is not None and amount != amount.quantize(quantum(self.shop.currency)):
-            raise forms.ValidationError(_("%(currency)s has no smaller unit than %(unit)s."),
-                                        params={"currency": self.shop.currency, "unit": quantum(self.shop.currency)})
+            raise forms.ValidationError(
+                _("%(currency)s has no smaller unit than %(unit)s."),
+                params={"currency": self.shop.currency, "unit": quantum(self.shop.currency)},
+            )
         return amount
 
     def clean(self):
@@ -118,8 +158,9 @@ class PurchaseForm(IdempotentForm):
         for item in self.quick_items:
             count = data.get(f"item_{item.pk}") or 0
             if count:
-                lines.append(Line(amount=item.amount * count, sku=item.sku or item.label, category=item.category,
-                                  quantity=count))
+                lines.append(
+                    Line(amount=item.amount * count, sku=item.sku or item.label, category=item.category, quantity=count)
+                )
         items_total = sum((line.amount for line in lines), Decimal(0))
         bill = data.get("amount")
         if bill is None:
@@ -127,25 +168,35 @@ class PurchaseForm(IdempotentForm):
                 raise forms.ValidationError({"amount": _("Enter the amount, or tap the items bought.")})
             bill = items_total
         if lines and items_total > bill:
-            raise forms.ValidationError({"amount": _("The items add up to %(total)s, more than the amount.") % {
-                "total": money(items_total, self.shop.currency)}})
+            raise forms.ValidationError(
+                {
+                    "amount": _("The items add up to %(total)s, more than the amount.")
+                    % {"total": money(items_total, self.shop.currency)}
+                }
+            )
         if lines and bill > items_total:
             lines.append(Line(amount=bill - items_total))
         points = data.get("points") or 0
         if points and self.point_value <= 0:
             raise forms.ValidationError({"points": _("Points cannot pay for purchases in this program.")})
         if points > self.points_available:
-            raise forms.ValidationError({"points": _("Only %(points)s points are available.") % {
-                "points": self.points_available}})
+            raise forms.ValidationError(
+                {"points": _("Only %(points)s points are available.") % {"points": self.points_available}}
+            )
         discount = (points * self.point_value).quantize(quantum(self.shop.currency), rounding=ROUND_HALF_UP)
         if points and discount > bill:
             most = int(bill // self.point_value) if self.point_value else 0
-            raise forms.ValidationError({"points": _("Those points are worth more than the bill: use at most %(most)s.")
-                                         % {"most": most}})
+            raise forms.ValidationError(
+                {"points": _("Those points are worth more than the bill: use at most %(most)s.") % {"most": most}}
+            )
         wallet = data.get("wallet") or Decimal(0)
         if wallet > self.wallet_balance:
-            raise forms.ValidationError({"wallet": _("The wallet holds %(amount)s.") % {
-                "amount": money(self.wallet_balance, self.shop.currency)}})
+            raise forms.ValidationError(
+                {
+                    "wallet": _("The wallet holds %(amount)s.")
+                    % {"amount": money(self.wallet_balance, self.shop.currency)}
+                }
+            )
         if wallet > bill - discount:
             raise forms.ValidationError({"wallet": _("More than is left to pay.")})
         self.bill, self.discount, self.points, self.wallet = bill, discount, points, wallet
@@ -170,30 +221,45 @@ def spread_discount(lines: list[Line], bill: Decimal, discount: Decimal, currenc
 
 
 class EnrolForm(IdempotentForm):
-    phone = forms.CharField(label=_("Phone"), max_length=30,
-                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}))
-    name = forms.CharField(label=_("Name"), max_length=200, required=False,
-                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    referral_code = forms.CharField(label=_("Referral code"), max_length=16, required=False,
-                                    help_text=_("If a friend sent them."))
-    card_number = forms.CharField(label=_("Card number"), max_length=30, required=False,
-                                  help_text=_("If they take a pre-printed card; else one is issued."),
-                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    referral_code = forms.CharField(
+        label=_("Referral code"), max_length=16, required=False, help_text=_("If a friend sent them.")
+    )
+    card_number = forms.CharField(
+        label=_("Card number"),
+        max_length=30,
+        required=False,
+        help_text=_("If they take a pre-printed card; else one is issued."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     marketing_consent = forms.BooleanField(label=_("They agree to receive offers"), required=False)
 
     def __init__(self, *args, **kwargs):
         """The phone is read back in groups as it is typed (an HTMX fragment), so a typo is caught."""
         super().__init__(*args, **kwargs)
-        self.fields["phone"].widget.attrs.update({
-            "hx-get": reverse("counter:phone_check"), "hx-trigger": "input changed delay:300ms",
-            "hx-target": "#phone-check", "hx-swap": "outerHTML", "autofocus": True,
-        })
+        self.fields["phone"].widget.attrs.update(
+            {
+                "hx-get": reverse("counter:phone_check"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#phone-check",
+                "hx-swap": "outerHTML",
+                "autofocus": True,
+            }
+        )
 
 
 class RefundForm(IdempotentForm):
     prefix_ids = "refund"
-    amount = forms.DecimalField(label=_("Amount to refund"), min_value=0, max_digits=16, decimal_places=4,
-                                widget=big_number())
+    amount = forms.DecimalField(
+        label=_("Amount to refund"), min_value=0, max_digits=16, decimal_places=4, widget=big_number()
+    )
     refund_number = forms.CharField(widget=forms.HiddenInput, initial=new_refund_number, max_length=100)
 
     def __init__(self, *args, currency: str, **kwargs):
@@ -205,8 +271,10 @@ class RefundForm(IdempotentForm):
         if amount <= 0:
             raise forms.ValidationError(_("Enter an amount above zero."))
         if amount != amount.quantize(quantum(self.currency)):
-            raise forms.ValidationError(_("%(currency)s has no smaller unit than %(unit)s."),
-                                        params={"currency": self.currency, "unit": quantum(self.currency)})
+            raise forms.ValidationError(
+                _("%(currency)s has no smaller unit than %(unit)s."),
+                params={"currency": self.currency, "unit": quantum(self.currency)},
+            )
         return amount
 
 
@@ -216,8 +284,11 @@ def pin_input(**attrs) -> forms.PasswordInput:
 
 class AdjustForm(IdempotentForm):
     prefix_ids = "adjust"
-    points = forms.IntegerField(label=_("Points"), help_text=_("Negative to take points away."),
-                                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    points = forms.IntegerField(
+        label=_("Points"),
+        help_text=_("Negative to take points away."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
     reason = forms.CharField(label=_("Reason"), max_length=500)
     pin = forms.CharField(label=_("Manager's PIN"), max_length=8, widget=pin_input())
 
@@ -230,8 +301,9 @@ class AdjustForm(IdempotentForm):
 
 class PinSetForm(IdempotentForm):
     prefix_ids = "pin"
-    pin = forms.CharField(label=_("New PIN"), max_length=8, min_length=4, widget=pin_input(),
-                          help_text=_("4 to 8 digits, only yours."))
+    pin = forms.CharField(
+        label=_("New PIN"), max_length=8, min_length=4, widget=pin_input(), help_text=_("4 to 8 digits, only yours.")
+    )
     pin_again = forms.CharField(label=_("The same PIN again"), max_length=8, widget=pin_input())
 
     def clean(self):
@@ -250,10 +322,10 @@ class SwitchForm(forms.Form):
 
 
 class LocationForm(forms.Form):
-    location = forms.ModelChoiceField(label=_("This counter is at"), queryset=Location.objects.none(),
-                                      widget=forms.RadioSelect, empty_label=None)
+    location = forms.ModelChoiceField(
+        label=_("This counter is at"), queryset=Location.objects.none(), widget=forms.RadioSelect, empty_label=None
+    )
 
     def __init__(self, *args, shop, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = Location.objects.filter(shop=shop)
-

@@ -97,8 +97,9 @@ def member_url(member_id) -> str:
 
 
 def _member(request, member_id) -> Member:
-    return get_object_or_404(Member.objects.select_related("account"), shop=request.shop, pk=member_id,
-                             merged_into__isnull=True)
+    return get_object_or_404(
+        Member.objects.select_related("account"), shop=request.shop, pk=member_id, merged_into__isnull=True
+    )
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -150,8 +151,13 @@ def _not_found(request, query: str):
     enrol_url = reverse("counter:enrol")
     compact = query.replace(" ", "").replace("-", "")
     if ":" in query:
-        messages.error(request, _("This member code is not valid here: it is old or from another shop. "
-                                  "Ask them to open their card again, or type their phone."))
+        messages.error(
+            request,
+            _(
+                "This member code is not valid here: it is old or from another shop. "
+                "Ask them to open their card again, or type their phone."
+            ),
+        )
         return redirect("counter:home")
     if card_number_valid(compact):
         messages.warning(request, _("No member has card %(card)s. Enrol a new member with it?") % {"card": compact})
@@ -166,8 +172,9 @@ def _not_found(request, query: str):
     if looks_like_voucher(normalise_voucher_code(query)):
         messages.error(request, str(friendly(VoucherNotFound())))
     else:
-        messages.error(request, _("Nothing found for “%(query)s”. Scan again, or type the phone number.")
-                       % {"query": query})
+        messages.error(
+            request, _("Nothing found for “%(query)s”. Scan again, or type the phone number.") % {"query": query}
+        )
     return redirect("counter:home")
 
 
@@ -183,8 +190,13 @@ def member_context(request, member_id, *, purchase_form=None, adjust_form=None) 
     member, account = panel.member, panel.member.account
     quick_items = list(QuickItem.objects.filter(shop=shop, active=True))
     if purchase_form is None:
-        purchase_form = PurchaseForm(shop=shop, quick_items=quick_items, vouchers=panel.vouchers,
-                                     points_available=panel.points.available, wallet_balance=account.wallet_balance)
+        purchase_form = PurchaseForm(
+            shop=shop,
+            quick_items=quick_items,
+            vouchers=panel.vouchers,
+            points_available=panel.points.available,
+            wallet_balance=account.wallet_balance,
+        )
     currency = shop.currency
     return {
         "panel": panel,
@@ -224,16 +236,29 @@ def purchase(request, member_id: int):
     def action() -> str:
         now = timezone.now()
         vouchers = list(vouchers_open_for(member, now).select_related("reward"))
-        form = PurchaseForm(request.POST, shop=shop, quick_items=QuickItem.objects.filter(shop=shop, active=True),
-                            vouchers=vouchers, points_available=points_available(member.account, now),
-                            wallet_balance=member.account.wallet_balance)
+        form = PurchaseForm(
+            request.POST,
+            shop=shop,
+            quick_items=QuickItem.objects.filter(shop=shop, active=True),
+            vouchers=vouchers,
+            points_available=points_available(member.account, now),
+            wallet_balance=member.account.wallet_balance,
+        )
         if not form.is_valid():
             raise _member_page_again(request, member_id, purchase_form=form)
         try:
             result = purchase_record(
-                shop=shop, external_id=form.external_id, amount=form.paid, member=member, lines=form.lines,
-                points_redeemed=form.points, wallet_redeemed=form.wallet, voucher_codes=form.cleaned_data["vouchers"],
-                payment_method=form.cleaned_data["payment_method"], actor=state.actor(request), now=now,
+                shop=shop,
+                external_id=form.external_id,
+                amount=form.paid,
+                member=member,
+                lines=form.lines,
+                points_redeemed=form.points,
+                wallet_redeemed=form.wallet,
+                voucher_codes=form.cleaned_data["vouchers"],
+                payment_method=form.cleaned_data["payment_method"],
+                actor=state.actor(request),
+                now=now,
             )
         except DuplicatePurchase as error:
             existing = Purchase.objects.filter(shop=shop, external_id=form.external_id).first()
@@ -246,18 +271,35 @@ def purchase(request, member_id: int):
             add_to_form(form, error)
             raise _member_page_again(request, member_id, status=409, purchase_form=form) from None
         bought = result.purchase
-        state.result_keep(request, bought.pk, {
-            "steps": list(result.explanation.steps) if result.explanation else [],
-            "bill": str(form.bill),
-            "discount": str(form.discount),
-        })
-        state.last_action_set(request, "purchase", purchase_id=bought.pk, member_id=member.pk,
-                              label=_("Purchase %(receipt)s") % {"receipt": bought.external_id})
-        messages.success(request, ngettext("Recorded %(amount)s for %(name)s: %(points)s point earned.",
-                                           "Recorded %(amount)s for %(name)s: %(points)s points earned.",
-                                           bought.points_earned) % {
-            "amount": money(bought.amount, shop.currency), "name": member.name or member.phone,
-            "points": bought.points_earned})
+        state.result_keep(
+            request,
+            bought.pk,
+            {
+                "steps": list(result.explanation.steps) if result.explanation else [],
+                "bill": str(form.bill),
+                "discount": str(form.discount),
+            },
+        )
+        state.last_action_set(
+            request,
+            "purchase",
+            purchase_id=bought.pk,
+            member_id=member.pk,
+            label=_("Purchase %(receipt)s") % {"receipt": bought.external_id},
+        )
+        messages.success(
+            request,
+            ngettext(
+                "Recorded %(amount)s for %(name)s: %(points)s point earned.",
+                "Recorded %(amount)s for %(name)s: %(points)s points earned.",
+                bought.points_earned,
+            )
+            % {
+                "amount": money(bought.amount, shop.currency),
+                "name": member.name or member.phone,
+                "points": bought.points_earned,
+            },
+        )
         return reverse("counter:purchase_detail", kwargs={"purchase_id": bought.pk})
 
     return once(request, action, back=member_url(member.pk))
@@ -270,17 +312,28 @@ def redeem(request, member_id: int):
 
     def action() -> str:
         try:
-            voucher = reward_redeem(member=member, reward_code=request.POST.get("reward", ""),
-                                    actor=state.actor(request))
+            voucher = reward_redeem(
+                member=member, reward_code=request.POST.get("reward", ""), actor=state.actor(request)
+            )
         except DomainError as error:
             messages.error(request, friendly(error))
             raise Refused(redirect(member_url(member.pk))) from None
-        state.last_action_set(request, "redemption", code=voucher.code, member_id=member.pk,
-                              label=_("Reward %(reward)s") % {"reward": voucher.reward.name})
-        messages.success(request, ngettext("%(reward)s for %(points)s point. Voucher %(code)s is ready to use.",
-                                           "%(reward)s for %(points)s points. Voucher %(code)s is ready to use.",
-                                           voucher.points_spent) % {
-            "reward": voucher.reward.name, "points": voucher.points_spent, "code": voucher.code})
+        state.last_action_set(
+            request,
+            "redemption",
+            code=voucher.code,
+            member_id=member.pk,
+            label=_("Reward %(reward)s") % {"reward": voucher.reward.name},
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(reward)s for %(points)s point. Voucher %(code)s is ready to use.",
+                "%(reward)s for %(points)s points. Voucher %(code)s is ready to use.",
+                voucher.points_spent,
+            )
+            % {"reward": voucher.reward.name, "points": voucher.points_spent, "code": voucher.code},
+        )
         return reverse("counter:voucher", kwargs={"voucher_code": voucher.code})
 
     return once(request, action, back=member_url(member.pk))
@@ -299,20 +352,35 @@ def adjust(request, member_id: int):
             raise _member_page_again(request, member_id, adjust_form=form)
         try:
             entry = counter_services.adjustment_approved_by_pin(
-                shop=request.shop, member=member, points=form.cleaned_data["points"],
-                reason=form.cleaned_data["reason"], pin=form.cleaned_data["pin"], location=request.counter_location,
+                shop=request.shop,
+                member=member,
+                points=form.cleaned_data["points"],
+                reason=form.cleaned_data["reason"],
+                pin=form.cleaned_data["pin"],
+                location=request.counter_location,
             )
         except DomainError as error:
             add_to_form(form, error)
-            raise _member_page_again(request, member_id, status=403 if error.status == 403 else 409,
-                                     adjust_form=form) from None
-        state.last_action_set(request, "adjustment", entry_id=entry.pk, member_id=member.pk,
-                              label=ngettext("Adjustment of %(points)s point", "Adjustment of %(points)s points",
-                                             abs(entry.points)) % {"points": entry.points})
-        messages.success(request, ngettext("%(points)s point adjusted, approved by %(manager)s.",
-                                           "%(points)s points adjusted, approved by %(manager)s.",
-                                           abs(entry.points)) % {
-            "points": entry.points, "manager": entry.staff.get_full_name() or entry.staff.email})
+            raise _member_page_again(
+                request, member_id, status=403 if error.status == 403 else 409, adjust_form=form
+            ) from None
+        state.last_action_set(
+            request,
+            "adjustment",
+            entry_id=entry.pk,
+            member_id=member.pk,
+            label=ngettext("Adjustment of %(points)s point", "Adjustment of %(points)s points", abs(entry.points))
+            % {"points": entry.points},
+        )
+        messages.success(
+            request,
+            ngettext(
+                "%(points)s point adjusted, approved by %(manager)s.",
+                "%(points)s points adjusted, approved by %(manager)s.",
+                abs(entry.points),
+            )
+            % {"points": entry.points, "manager": entry.staff.get_full_name() or entry.staff.email},
+        )
         return member_url(member.pk)
 
     return once(request, action, back=member_url(member.pk))
@@ -321,19 +389,31 @@ def adjust(request, member_id: int):
 @require_GET
 @counter_view
 def history(request, member_id: int):
-    """"Where are my points?": the member's purchases, points entries and vouchers, newest first."""
+    """ "Where are my points?": the member's purchases, points entries and vouchers, newest first."""
     member = get_object_or_404(Member.objects.select_related("account"), shop=request.shop, pk=member_id)
     currency = request.shop.currency
     purchases = list(Purchase.objects.filter(shop=request.shop, member=member)[:HISTORY_ROWS])
     for bought in purchases:
         bought.amount_text = money(bought.amount, currency)
-    entries = list(LedgerEntry.objects.filter(account_id=member.account_id).select_related("purchase")
-                   .order_by("-created_at", "-id")[:HISTORY_ROWS])
+    entries = list(
+        LedgerEntry.objects.filter(account_id=member.account_id)
+        .select_related("purchase")
+        .order_by("-created_at", "-id")[:HISTORY_ROWS]
+    )
     vouchers = list(Voucher.objects.filter(account_id=member.account_id).select_related("reward")[:HISTORY_ROWS])
-    return page(request, "counter/history.html", {
-        "member": member, "phone": phone_grouped(member.phone), "purchases": purchases, "entries": entries,
-        "vouchers": vouchers, "rows": HISTORY_ROWS, "now": timezone.now(),
-    })
+    return page(
+        request,
+        "counter/history.html",
+        {
+            "member": member,
+            "phone": phone_grouped(member.phone),
+            "purchases": purchases,
+            "entries": entries,
+            "vouchers": vouchers,
+            "rows": HISTORY_ROWS,
+            "now": timezone.now(),
+        },
+    )
 
 
 # ---------------------------------------------------------------- purchases and refunds
@@ -346,8 +426,11 @@ def purchase_context(request, bought: Purchase, refund_form=None) -> dict:
     if refund_form is None:
         refund_form = RefundForm(currency=currency, initial={"amount": plain(remaining)})
     if result:
-        result = {**result, "bill_text": money(result["bill"], currency),
-                  "discount_text": money(result["discount"], currency) if result["discount"] != "0" else ""}
+        result = {
+            **result,
+            "bill_text": money(result["bill"], currency),
+            "discount_text": money(result["discount"], currency) if result["discount"] != "0" else "",
+        }
     return {
         "purchase": bought,
         "result": result,
@@ -357,8 +440,12 @@ def purchase_context(request, bought: Purchase, refund_form=None) -> dict:
         "remaining": remaining,
         "remaining_text": money(remaining, currency),
         "stamps": StampEntry.objects.filter(purchase=bought, refund__isnull=True).select_related("card"),
-        "issued": [c.voucher for c in StampCompletion.objects.filter(purchase=bought, voucher__isnull=False)
-                   .select_related("voucher__reward")],
+        "issued": [
+            c.voucher
+            for c in StampCompletion.objects.filter(purchase=bought, voucher__isnull=False).select_related(
+                "voucher__reward"
+            )
+        ],
         "used": bought.vouchers_used.select_related("reward"),
         "refunds": [{"refund": r, "amount": money(r.amount, currency)} for r in bought.refunds.order_by("id")],
         "refund_form": refund_form,
@@ -367,8 +454,10 @@ def purchase_context(request, bought: Purchase, refund_form=None) -> dict:
 
 def _purchase(request, purchase_id) -> Purchase:
     return get_object_or_404(
-        Purchase.objects.select_related("member", "location").prefetch_related(
-            Prefetch("refunds")), shop=request.shop, pk=purchase_id)
+        Purchase.objects.select_related("member", "location").prefetch_related(Prefetch("refunds")),
+        shop=request.shop,
+        pk=purchase_id,
+    )
 
 
 @require_GET
@@ -406,15 +495,25 @@ def refund(request, purchase_id: int):
         if not form.is_valid():
             raise again(form, 422)
         try:
-            result = purchase_refund(shop=request.shop, purchase_id=bought.pk, amount=form.cleaned_data["amount"],
-                                     external_id=form.cleaned_data["refund_number"], actor=state.actor(request))
+            result = purchase_refund(
+                shop=request.shop,
+                purchase_id=bought.pk,
+                amount=form.cleaned_data["amount"],
+                external_id=form.cleaned_data["refund_number"],
+                actor=state.actor(request),
+            )
         except DomainError as error:
             add_to_form(form, error)
             raise again(form, 409) from None
-        messages.success(request, ngettext("Refunded %(amount)s; %(points)s point taken back.",
-                                           "Refunded %(amount)s; %(points)s points taken back.",
-                                           result.points_reversed) % {
-            "amount": money(result.refund.amount, currency), "points": result.points_reversed})
+        messages.success(
+            request,
+            ngettext(
+                "Refunded %(amount)s; %(points)s point taken back.",
+                "Refunded %(amount)s; %(points)s points taken back.",
+                result.points_reversed,
+            )
+            % {"amount": money(result.refund.amount, currency), "points": result.points_reversed},
+        )
         return here
 
     return once(request, action, back=here)
@@ -435,10 +534,16 @@ def _voucher(request, voucher_code) -> Voucher:
 def voucher(request, voucher_code: str):
     found = _voucher(request, voucher_code)
     open_ = found.status == "issued" and found.expires_at > timezone.now()
-    return page(request, "counter/voucher.html", {
-        "voucher": found, "value": reward_value(found.reward, request.shop.currency), "usable": open_,
-        "expired": found.status == "issued" and not open_,
-    })
+    return page(
+        request,
+        "counter/voucher.html",
+        {
+            "voucher": found,
+            "value": reward_value(found.reward, request.shop.currency),
+            "usable": open_,
+            "expired": found.status == "issued" and not open_,
+        },
+    )
 
 
 @require_GET
@@ -460,10 +565,16 @@ def voucher_use_view(request, voucher_code: str):
         except DomainError as error:
             messages.error(request, friendly(error))
             raise Refused(redirect(here)) from None
-        state.last_action_set(request, "voucher_use", code=used.code, member_id=used.member_id,
-                              label=_("Voucher %(code)s used") % {"code": used.code})
-        messages.success(request, _("Voucher %(code)s used: %(reward)s.") % {"code": used.code,
-                                                                             "reward": used.reward.name})
+        state.last_action_set(
+            request,
+            "voucher_use",
+            code=used.code,
+            member_id=used.member_id,
+            label=_("Voucher %(code)s used") % {"code": used.code},
+        )
+        messages.success(
+            request, _("Voucher %(code)s used: %(reward)s.") % {"code": used.code, "reward": used.reward.name}
+        )
         return here
 
     return once(request, action, back=here)
@@ -518,14 +629,26 @@ def enrol(request):
     consent = consent_sentence(shop)
     if request.method != "POST":
         initial = {"phone": request.GET.get("phone", ""), "card_number": request.GET.get("card", "")}
-        return page(request, "counter/enrol.html", {"form": EnrolForm(initial=initial), "consent": consent,
-                                                    "phone_check": phone_check_context(shop, initial["phone"])})
+        return page(
+            request,
+            "counter/enrol.html",
+            {
+                "form": EnrolForm(initial=initial),
+                "consent": consent,
+                "phone_check": phone_check_context(shop, initial["phone"]),
+            },
+        )
     form = EnrolForm(request.POST)
 
     def again(status):
-        return Refused(page(request, "counter/enrol.html", {
-            "form": form, "consent": consent, "phone_check": phone_check_context(shop, request.POST.get("phone"))},
-            status=status))
+        return Refused(
+            page(
+                request,
+                "counter/enrol.html",
+                {"form": form, "consent": consent, "phone_check": phone_check_context(shop, request.POST.get("phone"))},
+                status=status,
+            )
+        )
 
     def action() -> str:
         if not form.is_valid():
@@ -533,24 +656,35 @@ def enrol(request):
         data = form.cleaned_data
         try:
             member = member_enrol(
-                shop=shop, phone=data["phone"], name=data["name"], referral_code=data["referral_code"],
-                card_number=data["card_number"], marketing_consent=data["marketing_consent"],
-                consent_source="counter" if data["marketing_consent"] else "", channel="counter",
+                shop=shop,
+                phone=data["phone"],
+                name=data["name"],
+                referral_code=data["referral_code"],
+                card_number=data["card_number"],
+                marketing_consent=data["marketing_consent"],
+                consent_source="counter" if data["marketing_consent"] else "",
+                channel="counter",
                 actor=state.actor(request),
             )
         except MemberExists as error:
             existing = error.fields.get("member")
             if existing:
-                messages.info(request, _("%(phone)s is already a member; here they are.") % {
-                    "phone": phone_grouped(phone_normalise(data["phone"], shop.country))})
+                messages.info(
+                    request,
+                    _("%(phone)s is already a member; here they are.")
+                    % {"phone": phone_grouped(phone_normalise(data["phone"], shop.country))},
+                )
                 return member_url(existing)
             add_to_form(form, error)
             raise again(409) from None
         except DomainError as error:
             add_to_form(form, error)
             raise again(409 if error.status == 409 else 422) from None
-        messages.success(request, _("Welcome, %(name)s! Check the phone with them: %(phone)s.") % {
-            "name": member.name or _("new member"), "phone": phone_grouped(member.phone)})
+        messages.success(
+            request,
+            _("Welcome, %(name)s! Check the phone with them: %(phone)s.")
+            % {"name": member.name or _("new member"), "phone": phone_grouped(member.phone)},
+        )
         if member.marketing_consent:
             messages.info(request, _("Consent recorded, as read to them: “%(sentence)s”") % {"sentence": consent})
         return member_url(member.pk)
@@ -559,8 +693,7 @@ def enrol(request):
 
 
 def consent_sentence(shop) -> str:
-    return _("I agree that %(shop)s may send me offers and news. I can stop them at any time.") % {
-        "shop": shop.name}
+    return _("I agree that %(shop)s may send me offers and news. I can stop them at any time.") % {"shop": shop.name}
 
 
 def phone_check_context(shop, raw: str | None) -> dict:
@@ -587,8 +720,11 @@ def phone_check(request):
 @counter_view
 def staff(request):
     """Switch who is acting on a shared tablet by PIN, and set your own PIN."""
-    return page(request, "counter/staff.html", {"switch_form": SwitchForm(), "pin_form": PinSetForm(),
-                                                "next": _safe_next(request, "")})
+    return page(
+        request,
+        "counter/staff.html",
+        {"switch_form": SwitchForm(), "pin_form": PinSetForm(), "next": _safe_next(request, "")},
+    )
 
 
 @require_POST
@@ -597,8 +733,10 @@ def staff_switch(request):
     home_url = _safe_next(request, reverse("counter:home"))
     if request.POST.get("back"):
         state.acting_choose(request, None)
-        messages.success(request, _("%(name)s is at the counter again.") % {
-            "name": request.user.get_full_name() or request.user.email})
+        messages.success(
+            request,
+            _("%(name)s is at the counter again.") % {"name": request.user.get_full_name() or request.user.email},
+        )
         return redirect(home_url)
     form = SwitchForm(request.POST)
     if not form.is_valid():
@@ -610,8 +748,10 @@ def staff_switch(request):
         messages.error(request, friendly(error))
         return redirect("counter:staff")
     state.acting_choose(request, membership)
-    messages.success(request, _("%(name)s is at the counter now.") % {
-        "name": membership.user.get_full_name() or membership.user.email})
+    messages.success(
+        request,
+        _("%(name)s is at the counter now.") % {"name": membership.user.get_full_name() or membership.user.email},
+    )
     return redirect(home_url)
 
 
@@ -623,14 +763,16 @@ def pin_set(request):
 
     def action() -> str:
         if not form.is_valid():
-            raise Refused(page(request, "counter/staff.html", {"switch_form": SwitchForm(), "pin_form": form},
-                               status=422))
+            raise Refused(
+                page(request, "counter/staff.html", {"switch_form": SwitchForm(), "pin_form": form}, status=422)
+            )
         try:
             counter_services.staff_pin_set(membership=request.acting, pin=form.cleaned_data["pin"])
         except DomainError as error:
             add_to_form(form, error)
-            raise Refused(page(request, "counter/staff.html", {"switch_form": SwitchForm(), "pin_form": form},
-                               status=422)) from None
+            raise Refused(
+                page(request, "counter/staff.html", {"switch_form": SwitchForm(), "pin_form": form}, status=422)
+            ) from None
         messages.success(request, _("Your PIN is set. Use it to switch to yourself on a shared tablet."))
         return reverse("counter:home")
 
@@ -643,8 +785,9 @@ def location(request):
     form = LocationForm(request.POST or None, shop=request.shop)
     if request.method == "POST" and form.is_valid():
         state.location_choose(request, form.cleaned_data["location"])
-        messages.success(request, _("This counter is at %(location)s.") % {
-            "location": form.cleaned_data["location"].name})
+        messages.success(
+            request, _("This counter is at %(location)s.") % {"location": form.cleaned_data["location"].name}
+        )
         return redirect(_safe_next(request, reverse("counter:home")))
     if request.counter_location is not None and not form.is_bound:
         form.initial["location"] = request.counter_location.pk

@@ -103,21 +103,30 @@ def _expiry_line(program, unit: str) -> str:
     days, months = program.expiry_days or 0, program.expiry_months or 0
     values = {"unit": unit, "n": days, "months": months}
     if program.expiry_policy == ExpiryPolicy.INACTIVITY:
-        return ngettext(
-            "Your %(unit)s stay as long as you visit at least once every %(n)s day.",
-            "Your %(unit)s stay as long as you visit at least once every %(n)s days.",
-            days,
-        ) % values
+        return (
+            ngettext(
+                "Your %(unit)s stay as long as you visit at least once every %(n)s day.",
+                "Your %(unit)s stay as long as you visit at least once every %(n)s days.",
+                days,
+            )
+            % values
+        )
     if program.expiry_policy == ExpiryPolicy.DAYS_AFTER_EARN:
-        return ngettext(
-            "Your %(unit)s last %(n)s day from the day you earn them.",
-            "Your %(unit)s last %(n)s days from the day you earn them.",
-            days,
-        ) % values
+        return (
+            ngettext(
+                "Your %(unit)s last %(n)s day from the day you earn them.",
+                "Your %(unit)s last %(n)s days from the day you earn them.",
+                days,
+            )
+            % values
+        )
     if program.expiry_policy == ExpiryPolicy.MONTHS_AFTER_EARN_MONTH:
-        return ngettext(
-            "Your %(unit)s last %(months)s month after the month you earn them.",
-            "Your %(unit)s last %(months)s months after the month you earn them.",
-            months,
-        ) % values
+        return (
+            ngettext(
+                "Your %(unit)s last %(months)s month after the month you earn them.",
+                "Your %(unit)s last %(months)s months after the month you earn them.",
+                months,
+            )
+            % values
+        )
     return _("Your %(unit)s never expire.") % values

@@ -31,6 +31,7 @@ class MemberFilter(django_filters.FilterSet):
     def search(self, queryset, name, value):
         return member_search(queryset, self.shop, value)
 
+
 class MessageFilter(django_filters.FilterSet):
     """The message log: by status, event and channel (the queryset is already the shop's)."""
 

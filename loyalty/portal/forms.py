@@ -314,6 +314,7 @@ class WebhookEndpointForm(forms.Form):
         help_text=_("None ticked: every event, including ones added later."),
     )
 
+
 class MarketingCapForm(forms.Form):
     marketing_cap_per_week = forms.IntegerField(
         label=_("Marketing messages per member per week"),

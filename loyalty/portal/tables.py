@@ -231,6 +231,7 @@ class DeliveryTable(PortalTable):
         text = record.last_error or record.last_response
         return Truncator(" ".join(text.split())).chars(SNIPPET_LENGTH) if text else "—"
 
+
 class MessageTable(PortalTable):
     created_at = tables.DateTimeColumn(verbose_name=_("When"), short=True)
     member = tables.TemplateColumn(

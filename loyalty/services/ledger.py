@@ -45,7 +45,14 @@ def account_lock(account_id: int) -> Account:
     )
 
 
-PURCHASE_FIGURES = ("points_balance", "lifetime_earned", "wallet_balance", "purchases_count", "tier", "last_purchase_at")
+PURCHASE_FIGURES = (
+    "points_balance",
+    "lifetime_earned",
+    "wallet_balance",
+    "purchases_count",
+    "tier",
+    "last_purchase_at",
+)
 
 
 def account_purchase_apply(account: Account, *, earned: int, cashback, occurred_at: datetime) -> int:

@@ -92,7 +92,12 @@ def stamps_reverse(purchase: Purchase, account: Account, refund, complete: bool)
         if due <= 0:
             continue
         StampEntry.objects.create(
-            account=account, card=entry.card, purchase=purchase, refund=refund, count=-due, occurred_at=entry.occurred_at
+            account=account,
+            card=entry.card,
+            purchase=purchase,
+            refund=refund,
+            count=-due,
+            occurred_at=entry.occurred_at,
         )
         progress = StampProgress.objects.select_for_update().get(account=account, card=entry.card)
         progress.count -= due

@@ -170,9 +170,10 @@ def program_sentence(shop: Shop, locale: str = "en") -> str:
     if program.cashback_percent:
         return _("Get %(percent)s%% of every purchase back to spend on your next visit.") % values
     if program.earn_points and stamp_card:
-        return _(
-            "Earn %(points)s %(unit)s for every %(amount)s you spend, and a reward for every %(stamps)s stamps."
-        ) % values
+        return (
+            _("Earn %(points)s %(unit)s for every %(amount)s you spend, and a reward for every %(stamps)s stamps.")
+            % values
+        )
     if program.earn_points:
         return _("Earn %(points)s %(unit)s for every %(amount)s you spend and swap them for rewards.") % values
     if stamp_card:

@@ -21,7 +21,14 @@ def wallet_credit(
 ) -> WalletEntry:
     assert amount > 0
     entry = wallet_entry_add(
-        account=account, shop=shop, kind=kind, amount=amount, purchase=purchase, refund=refund, staff=staff, reason=reason
+        account=account,
+        shop=shop,
+        kind=kind,
+        amount=amount,
+        purchase=purchase,
+        refund=refund,
+        staff=staff,
+        reason=reason,
     )
     account.wallet_balance += amount
     Account.objects.filter(pk=account.pk).update(wallet_balance=F("wallet_balance") + amount)

@@ -26,13 +26,24 @@ def cafe(db):
                     "window": "lifetime",
                     "levels": [
                         {"code": "green", "name": "Green", "threshold": 0, "multiplier": "1", "discount_percent": "0"},
-                        {"code": "gold", "name": "Gold", "threshold": 300, "multiplier": "1.5",
-                         "discount_percent": "5"},
+                        {
+                            "code": "gold",
+                            "name": "Gold",
+                            "threshold": 300,
+                            "multiplier": "1.5",
+                            "discount_percent": "5",
+                        },
                     ],
                 },
                 stamp_cards=[
-                    {"code": "coffee", "name": "Coffee card", "stamps_required": 5, "per": "item",
-                     "categories": ["coffee"], "reward": "free-coffee"}
+                    {
+                        "code": "coffee",
+                        "name": "Coffee card",
+                        "stamps_required": 5,
+                        "per": "item",
+                        "categories": ["coffee"],
+                        "reward": "free-coffee",
+                    }
                 ],
             ),
             rewards=[
@@ -69,5 +80,6 @@ def counter(as_user, staff):
 
 @pytest.fixture
 def coffee(cafe):
-    return QuickItem.objects.create(shop=cafe, label="Coffee", sku="coffee", category="coffee", amount=Decimal("40000"),
-                                    position=1)
+    return QuickItem.objects.create(
+        shop=cafe, label="Coffee", sku="coffee", category="coffee", amount=Decimal("40000"), position=1
+    )

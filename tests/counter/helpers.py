@@ -27,13 +27,15 @@ def purchase_post(client, member, follow=False, **fields):
 
 
 def give_points(member, points: int):
-    return points_adjust(account_id=member.account_id, actor=Actor(shop=member.shop), points=points,
-                         reason="test", at=timezone.now())
+    return points_adjust(
+        account_id=member.account_id, actor=Actor(shop=member.shop), points=points, reason="test", at=timezone.now()
+    )
 
 
 def buy(member, amount="40000", external_id=None):
-    return purchase_record(shop=member.shop, member=member, amount=Decimal(amount),
-                           external_id=external_id or f"R-{uuid.uuid4().hex[:8]}")
+    return purchase_record(
+        shop=member.shop, member=member, amount=Decimal(amount), external_id=external_id or f"R-{uuid.uuid4().hex[:8]}"
+    )
 
 
 def texts(response) -> list[str]:

@@ -62,7 +62,7 @@ def test_the_catalogue_shows_redemption_counts_and_the_impact_counter(manager_cl
     reward_redeem(member=member, reward_code="free-coffee", actor=Actor(shop=cafe))
     page = manager_client.get(reverse("portal:rewards")).content.decode()
     assert "data-impact>3<" in page and "donations made by your members (Plant a tree)" in page
-    row = page[page.index('id="reward-'):]
+    row = page[page.index('id="reward-') :]
     assert "Free Coffee" in row and "worth ₫45,000" in row and "10 % off, at most ₫50,000" in row
     assert "1 / 1" in page  # the mug's stock
 
@@ -88,7 +88,12 @@ def test_a_reward_is_added_with_a_code_made_from_its_name(manager_client, cafe):
     assert response.status_code == 200 and 'id="catalogue"' in response.content.decode()
     reward = Reward.objects.get(shop=cafe, code="croissant")
     assert (reward.points, reward.value, reward.tiers, reward.stock, reward.stock_left) == (
-        15, Decimal("30000"), ["gold"], 5, 5)
+        15,
+        Decimal("30000"),
+        ["gold"],
+        5,
+        5,
+    )
     assert codes(cafe)[-1] == "croissant"
     assert "Croissant was added to the catalogue." in response.content.decode()
 
@@ -139,11 +144,17 @@ def test_a_reward_is_edited_in_place(manager_client, cafe):
     fragment = manager_client.get(url, **HTMX).content.decode()
     assert fragment.lstrip().startswith(f'<tr id="reward-{reward.pk}"') and 'value="10"' in fragment
     assert 'name="code"' not in fragment  # a code stays
-    response = manager_client.post(url, reward_fields(name="15 % off", kind="percent_off", value="15",
-                                                      max_discount="60000", points="25"), **HTMX)
+    response = manager_client.post(
+        url, reward_fields(name="15 % off", kind="percent_off", value="15", max_discount="60000", points="25"), **HTMX
+    )
     reward.refresh_from_db()
     assert (reward.name, reward.value, reward.max_discount, reward.points, reward.code) == (
-        "15 % off", Decimal("15"), Decimal("60000"), 25, "ten-off")
+        "15 % off",
+        Decimal("15"),
+        Decimal("60000"),
+        25,
+        "ten-off",
+    )
     assert 'id="catalogue"' in response.content.decode()
 
 
@@ -163,8 +174,10 @@ def test_changing_the_stock_counts_the_vouchers_already_issued(manager_client, c
     reward_redeem(member=member, reward_code="mug", actor=Actor(shop=cafe))
     mug = Reward.objects.get(shop=cafe, code="mug")
     assert mug.stock_left == 0
-    manager_client.post(reverse("portal:reward_edit", kwargs={"reward_id": mug.pk}),
-                        reward_fields(name="Mug", kind="gift", value="90000", points="30", stock="4"))
+    manager_client.post(
+        reverse("portal:reward_edit", kwargs={"reward_id": mug.pk}),
+        reward_fields(name="Mug", kind="gift", value="90000", points="30", stock="4"),
+    )
     mug.refresh_from_db()
     assert (mug.stock, mug.stock_left) == (4, 3)
 
@@ -175,7 +188,7 @@ def test_rewards_move_up_and_down(manager_client, cafe):
     url = reverse("portal:reward_move", kwargs={"reward_id": tree.pk})
     page = manager_client.post(url, {"direction": "up"}, **HTMX).content.decode()
     assert codes(cafe) == ["free-coffee", "tree", "ten-off", "mug"]
-    shown = [page.index(f"<code class=\"muted\">{code}</code>") for code in codes(cafe)]
+    shown = [page.index(f'<code class="muted">{code}</code>') for code in codes(cafe)]
     assert shown == sorted(shown)  # the list answered is in the new order
     manager_client.post(url, {"direction": "up"})
     manager_client.post(url, {"direction": "up"})  # already first: stays
@@ -207,8 +220,9 @@ def test_a_hidden_reward_cannot_be_redeemed_until_shown_again(manager_client, ca
 
 def test_quick_buttons_are_added_edited_moved_and_hidden(manager_client, cafe):
     url = reverse("portal:quick_items")
-    response = manager_client.post(url, {"label": "Latte", "amount": "45000", "sku": "latte", "category": "coffee",
-                                         "active": "on"}, **HTMX)
+    response = manager_client.post(
+        url, {"label": "Latte", "amount": "45000", "sku": "latte", "category": "coffee", "active": "on"}, **HTMX
+    )
     assert 'id="quick-items"' in response.content.decode() and "₫45,000" in response.content.decode()
     manager_client.post(url, {"label": "Tea", "amount": "30000", "active": "on"})
     latte, tea = QuickItem.objects.get(label="Latte"), QuickItem.objects.get(label="Tea")
@@ -252,8 +266,14 @@ def test_reward_save_checks_tiers_and_limits(cafe):
 
 
 def test_reward_save_drops_a_cap_on_anything_but_a_percentage(cafe):
-    reward = reward_save(shop=cafe, name="Cake", kind="amount_off", value=Decimal("20000"),
-                         max_discount=Decimal("5000"), voucher_valid_days=10)
+    reward = reward_save(
+        shop=cafe,
+        name="Cake",
+        kind="amount_off",
+        value=Decimal("20000"),
+        max_discount=Decimal("5000"),
+        voucher_valid_days=10,
+    )
     assert reward.max_discount is None and reward.code == "cake"
     again = reward_save(shop=cafe, name="Cake", kind="gift", voucher_valid_days=10)
     assert again.code == "cake-2"

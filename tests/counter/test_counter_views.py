@@ -59,8 +59,11 @@ def test_another_shops_member_purchase_and_voucher_are_not_found(counter, db):
     elsewhere = ProgramFactory().shop
     stranger = enrol(elsewhere)
     give_points(stranger, 10)
-    voucher = reward_redeem(member=stranger, reward_code=Reward.objects.create(
-        shop=elsewhere, code="x", name="X", kind="gift", points=1).code, actor=Actor(shop=elsewhere))
+    voucher = reward_redeem(
+        member=stranger,
+        reward_code=Reward.objects.create(shop=elsewhere, code="x", name="X", kind="gift", points=1).code,
+        actor=Actor(shop=elsewhere),
+    )
     bought = buy(stranger).purchase
     assert counter.get(member_page(stranger)).status_code == 404
     assert counter.get(reverse("counter:purchase_detail", kwargs={"purchase_id": bought.pk})).status_code == 404
@@ -203,9 +206,15 @@ def test_a_purchase_is_recorded_and_what_it_earned_shown_line_by_line(counter, c
     response = purchase_post(counter, lan, follow=True, amount="120000", **{f"item_{coffee.pk}": "2"})
     bought = Purchase.objects.get(member=lan)
     assert (bought.amount, bought.points_earned, bought.staff, bought.location) == (
-        Decimal("120000"), 3, staff["cashier"].user, cafe.locations.get())
+        Decimal("120000"),
+        3,
+        staff["cashier"].user,
+        cafe.locations.get(),
+    )
     assert sorted((line.sku, line.amount) for line in bought.lines.all()) == [
-        ("", Decimal("40000")), ("coffee", Decimal("80000"))]
+        ("", Decimal("40000")),
+        ("coffee", Decimal("80000")),
+    ]
     assert texts(response) == ["Recorded ₫120,000 for Lan: 3 points earned."]
     page = response.content.decode()
     assert "What it earned" in page and "coffee: 80000 × 1/40000 = 2" in page
@@ -271,8 +280,10 @@ def test_a_purchase_form_with_mistakes_is_shown_again_and_records_nothing(counte
 
 def test_items_worth_more_than_the_amount_are_refused(counter, lan, coffee):
     response = purchase_post(counter, lan, amount="40000", **{f"item_{coffee.pk}": "2"})
-    assert response.status_code == 422 and "The items add up to ₫80,000, more than the amount." in \
-        response.content.decode()
+    assert (
+        response.status_code == 422
+        and "The items add up to ₫80,000, more than the amount." in response.content.decode()
+    )
 
 
 def test_a_used_voucher_is_refused_with_its_reason_and_nothing_is_recorded(counter, cafe, lan):
@@ -280,12 +291,20 @@ def test_a_used_voucher_is_refused_with_its_reason_and_nothing_is_recorded(count
     voucher = reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=cafe))
     page = counter.get(member_page(lan))
     Voucher.objects.filter(pk=voucher.pk).update(status=VoucherStatus.USED)
-    response = counter.post(reverse("counter:purchase", kwargs={"member_id": lan.pk}), {
-        "idempotency_key": form_value(page, "idempotency_key"), "generated_receipt": "G-1", "amount": "40000",
-        "vouchers": [voucher.code]})
+    response = counter.post(
+        reverse("counter:purchase", kwargs={"member_id": lan.pk}),
+        {
+            "idempotency_key": form_value(page, "idempotency_key"),
+            "generated_receipt": "G-1",
+            "amount": "40000",
+            "vouchers": [voucher.code],
+        },
+    )
     assert response.status_code == 422
-    assert f"Voucher {voucher.code} cannot be used now: it was used, has expired or was cancelled." in \
-        response.content.decode()
+    assert (
+        f"Voucher {voucher.code} cannot be used now: it was used, has expired or was cancelled."
+        in response.content.decode()
+    )
     assert not Purchase.objects.filter(member=lan).exists()
 
 
@@ -301,8 +320,11 @@ def test_a_till_receipt_already_recorded_for_someone_else_is_refused(counter, ca
 
 def test_a_repeated_purchase_post_is_recorded_once_and_answered_the_same(counter, lan):
     page = counter.get(member_page(lan))
-    data = {"idempotency_key": form_value(page, "idempotency_key"),
-            "generated_receipt": form_value(page, "generated_receipt"), "amount": "80000"}
+    data = {
+        "idempotency_key": form_value(page, "idempotency_key"),
+        "generated_receipt": form_value(page, "generated_receipt"),
+        "amount": "80000",
+    }
     url = reverse("counter:purchase", kwargs={"member_id": lan.pk})
     first = counter.post(url, data)
     again = counter.post(url, data, follow=True)
@@ -339,8 +361,7 @@ def test_a_refused_post_stores_nothing_so_the_corrected_form_goes_through(counte
 
 
 def test_a_form_without_a_key_does_nothing(counter, lan):
-    response = counter.post(reverse("counter:purchase", kwargs={"member_id": lan.pk}), {"amount": "80000"},
-                            follow=True)
+    response = counter.post(reverse("counter:purchase", kwargs={"member_id": lan.pk}), {"amount": "80000"}, follow=True)
     assert texts(response) == ["This form is out of date. Nothing was done; please try again."]
     assert not Purchase.objects.exists()
 
@@ -359,8 +380,11 @@ def test_a_repeated_redemption_issues_one_voucher(counter, lan):
 
 def test_redeeming_shows_the_voucher_code_big(counter, lan):
     give_points(lan, 25)
-    response = counter.post(reverse("counter:redeem", kwargs={"member_id": lan.pk}),
-                            {"idempotency_key": key(), "reward": "free-coffee"}, follow=True)
+    response = counter.post(
+        reverse("counter:redeem", kwargs={"member_id": lan.pk}),
+        {"idempotency_key": key(), "reward": "free-coffee"},
+        follow=True,
+    )
     voucher = Voucher.objects.get(member=lan)
     assert voucher.points_spent == 10 and voucher.redemption_entry.staff is not None
     assert 'class="voucher-code"' in response.content.decode() and voucher.code in response.content.decode()
@@ -379,8 +403,11 @@ def test_a_redemption_that_cannot_be_is_refused_with_its_reason(counter, cafe, l
     give_points(lan, points)
     if reward == "mug":
         Reward.objects.filter(code="mug").update(stock_left=0)
-    response = counter.post(reverse("counter:redeem", kwargs={"member_id": lan.pk}),
-                            {"idempotency_key": key(), "reward": reward}, follow=True)
+    response = counter.post(
+        reverse("counter:redeem", kwargs={"member_id": lan.pk}),
+        {"idempotency_key": key(), "reward": reward},
+        follow=True,
+    )
     assert texts(response) == [message]
     assert not Voucher.objects.filter(member=lan).exists()
 
@@ -413,8 +440,9 @@ def test_an_expired_voucher_says_so(counter, cafe, lan):
     Voucher.objects.filter(pk=voucher.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     page = counter.get(reverse("counter:voucher", kwargs={"voucher_code": voucher.code})).content.decode()
     assert "Expired" in page and "Use this voucher now" not in page
-    response = counter.post(reverse("counter:voucher_use", kwargs={"voucher_code": voucher.code}),
-                            {"idempotency_key": key()}, follow=True)
+    response = counter.post(
+        reverse("counter:voucher_use", kwargs={"voucher_code": voucher.code}), {"idempotency_key": key()}, follow=True
+    )
     assert texts(response) == ["This voucher has expired."]
 
 
@@ -441,8 +469,9 @@ def test_the_last_purchase_is_undone_by_a_full_refund(counter, lan):
 
 def test_a_redemption_undone_gives_the_points_back(counter, lan):
     give_points(lan, 25)
-    counter.post(reverse("counter:redeem", kwargs={"member_id": lan.pk}),
-                 {"idempotency_key": key(), "reward": "free-coffee"})
+    counter.post(
+        reverse("counter:redeem", kwargs={"member_id": lan.pk}), {"idempotency_key": key(), "reward": "free-coffee"}
+    )
     undo(counter)
     lan.account.refresh_from_db()
     assert Voucher.objects.get(member=lan).status == VoucherStatus.CANCELLED
@@ -465,8 +494,7 @@ def test_after_five_minutes_undo_says_it_is_too_late(counter, lan):
     session.save()
     assert "Last: Purchase" not in counter.get(member_page(lan)).content.decode()
     response = undo(counter)
-    assert texts(response) == [
-        "Too late to undo: only the last five minutes can be undone. Refund it instead."]
+    assert texts(response) == ["Too late to undo: only the last five minutes can be undone. Refund it instead."]
     assert Purchase.objects.get(member=lan).refunded_amount == 0
 
 
@@ -564,9 +592,11 @@ def test_an_older_purchase_is_found_by_its_receipt_number(counter, lan):
 
 
 def refund_post(client, bought, amount, **extra):
-    return client.post(reverse("counter:refund", kwargs={"purchase_id": bought.pk}),
-                       {"idempotency_key": key(), "refund_number": f"RF-{key()[:6]}", "amount": amount, **extra},
-                       follow=True)
+    return client.post(
+        reverse("counter:refund", kwargs={"purchase_id": bought.pk}),
+        {"idempotency_key": key(), "refund_number": f"RF-{key()[:6]}", "amount": amount, **extra},
+        follow=True,
+    )
 
 
 def test_a_purchase_is_refunded_in_part_then_in_full(counter, lan):
@@ -609,8 +639,7 @@ def test_the_history_answers_where_are_my_points(counter, cafe, lan):
 
 
 def adjust_post(client, member, **fields):
-    return client.post(reverse("counter:adjust", kwargs={"member_id": member.pk}),
-                       {"idempotency_key": key(), **fields})
+    return client.post(reverse("counter:adjust", kwargs={"member_id": member.pk}), {"idempotency_key": key(), **fields})
 
 
 def test_a_manager_approves_an_adjustment_with_their_pin(counter, lan, staff):
@@ -655,8 +684,9 @@ def test_an_approved_adjustment_can_be_undone(counter, lan, staff):
 
 def test_staff_set_their_pin_and_switch_on_a_shared_tablet(as_user, cafe, lan, staff):
     tablet = as_user(staff["manager"].user)
-    response = tablet.post(reverse("counter:pin_set"), {"idempotency_key": key(), "pin": "2468",
-                                                        "pin_again": "2468"}, follow=True)
+    response = tablet.post(
+        reverse("counter:pin_set"), {"idempotency_key": key(), "pin": "2468", "pin_again": "2468"}, follow=True
+    )
     assert texts(response) == ["Your PIN is set. Use it to switch to yourself on a shared tablet."]
     staff_pin_set(membership=staff["cashier"], pin="1357")
     response = tablet.post(reverse("counter:staff_switch"), {"pin": "1357"}, follow=True)
@@ -673,11 +703,9 @@ def test_staff_set_their_pin_and_switch_on_a_shared_tablet(as_user, cafe, lan, s
 def test_a_wrong_pin_switches_nobody_and_a_pin_must_be_digits(counter, staff):
     response = counter.post(reverse("counter:staff_switch"), {"pin": "9999"}, follow=True)
     assert texts(response) == ["That PIN is not right."]
-    response = counter.post(reverse("counter:pin_set"), {"idempotency_key": key(), "pin": "12ab",
-                                                         "pin_again": "12ab"})
+    response = counter.post(reverse("counter:pin_set"), {"idempotency_key": key(), "pin": "12ab", "pin_again": "12ab"})
     assert response.status_code == 422 and "A PIN is 4 to 8 digits." in response.content.decode()
-    response = counter.post(reverse("counter:pin_set"), {"idempotency_key": key(), "pin": "1234",
-                                                         "pin_again": "4321"})
+    response = counter.post(reverse("counter:pin_set"), {"idempotency_key": key(), "pin": "1234", "pin_again": "4321"})
     assert "The two PINs are not the same." in response.content.decode()
 
 
@@ -697,8 +725,7 @@ def test_a_shop_with_several_locations_asks_once_where_the_counter_is(counter, c
     second = Location.objects.create(shop=cafe, code="riverside", name="Riverside")
     response = counter.get(member_page(lan))
     assert response.status_code == 302 and response["Location"].startswith(reverse("counter:location"))
-    response = counter.post(reverse("counter:location"), {"location": second.pk, "next": member_page(lan)},
-                            follow=True)
+    response = counter.post(reverse("counter:location"), {"location": second.pk, "next": member_page(lan)}, follow=True)
     assert response.redirect_chain[-1][0] == member_page(lan)
     assert texts(response) == ["This counter is at Riverside."]
     purchase_post(counter, lan, amount="40000")
@@ -719,12 +746,17 @@ def test_every_counter_page_renders(counter, cafe, lan):
     voucher = reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=cafe))
     bought = buy(lan).purchase
     StaffFactory(shop=cafe, role="cashier")
-    for url in (reverse("counter:home"), reverse("counter:enrol"), reverse("counter:staff"),
-                reverse("counter:location"), member_page(lan), reverse("counter:history", kwargs={"member_id": lan.pk}),
-                reverse("counter:purchase_detail", kwargs={"purchase_id": bought.pk}),
-                reverse("counter:voucher", kwargs={"voucher_code": voucher.code})):
+    for url in (
+        reverse("counter:home"),
+        reverse("counter:enrol"),
+        reverse("counter:staff"),
+        reverse("counter:location"),
+        member_page(lan),
+        reverse("counter:history", kwargs={"member_id": lan.pk}),
+        reverse("counter:purchase_detail", kwargs={"purchase_id": bought.pk}),
+        reverse("counter:voucher", kwargs={"voucher_code": voucher.code}),
+    ):
         assert counter.get(url).status_code == 200, url
-
 
 
 def test_the_wallet_pays_part_of_a_purchase_at_the_counter(counter, lan):
@@ -740,7 +772,10 @@ def test_the_wallet_pays_part_of_a_purchase_at_the_counter(counter, lan):
     bought = Purchase.objects.get(member=lan)
     lan.account.refresh_from_db()
     assert (bought.amount, bought.wallet_redeemed, lan.account.wallet_balance) == (
-        Decimal("85000"), Decimal("15000"), Decimal("0"))
+        Decimal("85000"),
+        Decimal("15000"),
+        Decimal("0"),
+    )
     assert "₫15,000 paid from the wallet." in response.content.decode()
     assert not ledger_violations()
 

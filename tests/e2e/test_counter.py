@@ -23,13 +23,28 @@ TABLET = {"viewport": {"width": 1180, "height": 820}, "has_touch": True}
 
 @pytest.fixture
 def cafe(transactional_db):
-    shop = config_import(document(
-        "e2e-cafe",
-        program("40000", stamp_cards=[{"code": "coffee", "name": "Coffee card", "stamps_required": 5, "per": "item",
-                                       "categories": ["coffee"], "reward": "free-coffee"}]),
-        rewards=[reward("free-coffee", "free_item", 10, "45000"), reward("tree", "donation", 5, "20000",
-                                                                          name="Plant a tree")],
-    ))
+    shop = config_import(
+        document(
+            "e2e-cafe",
+            program(
+                "40000",
+                stamp_cards=[
+                    {
+                        "code": "coffee",
+                        "name": "Coffee card",
+                        "stamps_required": 5,
+                        "per": "item",
+                        "categories": ["coffee"],
+                        "reward": "free-coffee",
+                    }
+                ],
+            ),
+            rewards=[
+                reward("free-coffee", "free_item", 10, "45000"),
+                reward("tree", "donation", 5, "20000", name="Plant a tree"),
+            ],
+        )
+    )
     QuickItem.objects.create(shop=shop, label="Coffee", sku="coffee", category="coffee", amount=Decimal("40000"))
     return shop
 
@@ -43,8 +58,13 @@ def tablet(new_page, live_server, cafe):
         client = Client()
         client.force_login(cashier)
         page = new_page(locale=locale, **TABLET)
-        cookies = [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url}]
+        cookies = [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
         if locale.startswith("fa"):
             cookies.append({"name": settings.LANGUAGE_COOKIE_NAME, "value": "fa", "url": live_server.url})
         page.context.add_cookies(cookies)

@@ -17,8 +17,15 @@ def test_a_manager_edits_reorders_and_hides_rewards_in_place(new_page, live_serv
     client = Client()
     client.force_login(manager)
     page = new_page(locale="en-US", **TABLET)
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
-                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "url": live_server.url,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            }
+        ]
+    )
     page.goto("/portal/rewards/")
     coffee = Reward.objects.get(shop=cafe, code="free-coffee")
     row = page.locator(f"#reward-{coffee.pk}")

@@ -36,11 +36,14 @@ def worker_controls(page) -> None:
 
 def kept(page, url: str | None = None) -> bool:
     """Whether the page at `url` (this one by default) is in the kept pages' cache."""
-    return page.evaluate("""async (url) => {
+    return page.evaluate(
+        """async (url) => {
         if (!(await caches.has("regulars-member-pages"))) return false;
         const cache = await caches.open("regulars-member-pages");
         return Boolean(await cache.match(url || location.href));
-    }""", url)
+    }""",
+        url,
+    )
 
 
 def page_kept(page, timeout_ms: int = 10_000) -> None:
@@ -146,8 +149,9 @@ def test_redeeming_a_reward_shows_the_voucher_qr(new_page, cafe, screenshot):
 
 @pytest.mark.browser
 def test_a_persian_shops_member_page_reads_right_to_left(new_page, transactional_db, screenshot):
-    shop = config_import(cafe_document("e2e-tehran", language="fa", country="IR", currency="IRR",
-                                       timezone="Asia/Tehran"))
+    shop = config_import(
+        cafe_document("e2e-tehran", language="fa", country="IR", currency="IRR", timezone="Asia/Tehran")
+    )
     sara = enrol(shop, name="Sara", phone="+989121234567")
     page = open_welcome_link(new_page, sara)
     expect(page.locator("html")).to_have_attribute("dir", "rtl")

@@ -1,4 +1,5 @@
 """An owner signs up, creates a shop, and invites a cashier who signs up through the emailed link."""
+
 import re
 
 import pytest

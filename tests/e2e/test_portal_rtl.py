@@ -1,4 +1,5 @@
 """In Persian the portal reads right to left: the menu sits on the right and the text is translated."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -9,8 +10,13 @@ PASSWORD = "a-long-test-password"
 
 @pytest.mark.browser
 def test_the_portal_in_persian_is_right_to_left(new_page, transactional_db, screenshot):
-    shop = ProgramFactory(shop__name="کافه نارنج", shop__country="IR", shop__currency="IRR",
-                          shop__timezone="Asia/Tehran", shop__language="fa").shop
+    shop = ProgramFactory(
+        shop__name="کافه نارنج",
+        shop__country="IR",
+        shop__currency="IRR",
+        shop__timezone="Asia/Tehran",
+        shop__language="fa",
+    ).shop
     LocationFactory(shop=shop, name="شعبهٔ ونک")
     owner = StaffFactory(shop=shop, role="owner", user__email="sara@example.com").user
 

@@ -1,4 +1,5 @@
 """`manage.py demo` loads the demo café once; running it again changes nothing."""
+
 from django.core.management import call_command
 
 from loyalty.models import LedgerEntry, Member, Purchase, Shop, StaffMembership

@@ -235,12 +235,25 @@ def test_erasure_stops_queued_messages_and_blanks_their_errors(shop, lan):
     from loyalty.models import MessageStatus
 
     queued = Message.objects.create(
-        shop=shop, member=lan, event="birthday", kind="marketing", channel="sms", to=lan.phone, language="vi",
+        shop=shop,
+        member=lan,
+        event="birthday",
+        kind="marketing",
+        channel="sms",
+        to=lan.phone,
+        language="vi",
         body="Happy birthday Lan",
     )
     failed = Message.objects.create(
-        shop=shop, member=lan, event="welcome", kind="transactional", channel="email", to=lan.email, language="vi",
-        status=MessageStatus.FAILED, reason="SMTPRecipientsRefused: {'lan@example.com': (550, 'no')}",
+        shop=shop,
+        member=lan,
+        event="welcome",
+        kind="transactional",
+        channel="email",
+        to=lan.email,
+        language="vi",
+        status=MessageStatus.FAILED,
+        reason="SMTPRecipientsRefused: {'lan@example.com': (550, 'no')}",
     )
     member_erase(member=lan, source="member")
     queued.refresh_from_db()

@@ -25,12 +25,27 @@ def cafe_document(slug: str = "cafe", **merchant) -> dict:
                 "downgrade_grace_days": 0,
                 "levels": [
                     {"code": "green", "name": "Green", "threshold": "0", "multiplier": "1", "discount_percent": "0"},
-                    {"code": "gold", "name": "Gold", "threshold": str(GOLD), "multiplier": "1",
-                     "discount_percent": "5"},
+                    {
+                        "code": "gold",
+                        "name": "Gold",
+                        "threshold": str(GOLD),
+                        "multiplier": "1",
+                        "discount_percent": "5",
+                    },
                 ],
             },
-            stamp_cards=[{"code": "coffee", "name": "Coffee card", "stamps_required": 6, "per": "visit",
-                          "categories": [], "min_spend": "0", "cooldown_minutes": 0, "reward": "free-coffee"}],
+            stamp_cards=[
+                {
+                    "code": "coffee",
+                    "name": "Coffee card",
+                    "stamps_required": 6,
+                    "per": "visit",
+                    "categories": [],
+                    "min_spend": "0",
+                    "cooldown_minutes": 0,
+                    "reward": "free-coffee",
+                }
+            ],
         ),
         rewards=[
             reward("free-coffee", "free_item", 10, "45000", name="Free coffee"),

@@ -27,8 +27,9 @@ def shop_url(member) -> str:
 
 def redeem_forms(html: str) -> dict[str, str]:
     """Each reward's code and the idempotency key of its Redeem form."""
-    forms = re.findall(r'name="reward" value="([^"]+)">\s*<input type="hidden" name="idempotency_key" value="([^"]+)"',
-                       html)
+    forms = re.findall(
+        r'name="reward" value="([^"]+)">\s*<input type="hidden" name="idempotency_key" value="([^"]+)"', html
+    )
     return dict(forms)
 
 
@@ -67,8 +68,9 @@ def test_the_live_code_says_how_often_it_changes_from_the_refresh_period(phone, 
 
 
 def test_a_wallet_credit_says_it_is_in_the_wallet_not_to_show_it(phone, lan):
-    Reward.objects.create(shop=lan.shop, code="credit", name="20k credit", kind="wallet_credit", points=10,
-                          value=Decimal("20000"))
+    Reward.objects.create(
+        shop=lan.shop, code="credit", name="20k credit", kind="wallet_credit", points=10, value=Decimal("20000")
+    )
     give_points(lan, 25)
     url = reverse("member:redeem", kwargs={"slug": lan.shop.slug})
     response = phone.post(url, {"reward": "credit", "idempotency_key": "k" * 32}, follow=True)
@@ -94,8 +96,13 @@ def test_the_share_button_and_the_share_links_carry_one_text(phone, lan):
 def test_history_shows_only_this_shops_entries(phone, lan):
     give_points(lan, 5)
     elsewhere = ProgramFactory().shop
-    points_adjust(account_id=lan.account_id, actor=Actor(shop=elsewhere), points=7, reason="stray",
-                  at=timezone.now() - timedelta(minutes=1))
+    points_adjust(
+        account_id=lan.account_id,
+        actor=Actor(shop=elsewhere),
+        points=7,
+        reason="stray",
+        at=timezone.now() - timedelta(minutes=1),
+    )
     history = phone.get(reverse("member:history", kwargs={"slug": lan.shop.slug}))
     assert [entry.points for entry in history.context["entries"]] == [5]
     assert [entry.points for entry in signed_in(lan).get(shop_url(lan)).context["page"].history] == [5]

@@ -13,9 +13,7 @@ from .conftest import signed_in
 
 def member_routes_with_a_shop() -> list[str]:
     resolver = get_resolver().namespace_dict["member"][1]
-    return sorted(
-        pattern.name for pattern in resolver.url_patterns if "slug" in pattern.pattern.regex.groupindex
-    )
+    return sorted(pattern.name for pattern in resolver.url_patterns if "slug" in pattern.pattern.regex.groupindex)
 
 
 def test_the_walk_finds_the_shop_pages():
@@ -39,8 +37,10 @@ def test_another_shops_page_is_404_and_ones_own_is_not(name, cafe, lan):
     reward = stranger_shop.rewards.create(code="gift", name="Gift", kind="gift", points=1)
     theirs = voucher_issue(reward=reward, member=stranger, source="manual")
     phone = signed_in(lan)
-    answers = {phone.get(url_for(name, stranger, theirs.code)).status_code,
-               phone.post(url_for(name, stranger, theirs.code)).status_code}
+    answers = {
+        phone.get(url_for(name, stranger, theirs.code)).status_code,
+        phone.post(url_for(name, stranger, theirs.code)).status_code,
+    }
     assert 404 in answers and answers <= {404, 405}
 
     own_reward = cafe.rewards.get(code="free-coffee")

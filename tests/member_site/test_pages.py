@@ -81,8 +81,9 @@ def test_the_page_speaks_the_members_language_and_sets_the_cookie(phone, lan):
 def test_a_persian_shops_page_reads_right_to_left(db):
     from loyalty.services.config import config_import
 
-    shop = config_import(cafe_document("tehran-cafe", language="fa", country="IR", currency="IRR",
-                                       timezone="Asia/Tehran"))
+    shop = config_import(
+        cafe_document("tehran-cafe", language="fa", country="IR", currency="IRR", timezone="Asia/Tehran")
+    )
     member = enrol(shop, name="Sara", phone="+989121234567")
     html = signed_in(member).get(shop_url(member)).content.decode()
     assert '<html lang="fa" dir="rtl">' in html
@@ -120,8 +121,13 @@ def test_history_is_newest_first_paginated_with_readable_kinds(phone, lan):
     for day in range(30):
         from loyalty.services.ledger import points_adjust
 
-        points_adjust(account_id=lan.account_id, actor=Actor(shop=lan.shop), points=day + 1, reason="t",
-                      at=start + timedelta(days=day))
+        points_adjust(
+            account_id=lan.account_id,
+            actor=Actor(shop=lan.shop),
+            points=day + 1,
+            reason="t",
+            at=start + timedelta(days=day),
+        )
     url = reverse("member:history", kwargs={"slug": lan.shop.slug})
     first = phone.get(url).content.decode()
     assert first.count("<li>") == 25 and "Adjusted" in first and "Page 1 of 2" in first

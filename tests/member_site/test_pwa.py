@@ -54,7 +54,10 @@ def test_the_manifest_lets_the_phone_turn_and_lists_each_icon_purpose_on_its_own
     manifest = json.loads(response.content)
     assert "orientation" not in manifest
     assert sorted((icon["sizes"], icon["purpose"]) for icon in manifest["icons"]) == [
-        ("192x192", "any"), ("192x192", "maskable"), ("512x512", "any"), ("512x512", "maskable")
+        ("192x192", "any"),
+        ("192x192", "maskable"),
+        ("512x512", "any"),
+        ("512x512", "maskable"),
     ]
     assert "private" in response["Cache-Control"]  # it is in the visitor's language
 

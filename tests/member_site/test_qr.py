@@ -77,7 +77,7 @@ def test_the_card_page_embeds_the_live_code_and_the_offline_card_number_code(pho
     page = phone.get(f"/m/{lan.shop.slug}/").content.decode()
     number = member_card_number(lan)
     offline_svg = qr_svg(number).decode()
-    assert offline_svg[offline_svg.index("<svg"):] in page
+    assert offline_svg[offline_svg.index("<svg") :] in page
     assert "data-qr-offline" in page and "Offline card" in page and number in page
     assert f'data-qr-source="/m/{lan.shop.slug}/qr.svg"' in page and 'data-qr-valid="60"' in page
 

@@ -30,7 +30,7 @@ def test_redeeming_spends_the_points_and_shows_the_voucher_with_its_qr(phone, la
     assert LedgerEntry.objects.filter(account=lan.account, kind=EntryKind.REDEEM, points=-10).count() == 1
     page = phone.get(response["Location"]).content.decode()
     svg = qr_svg(voucher.code).decode()
-    assert voucher.code in page and svg[svg.index("<svg"):] in page and "Free coffee" in page
+    assert voucher.code in page and svg[svg.index("<svg") :] in page and "Free coffee" in page
     assert ledger_violations([lan.account_id]) == []
 
 

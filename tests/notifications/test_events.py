@@ -87,21 +87,26 @@ def test_a_backdated_purchase_sends_no_receipt(shop, django_capture_on_commit_ca
     member = member_with(shop)
     with django_capture_on_commit_callbacks(execute=True):
         purchase_record(
-            shop=shop, external_id="late-sync", amount=Decimal("100000"), member=member,
+            shop=shop,
+            external_id="late-sync",
+            amount=Decimal("100000"),
+            member=member,
             occurred_at=timezone.now() - timedelta(days=3),
         )
     assert "purchase_receipt" not in events(member)
 
 
-def test_the_receipt_is_judged_from_the_moment_the_purchase_was_recorded_at(
-    shop, django_capture_on_commit_callbacks
-):
+def test_the_receipt_is_judged_from_the_moment_the_purchase_was_recorded_at(shop, django_capture_on_commit_callbacks):
     member = member_with(shop, email="then@example.com")
     moment = timezone.now() - timedelta(days=3)  # recorded as of then (a replay, a test of a past day)
     with django_capture_on_commit_callbacks(execute=True):
         purchase_record(
-            shop=shop, external_id="as-of", amount=Decimal("100000"), member=member,
-            occurred_at=moment - timedelta(hours=1), now=moment,
+            shop=shop,
+            external_id="as-of",
+            amount=Decimal("100000"),
+            member=member,
+            occurred_at=moment - timedelta(hours=1),
+            now=moment,
         )
     assert "purchase_receipt" in events(member)
 
@@ -155,9 +160,7 @@ def test_the_tier_review_announces_its_upward_moves(program, django_capture_on_c
     assert events(member) == ["tier_up"]
 
 
-def test_a_birthday_job_killed_after_the_bonus_still_greets_when_run_again(
-    program, django_capture_on_commit_callbacks
-):
+def test_a_birthday_job_killed_after_the_bonus_still_greets_when_run_again(program, django_capture_on_commit_callbacks):
     Bonus.objects.create(program=program, event="birthday", points=10)
     member = member_with(program.shop, birthday=date(1990, 3, 10))
     bonus_award(member=member, event="birthday", at=T0)  # the run paid the bonus and was killed before greeting

@@ -125,8 +125,12 @@ def test_money_is_formatted_in_the_members_locale_and_the_shops_currency(shop):
         "pending": 0,
         "available": 2,
     }
-    vi = notify(member=member_with(shop, language="vi", email="vi@example.com"), event="purchase_receipt", context=context)
-    en = notify(member=member_with(shop, language="en", email="en@example.com"), event="purchase_receipt", context=context)
+    vi = notify(
+        member=member_with(shop, language="vi", email="vi@example.com"), event="purchase_receipt", context=context
+    )
+    en = notify(
+        member=member_with(shop, language="en", email="en@example.com"), event="purchase_receipt", context=context
+    )
     assert "100.000" in vi.body and "₫" in vi.body
     assert "₫100,000" in en.body
 

@@ -19,10 +19,12 @@ from tests.factories import StaffFactory, enrol
 
 @pytest.fixture
 def cafe(shop):
-    Reward.objects.create(shop=shop, code="birthday-cake", name="Birthday cake", kind="gift", points=0,
-                          value=Decimal("60000"))
-    Reward.objects.create(shop=shop, code="free-coffee", name="Free coffee", kind="free_item", points=2,
-                          value=Decimal("45000"))
+    Reward.objects.create(
+        shop=shop, code="birthday-cake", name="Birthday cake", kind="gift", points=0, value=Decimal("60000")
+    )
+    Reward.objects.create(
+        shop=shop, code="free-coffee", name="Free coffee", kind="free_item", points=2, value=Decimal("45000")
+    )
     return shop
 
 

@@ -45,8 +45,12 @@ class PhoneForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.RegexField(label=_("The code we texted you"), regex=r"^\s*\d{6}\s*$", max_length=10,
-                            error_messages={"invalid": _("The code is six digits.")})
+    code = forms.RegexField(
+        label=_("The code we texted you"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=10,
+        error_messages={"invalid": _("The code is six digits.")},
+    )
 
 
 def members_of_email(email: str):

@@ -47,9 +47,7 @@ class LanguageSelect(forms.Select):
 class SettingsForm(forms.Form):
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False, widget=LanguageSelect)
     channel = forms.ChoiceField(label=gettext_lazy("Send my messages by"), required=False)
-    marketing_consent = forms.BooleanField(
-        label=gettext_lazy("Send me offers and news from this shop"), required=False
-    )
+    marketing_consent = forms.BooleanField(label=gettext_lazy("Send me offers and news from this shop"), required=False)
 
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, **kwargs)
