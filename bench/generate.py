@@ -236,8 +236,8 @@ def generate(
         c.execute(
             """
             INSERT INTO loyalty_account (id, program_id, points_balance, lifetime_earned, wallet_balance,
-                                         tier_id, tier_since, created_at)
-            SELECT %(base_account)s + row_number() OVER (ORDER BY j.joined), s.program_id, 0, 0, 0,
+                                         purchases_count, tier_id, tier_since, created_at)
+            SELECT %(base_account)s + row_number() OVER (ORDER BY j.joined), s.program_id, 0, 0, 0, 0,
                    s.start_tier, j.joined, j.joined
             FROM generate_series(1, %(M)s) g
             JOIN bench_shop s ON s.sidx = (g - 1) %% %(S)s
@@ -257,14 +257,14 @@ def generate(
             """
             INSERT INTO loyalty_member (id, shop_id, account_id, phone, name, email, birthday, marketing_consent,
                                         consent_at, consent_source, enrolled_location_id, referral_code,
-                                        qr_key_version, created_at)
+                                        qr_key_version, receipts, language, channel, created_at)
             SELECT a.id - %(base_account)s + %(base_member)s, s.shop_id, a.id,
                    '+849' || lpad((a.id - %(base_account)s + %(base_member)s)::text, 8, '0'),
                    'Bench member ' || (a.id - %(base_account)s + %(base_member)s), '',
                    CASE WHEN random() < 0.6 THEN date '1970-01-01' + floor(random() * 14000)::int END,
                    c.consent, CASE WHEN c.consent THEN a.created_at END, CASE WHEN c.consent THEN 'counter' ELSE '' END,
                    CASE WHEN random() < 0.7 THEN s.loc_a ELSE s.loc_b END,
-                   'BN' || (a.id - %(base_account)s + %(base_member)s), 1, a.created_at
+                   'BN' || (a.id - %(base_account)s + %(base_member)s), 1, true, '', '', a.created_at
             FROM loyalty_account a
             JOIN bench_shop s ON s.program_id = a.program_id
             CROSS JOIN LATERAL (SELECT random() < 0.4 AS consent WHERE a.id IS NOT NULL) c
@@ -279,9 +279,9 @@ def generate(
         t = time.perf_counter()
         c.execute(
             """
-            INSERT INTO loyalty_card (id, shop_id, number, member_id, printed, created_at)
+            INSERT INTO loyalty_card (id, shop_id, number, member_id, printed, batch, created_at)
             SELECT m.id - %(base_member)s + %(base_card)s, m.shop_id,
-                   b.body || pg_temp.bench_luhn(b.body), m.id, false, m.created_at
+                   b.body || pg_temp.bench_luhn(b.body), m.id, false, '', m.created_at
             FROM loyalty_member m
             CROSS JOIN LATERAL (SELECT (10000000 + m.id - %(base_member)s + %(base_card)s)::text AS body) b
             WHERE m.id > %(base_member)s
@@ -398,12 +398,13 @@ def generate(
             """
             UPDATE loyalty_account a
             SET points_balance = f.balance, lifetime_earned = f.earned, last_purchase_at = f.last,
+                purchases_count = f.purchases,
                 tier_id = coalesce(tl.id, a.tier_id),
                 tier_since = CASE WHEN tl.threshold > 0 THEN %(tier_asof)s::timestamptz ELSE a.tier_since END
             FROM (
                 SELECT account_id, program_id,
                        sum(CASE WHEN pre_expired THEN 0 ELSE points END) AS balance,
-                       sum(points) AS earned, max(occ) AS last,
+                       sum(points) AS earned, max(occ) AS last, count(*) AS purchases,
                        coalesce(sum(points) FILTER (WHERE occ > %(tier_asof)s::timestamptz - interval '1 year'
                                                       AND occ <= %(tier_asof)s), 0) AS basis
                 FROM bench_p GROUP BY account_id, program_id

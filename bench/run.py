@@ -267,7 +267,7 @@ def _due_lots(as_of) -> tuple[int, int]:
 def bench_expiry(*, profile: bool) -> dict:
     from django.utils import timezone
 
-    from loyalty.services.jobs import points_expire_dated
+    from loyalty.services.expiry import points_expire_dated
 
     as_of = timezone.now()
     due, accounts = _due_lots(as_of)

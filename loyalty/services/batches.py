@@ -4,7 +4,7 @@ data and a killed run loses at most one batch (rule 3: the next run finds what i
 BATCH = 500
 
 
-def accounts_in_batches(ids_query, work) -> int:
+def accounts_in_batches(ids_query, work, *, batch: int = BATCH) -> int:
     """Call `work(account_ids)` for each batch of the distinct account ids `ids_query` finds; sum what it returns."""
     done, after = 0, 0
     while True:
@@ -12,7 +12,7 @@ def accounts_in_batches(ids_query, work) -> int:
             ids_query.filter(account_id__gt=after)
             .order_by("account_id")
             .values_list("account_id", flat=True)
-            .distinct()[:BATCH]
+            .distinct()[:batch]
         )
         if not ids:
             return done

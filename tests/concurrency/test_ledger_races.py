@@ -20,7 +20,7 @@ import rewards.services
 from loyalty.errors import DuplicatePurchase, InsufficientPoints, RefundExceedsPurchase
 from loyalty.models import Account, Bonus, EntryKind, LedgerEntry, Member, Purchase, Refund
 from loyalty.models.programs import ExpiryPolicy, LimitPeriod
-from loyalty.services import batches, jobs
+from loyalty.services import expiry, jobs
 from loyalty.services import members as member_services
 from loyalty.services.bonuses import bonus_award
 from loyalty.services.invariants import ledger_violations
@@ -260,26 +260,26 @@ def test_a_job_killed_half_way_keeps_its_first_batch_and_the_rerun_finishes_with
     as_of = T0 + timedelta(days=31)
     accounts = sorted(m.account_id for m in members)
 
-    real, calls = jobs._expire_lots_of, []
+    real, calls = expiry._expire_lots_of, []
 
-    def killed_on_the_second_batch(account_ids, *args):
-        calls.append(list(account_ids))
+    def killed_on_the_second_batch(*args):
+        calls.append(args)
         if len(calls) == 2:
             raise RuntimeError("worker killed")
-        return real(account_ids, *args)
+        return real(*args)
 
-    monkeypatch.setattr(batches, "BATCH", 2)
-    monkeypatch.setattr(jobs, "_expire_lots_of", killed_on_the_second_batch)
+    monkeypatch.setattr(expiry, "BATCH", 2)  # lots per batch (dated expiry)
+    monkeypatch.setattr(expiry, "ACCOUNTS_BATCH", 2)  # accounts per batch (inactivity)
+    monkeypatch.setattr(expiry, "_expire_lots_of", killed_on_the_second_batch)
     with pytest.raises(RuntimeError, match="worker killed"):
         jobs.run_all(as_of=as_of)
 
     expired = Counter(LedgerEntry.objects.filter(kind=EntryKind.EXPIRE).values_list("account_id", flat=True))
-    assert calls[0] == accounts[:2]
     assert expired == {accounts[0]: 1, accounts[1]: 1}  # the first batch's transaction stays committed
     assert [Account.objects.get(pk=a).points_balance for a in accounts] == [0, 0, 40, 40, 40]
     assert ledger_violations() == []
 
-    monkeypatch.setattr(jobs, "_expire_lots_of", real)
+    monkeypatch.setattr(expiry, "_expire_lots_of", real)
     assert jobs.run_all(as_of=as_of)["points_expired"] == 3  # only what the killed run left
     assert jobs.run_all(as_of=as_of)["points_expired"] == 0
     due = LedgerEntry.objects.filter(account_id__in=accounts, kind=EntryKind.EARN)
@@ -302,7 +302,7 @@ def test_the_expiry_job_and_counters_spending_at_the_same_moment_do_not_deadlock
             account_id=member.account_id, actor=Actor(shop=shop), points=50, reason="new", at=T0 + timedelta(days=10)
         )
     as_of = T0 + timedelta(days=30)  # the old lots are due; spends at this moment may not touch them
-    monkeypatch.setattr(batches, "BATCH", 3)
+    monkeypatch.setattr(expiry, "BATCH", 3)
 
     def act(i, _):
         if i == 16:

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from loyalty.models import Bonus, EntryKind, LedgerEntry, TierLevel
 from loyalty.models.programs import ExpiryPolicy
 from loyalty.selectors import points_summary
+from loyalty.services.expiry import points_expire_dated, points_expire_inactive
 from loyalty.services.invariants import ledger_violations
-from loyalty.services.jobs import birthday_bonuses, points_expire_dated, points_expire_inactive, run_all
+from loyalty.services.jobs import birthday_bonuses, run_all
 from loyalty.services.ledger import Actor, points_adjust
 from loyalty.services.purchases import purchase_record
 from loyalty.services.refunds import purchase_refund
@@ -85,11 +86,10 @@ def test_a_killed_expiry_run_is_completed_by_the_next_without_double_effects(pro
     members = [enrol(program.shop, at=T0) for _ in range(5)]
     for member in members:
         buy(member, at=T0)
-    import loyalty.services.batches as batches
-    import loyalty.services.jobs as jobs
+    import loyalty.services.expiry as expiry
 
-    monkeypatch.setattr(batches, "BATCH", 2)
-    real, calls = jobs._expire_lots_of, []
+    monkeypatch.setattr(expiry, "BATCH", 2)
+    real, calls = expiry._expire_lots_of, []
 
     def dies_on_the_second_batch(*args):
         calls.append(1)
@@ -97,7 +97,7 @@ def test_a_killed_expiry_run_is_completed_by_the_next_without_double_effects(pro
             raise RuntimeError("worker killed")
         return real(*args)
 
-    monkeypatch.setattr(jobs, "_expire_lots_of", dies_on_the_second_batch)
+    monkeypatch.setattr(expiry, "_expire_lots_of", dies_on_the_second_batch)
     with pytest.raises(RuntimeError):
         points_expire_dated(as_of=T0 + timedelta(days=2))
     assert LedgerEntry.objects.filter(kind=EntryKind.EXPIRE).count() == 2
