@@ -156,6 +156,7 @@ def bench_purchases(count: int, *, seed: int, profile: bool) -> dict:
 
     from loyalty.models import Location, Member, Shop
     from loyalty.services.ledger import Actor
+    from loyalty.services.members import member_get
     from loyalty.services.purchases import purchase_record
 
     rng = random.Random(seed)
@@ -168,9 +169,8 @@ def bench_purchases(count: int, *, seed: int, profile: bool) -> dict:
         nonlocal serial
         serial += 1
         # What a request does before calling the service (not timed): resolve the shop and the member.
-        member = Member.objects.get(pk=member_id)
-        shop = Shop.objects.get(pk=member.shop_id)
-        member.shop = shop
+        shop = Shop.objects.select_related("program").get(members__pk=member_id)
+        member = member_get(shop, member_id)
         amount, lines = _purchase_input(rng)
         actor = Actor(shop=shop, location=locations[shop.pk])
         started = time.perf_counter()

@@ -10,7 +10,7 @@ class LoyaltyConfig(AppConfig):
             signals,  # noqa: F401  (connects the receivers)
             tasks,  # noqa: F401  (registers the tasks that loyalty.queue names, and through them the jobs)
         )
-        from .services import expiry  # noqa: F401  (registers the expiry job)
         from .celery import ensure_filesystem_broker_folders
+        from .services import expiry  # noqa: F401  (registers the expiry job)
 
         ensure_filesystem_broker_folders()

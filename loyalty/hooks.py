@@ -267,3 +267,62 @@ def portal_link(url_name: str, label, role: str, order: int = 100) -> None:
 
 def portal_links() -> list[PortalLink]:
     return sorted(_portal_links, key=lambda link: link.order)
+
+
+# ---------------------------------------------------------------- redemptions and the member answer
+
+_redemption_checks: list[Callable] = []
+
+
+def redemption_check(check: Callable[[Any, Any, datetime], str | None]):
+    """Register `check(reward, member, at)`: a reason code ("not_eligible") when the member may not redeem the
+    reward now for the app's reasons (a reward only a plan's members may have), else None."""
+    _redemption_checks.append(check)
+    return check
+
+
+def redemption_refusal(reward, member, at: datetime) -> str | None:
+    return next((reason for check in _redemption_checks if (reason := check(reward, member, at))), None)
+
+
+_member_fields: dict[str, Callable] = {}
+
+
+def member_field(name: str):
+    """`@member_field("membership")` on `value(member, at)`: the field of the till API's Member answer it fills."""
+
+    def register(value):
+        _member_fields[name] = value
+        return value
+
+    return register
+
+
+def member_fields(member, at: datetime) -> dict:
+    return {name: value(member, at) for name, value in _member_fields.items()}
+
+
+# ---------------------------------------------------------------- the demo shop
+
+_demo_documents: list[Callable] = []
+_demo_histories: list[Callable] = []
+
+
+def demo_document(add: Callable[[dict], None]):
+    """Register `add(document)`, which puts the app's section into the demo shop's configuration document."""
+    _demo_documents.append(add)
+    return add
+
+
+def demo_history(make: Callable[[Any], None]):
+    """Register `make(shop)`, run once the demo shop has its members and their visits: the app's own history."""
+    _demo_histories.append(make)
+    return make
+
+
+def demo_documents() -> list[Callable]:
+    return list(_demo_documents)
+
+
+def demo_histories() -> list[Callable]:
+    return list(_demo_histories)

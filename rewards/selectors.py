@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q
 
+from loyalty import hooks
 from loyalty.models import Member
 
 from .models import Reward, RewardKind, Voucher, VoucherStatus
@@ -69,6 +70,9 @@ def reward_ineligibility(
         return "tier"
     if reward.stock is not None and not reward.stock_left:
         return "out_of_stock"
+    refusal = hooks.redemption_refusal(reward, member, at)  # the program apps' own conditions
+    if refusal:
+        return refusal
     if (
         not skip_limit
         and reward.per_member_limit is not None

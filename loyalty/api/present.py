@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from loyalty import hooks
 from loyalty.models import LedgerEntry, Member
 from loyalty.money import money_str
 from loyalty.selectors import PointsSummary, member_discount_percent, points_summary, stamp_cards_of
@@ -56,6 +57,7 @@ def member_out(member: Member, at: datetime) -> dict:
         "membership": None,
         "referral_code": member.referral_code,
         "vouchers": [voucher_out(v) for v in vouchers_open_for(member, at).select_related("reward")],
+        **hooks.member_fields(member, at),  # the program apps' fields (a membership)
     }
 
 

@@ -232,6 +232,9 @@ class EnrolForm(IdempotentForm):
     referral_code = forms.CharField(
         label=_("Referral code"), max_length=16, required=False, help_text=_("If a friend sent them.")
     )
+    partner_code = forms.CharField(
+        label=_("Partner code"), max_length=40, required=False, help_text=_("If a partner of the shop sent them.")
+    )
     card_number = forms.CharField(
         label=_("Card number"),
         max_length=30,

@@ -660,6 +660,7 @@ def enrol(request):
                 phone=data["phone"],
                 name=data["name"],
                 referral_code=data["referral_code"],
+                partner_code=data["partner_code"],
                 card_number=data["card_number"],
                 marketing_consent=data["marketing_consent"],
                 consent_source="counter" if data["marketing_consent"] else "",

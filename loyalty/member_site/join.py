@@ -7,6 +7,7 @@ address and per phone. Joining signs the customer in and shows their card; the w
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from allauth.core import ratelimit
@@ -27,6 +28,11 @@ from .access import member_login
 from .benefits import program_benefits
 
 TOKEN_SALT = "regulars.join-form"
+# A partner's link (the partners app, /p/<code>) leaves its code in this cookie; the join form carries it.
+PARTNER_COOKIE = "regulars_partner"
+# A random id of the browser, kept a year: the referral program's fraud rules judge many sign-ups from one browser.
+DEVICE_COOKIE = "regulars_device"
+DEVICE_MAX_AGE = 60 * 60 * 24 * 365
 TOKEN_MIN_AGE = 2  # seconds: faster than this is a script, not a person typing
 TOKEN_MAX_AGE = 60 * 60 * 4  # an open tab stays usable for a few hours
 RATE_ACTION_IP = "member_join"
@@ -81,6 +87,7 @@ class JoinForm(forms.Form):
     )
     marketing_consent = forms.BooleanField(required=False)
     ref = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
+    partner = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     token = forms.CharField(required=False, widget=forms.HiddenInput)
     # The honeypot: hidden from people (CSS and aria-hidden), filled in by form-filling scripts.
     website = forms.CharField(
@@ -150,13 +157,30 @@ def join(request, slug: str):
         if isinstance(response, TemplateResponse):
             response.render()
     response.headers.setdefault("Content-Language", language)
+    if not request.COOKIES.get(DEVICE_COOKIE):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device_of(request),
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
     return response
+
+
+def device_of(request) -> str:
+    """The browser's id: its cookie, or one drawn for it now (set on the answer by `join`)."""
+    if not getattr(request, "_join_device", None):
+        request._join_device = (request.COOKIES.get(DEVICE_COOKIE) or secrets.token_urlsafe(16))[:40]
+    return request._join_device
 
 
 def _join(request, shop: Shop):
     if request.method != "POST":
         ref = request.GET.get("ref", "").strip().upper()[:16]
-        return _page(request, shop, JoinForm(initial={"ref": ref}, shop=shop))
+        partner = (request.GET.get("partner") or request.COOKIES.get(PARTNER_COOKIE, "")).strip()[:40]
+        return _page(request, shop, JoinForm(initial={"ref": ref, "partner": partner}, shop=shop))
     if not ratelimit.consume(request, action=RATE_ACTION_IP):
         return _too_many(request, shop)
     form = JoinForm(request.POST, shop=shop)
@@ -178,7 +202,9 @@ def _enrol(request, shop: Shop, form: JoinForm):
             marketing_consent=data["marketing_consent"],
             consent_source=ConsentSource.JOIN_PAGE,
             referral_code=data["ref"],
+            partner_code=data["partner"],
             channel="join_page",
+            device=device_of(request),
         )
     except MemberExists:
         form.add_error(None, forms.ValidationError(_("This phone is already a member."), code=MEMBER_EXISTS_ERROR))

@@ -201,7 +201,7 @@ def _member_purchase(purchase, member, rules, ctx, lines, explanation, voucher_c
         )
     result = PurchaseResult(purchase=purchase, explanation=explanation)
     result.stamps, result.vouchers_issued = stamps_apply(purchase, account, member, rules, lines)
-    tier_upgrade_if_reached(account=account, tiers=rules.tiers, as_of=now, tz=shop.tz)
+    tier_upgrade_if_reached(account=account, program=rules.program, tiers=rules.tiers, shop=shop, as_of=now)
     hooks.emit(
         hooks.PurchaseRecorded(
             purchase=purchase,

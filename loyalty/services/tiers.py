@@ -60,24 +60,23 @@ def basis_by_account(program: Program, as_of: datetime, tz, account_ids=None) ->
     return {row["account_id"]: Decimal(row["basis"] or 0) for row in rows.values("account_id").annotate(basis=value)}
 
 
-def tier_upgrade_if_reached(*, account: Account, tiers: list, as_of: datetime, tz) -> bool:
-    """Move the (locked) account up at once when its basis crosses a higher threshold."""
+def tier_upgrade_if_reached(*, account: Account, program: Program, tiers: list, shop, as_of: datetime) -> bool:
+    """Move the (locked) account up at once when its basis crosses a higher threshold of the shop's program."""
     if not tiers or account.tier_id == tiers[-1].pk:  # no tier, or already at the top
         return False
-    program = account.program
     if program.tier_basis == TierBasis.POINTS_EARNED and program.tier_window == TierWindow.LIFETIME:
         basis = Decimal(account.lifetime_earned)  # the same sum, cached on the locked row
     else:
-        basis = basis_by_account(program, as_of, tz, account_ids=[account.pk]).get(account.pk, Decimal(0))
+        basis = basis_by_account(program, as_of, shop.tz, account_ids=[account.pk]).get(account.pk, Decimal(0))
     target = tier_for_basis(tiers, basis)
     current_threshold = account.tier.threshold if account.tier_id else Decimal(-1)
     if target is None or target.threshold <= current_threshold:
         return False
-    _move(account, target, as_of, "upgrade")
+    _move(account, target, as_of, "upgrade", shop)
     return True
 
 
-def _move(account: Account, target, at: datetime, reason: str) -> None:
+def _move(account: Account, target, at: datetime, reason: str, shop) -> None:
     from_code = account.tier.code if account.tier_id else None
     change = TierChange.objects.create(
         account=account, from_tier_id=account.tier_id, to_tier=target, at=at, reason=reason
@@ -86,8 +85,7 @@ def _move(account: Account, target, at: datetime, reason: str) -> None:
         tier_up_queue(change)
     account.tier, account.tier_since, account.tier_below_since = target, at, None
     Account.objects.filter(pk=account.pk).update(tier=target, tier_since=at, tier_below_since=None)
-    if account.program.shop_id:
-        tier_changed(account.program.shop, account.pk, from_code, target.code)
+    tier_changed(shop, account.pk, from_code, target.code)
 
 
 def starting_tier(tiers: list):

@@ -1,6 +1,7 @@
 """Loads the demo shop once: a café with points, tiers, a campaign, a stamp card, rewards, staff and
 members with two months of history. Running it again changes nothing and prints the logins."""
 
+import copy
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from loyalty import hooks
 from loyalty.member_site.access import absolute_url, member_link_token
 from loyalty.models import Role, Shop, StaffMembership
 from loyalty.services.config import config_import
@@ -161,10 +163,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not Shop.objects.filter(slug=SLUG).exists():
+            document = copy.deepcopy(DOCUMENT)
+            for add in hooks.demo_documents():  # the program apps' sections (a referral program, a VIP plan)
+                add(document)
             with transaction.atomic():
-                shop = config_import(DOCUMENT)
+                shop = config_import(document)
                 self._staff(shop)
                 self._history(shop)
+                for make in hooks.demo_histories():
+                    make(shop)
             self.stdout.write(self.style.SUCCESS(f"Loaded the demo shop {shop.name} ({SLUG})."))
         self.stdout.write(f"Demo logins (password for all: {PASSWORD}):")
         for email, role in STAFF:
