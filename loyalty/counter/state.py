@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from loyalty.models import Location, StaffMembership
 from loyalty.services.counter import UNDO_WINDOW
@@ -62,11 +64,13 @@ def acting_choose(request, membership: StaffMembership | None) -> None:
         request.session[STAFF_KEY] = membership.pk
 
 
-def last_action_set(request, kind: str, *, label: str, member_id=None, **ids) -> None:
+def last_action_set(request, kind: str, *, label_args: dict, member_id=None, **ids) -> None:
+    """Kept in the session with what names it (`label_args`), not its words: the banner is written in the
+    language of whoever reads it, when they read it."""
     assert kind in UNDOABLE
     request.session[LAST_ACTION_KEY] = {
         "kind": kind,
-        "label": label,
+        "label_args": label_args,
         "member_id": member_id,
         "at": timezone.now().isoformat(),
         "shop_id": request.shop.pk,
@@ -78,13 +82,24 @@ def last_action(request, now: datetime | None = None, *, allow_expired: bool = F
     """The last undoable action of this tablet in this shop while it can still be undone (or, with
     `allow_expired`, also after, marked `expired`)."""
     action = request.session.get(LAST_ACTION_KEY)
-    if not action or action.get("shop_id") != request.shop.pk:
+    if not action or action.get("shop_id") != request.shop.pk or "label_args" not in action:
         return None
     at = datetime.fromisoformat(action["at"])
     expired = (now or timezone.now()) - at > UNDO_WINDOW
     if expired and not allow_expired:
         return None
-    return {**action, "at": at, "expired": expired}
+    return {**action, "at": at, "expired": expired, "label": action_label(action["kind"], action["label_args"])}
+
+
+def action_label(kind: str, args: dict) -> str:
+    """What the undo banner calls the action, in the active language."""
+    if kind == "purchase":
+        return _("Purchase %(receipt)s") % args
+    if kind == "redemption":
+        return _("Reward %(reward)s") % args
+    if kind == "adjustment":
+        return ngettext("Adjustment of %(points)s point", "Adjustment of %(points)s points", abs(args["points"])) % args
+    return _("Voucher %(code)s used") % args
 
 
 def last_action_clear(request) -> None:

@@ -285,7 +285,7 @@ def purchase(request, member_id: int):
             "purchase",
             purchase_id=bought.pk,
             member_id=member.pk,
-            label=_("Purchase %(receipt)s") % {"receipt": bought.external_id},
+            label_args={"receipt": bought.external_id},
         )
         messages.success(
             request,
@@ -323,7 +323,7 @@ def redeem(request, member_id: int):
             "redemption",
             code=voucher.code,
             member_id=member.pk,
-            label=_("Reward %(reward)s") % {"reward": voucher.reward.name},
+            label_args={"reward": voucher.reward.name},
         )
         messages.success(
             request,
@@ -369,8 +369,7 @@ def adjust(request, member_id: int):
             "adjustment",
             entry_id=entry.pk,
             member_id=member.pk,
-            label=ngettext("Adjustment of %(points)s point", "Adjustment of %(points)s points", abs(entry.points))
-            % {"points": entry.points},
+            label_args={"points": entry.points},
         )
         messages.success(
             request,
@@ -570,7 +569,7 @@ def voucher_use_view(request, voucher_code: str):
             "voucher_use",
             code=used.code,
             member_id=used.member_id,
-            label=_("Voucher %(code)s used") % {"code": used.code},
+            label_args={"code": used.code},
         )
         messages.success(
             request, _("Voucher %(code)s used: %(reward)s.") % {"code": used.code, "reward": used.reward.name}

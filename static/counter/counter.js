@@ -74,7 +74,10 @@
     if (amount) amount.addEventListener("input", () => { typed = amount.value !== ""; refresh(); });
     if (points) points.addEventListener("input", refresh);
     refresh();
-    if (amount && !document.querySelector("[autofocus]")) amount.focus();
+    // On a tablet the amount is typed at once; on a phone the page opens on who the member is (focusing the
+    // amount would scroll past them and open the keyboard over them).
+    const wide = window.matchMedia("(min-width: 821px)").matches;
+    if (amount && wide && !document.querySelector("[autofocus]")) amount.focus();
   }
 
   // ------------------------------------------------------------ the camera

@@ -1,6 +1,7 @@
 """Browser tests: Playwright's sync API driving the system's Chromium against pytest-django's live server."""
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,36 @@ def screenshot():
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     return save
+
+
+@pytest.fixture
+def cafe(transactional_db):
+    """A café with a coffee stamp card, two rewards and a quick button for coffee."""
+    from loyalty.models import QuickItem
+    from loyalty.services.config import config_import
+    from tests.loyalty.documents import document, program, reward
+
+    shop = config_import(
+        document(
+            "e2e-cafe",
+            program(
+                "40000",
+                stamp_cards=[
+                    {
+                        "code": "coffee",
+                        "name": "Coffee card",
+                        "stamps_required": 5,
+                        "per": "item",
+                        "categories": ["coffee"],
+                        "reward": "free-coffee",
+                    }
+                ],
+            ),
+            rewards=[
+                reward("free-coffee", "free_item", 10, "45000"),
+                reward("tree", "donation", 5, "20000", name="Plant a tree"),
+            ],
+        )
+    )
+    QuickItem.objects.create(shop=shop, label="Coffee", sku="coffee", category="coffee", amount=Decimal("40000"))
+    return shop

@@ -9,44 +9,14 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from loyalty.models import Member, Purchase, QuickItem
-from loyalty.services.config import config_import
+from loyalty.models import Member, Purchase
 from loyalty.services.members import qr_payload
 from rewards.models import Voucher, VoucherStatus
 from tests.factories import StaffFactory, enrol
-from tests.loyalty.documents import document, program, reward
 
 from ..counter.helpers import give_points
 
 TABLET = {"viewport": {"width": 1180, "height": 820}, "has_touch": True}
-
-
-@pytest.fixture
-def cafe(transactional_db):
-    shop = config_import(
-        document(
-            "e2e-cafe",
-            program(
-                "40000",
-                stamp_cards=[
-                    {
-                        "code": "coffee",
-                        "name": "Coffee card",
-                        "stamps_required": 5,
-                        "per": "item",
-                        "categories": ["coffee"],
-                        "reward": "free-coffee",
-                    }
-                ],
-            ),
-            rewards=[
-                reward("free-coffee", "free_item", 10, "45000"),
-                reward("tree", "donation", 5, "20000", name="Plant a tree"),
-            ],
-        )
-    )
-    QuickItem.objects.create(shop=shop, label="Coffee", sku="coffee", category="coffee", amount=Decimal("40000"))
-    return shop
 
 
 @pytest.fixture
