@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.member_site.access import members_of_user
-from loyalty.models import StaffMembership
+from loyalty.middleware import current_membership
+from loyalty.portal.navigation import landing_url
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -25,8 +26,9 @@ class AccountAdapter(DefaultAccountAdapter):
         with no staff membership whose email a shop holds for a member goes to the member pages, not to
         onboarding."""
         user = request.user
-        if StaffMembership.objects.filter(user=user).exists():
-            return reverse("portal:home")
+        membership = current_membership(request)
+        if membership is not None:
+            return landing_url(membership)
         if members_of_user(user).exists():
             return reverse("member:home")
         return reverse("portal:home")

@@ -13,6 +13,7 @@ from loyalty.models import Role
 
 SECTIONS = [
     ("portal:home", _("Dashboard"), Role.CASHIER),
+    ("counter:home", _("Counter"), Role.CASHIER),
     ("portal:members", _("Members"), Role.CASHIER),
     ("portal:program", _("Program"), Role.MANAGER),
     ("portal:rewards", _("Rewards"), Role.MANAGER),
@@ -36,7 +37,7 @@ def sections_for(request, role: str) -> list[Section]:
     home = reverse("portal:home")
     sections = []
     links = [(link.url_name, link.label, link.role) for link in hooks.portal_links()]
-    for url_name, label, required in SECTIONS[:4] + links + SECTIONS[4:]:
+    for url_name, label, required in SECTIONS[:5] + links + SECTIONS[5:]:
         if not Role.at_least(role, required):
             continue
         try:
@@ -46,3 +47,10 @@ def sections_for(request, role: str) -> list[Section]:
         current = request.path == url if url == home else request.path.startswith(url)
         sections.append(Section(url, label, current))
     return sections
+
+
+def landing_url(membership) -> str:
+    """Where a person of a shop's staff starts: a cashier at the counter, the others at the dashboard."""
+    if membership is not None and membership.role == Role.CASHIER:
+        return reverse("counter:home")
+    return reverse("portal:home")

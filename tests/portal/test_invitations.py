@@ -61,7 +61,7 @@ def test_the_invitee_signs_up_through_the_link_and_joins_the_shop(owner_client, 
     accepted = visitor.post(link, follow=True)
     membership = StaffMembership.objects.get(shop=shop, user__email="lan@example.com")
     assert membership.role == Role.CASHIER
-    assert accepted.redirect_chain == [(reverse("portal:home"), 302)]
+    assert accepted.redirect_chain == [(reverse("counter:home"), 302)], "an invited cashier lands on the counter"
     assert visitor.session[SESSION_KEY] == shop.pk
     assert shop.name in accepted.content.decode()
 

@@ -55,8 +55,12 @@ def test_the_menu_marks_the_current_section(owner_client, location):
     assert f'<a href="{reverse("portal:locations")}" aria-current="page">' in html
 
 
-def test_every_section_names_a_portal_url():
-    assert all(name.startswith("portal:") for name, _label, _role in SECTIONS)
+def test_every_section_names_a_page_of_the_portal_or_the_counter():
+    assert all(name.startswith(("portal:", "counter:")) for name, _label, _role in SECTIONS)
+
+
+def test_owners_and_cashiers_find_the_counter_in_the_navigation(owner_client):
+    assert f'href="{reverse("counter:home")}"' in owner_client.get(reverse("portal:members")).content.decode()
 
 
 def test_the_sign_in_pages_look_like_the_product(client, db):

@@ -1,8 +1,10 @@
-"""After signing in, staff land in the portal and customers on their member pages (not in onboarding)."""
+"""After signing in, cashiers land on the counter, owners and managers in the portal, and customers on their member
+pages (not in onboarding)."""
 
 import re
 
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import StaffFactory, UserFactory, enrol
@@ -51,7 +53,10 @@ def test_a_member_merged_away_does_not_count(client, shop):
     assert response["Location"] == reverse("portal:home")
 
 
-def test_a_new_staff_member_still_goes_to_the_portal(client, shop):
+def test_a_cashier_signs_in_to_the_counter_and_a_manager_to_the_dashboard(client, shop):
     cashier = StaffFactory(shop=shop, role="cashier").user
     response = client.post(reverse("account_login"), {"login": cashier.email, "password": "a-long-test-password"})
+    assert response["Location"] == reverse("counter:home")
+    manager = StaffFactory(shop=shop, role="manager").user
+    response = Client().post(reverse("account_login"), {"login": manager.email, "password": "a-long-test-password"})
     assert response["Location"] == reverse("portal:home")

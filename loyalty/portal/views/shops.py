@@ -33,13 +33,14 @@ from ..forms import (
     country_defaults,
     guess_country,
 )
+from ..navigation import landing_url
 from ..queries import dashboard_figures
 from ..tables import StaffTable, csv_response, wants_csv
 
 
 def home(request):
     if request.user.is_authenticated:
-        return redirect("portal:home")
+        return redirect(landing_url(request.staff_membership) if request.staff_membership else "portal:home")
     return TemplateResponse(request, "home.html")
 
 
@@ -145,7 +146,7 @@ def shop_switch(request):
     shop = form.cleaned_data["shop"]
     shop_choose(request, shop)
     messages.success(request, _("You are now working in %(shop)s.") % {"shop": shop.name})
-    return redirect("portal:home")
+    return redirect(landing_url(StaffMembership.objects.get(shop=shop, user=request.user)))
 
 
 # ---------------------------------------------------------------- staff
@@ -273,7 +274,7 @@ def invitation(request, token: str):
             return redirect(request.path)
         shop_choose(request, invitation.shop)
         messages.success(request, _("Welcome to %(shop)s.") % {"shop": invitation.shop.name})
-        return redirect("portal:home")
+        return redirect(landing_url(StaffMembership.objects.get(shop=invitation.shop, user=user)))
     return TemplateResponse(request, "portal/invitation.html", {"invitation": invitation})
 
 
