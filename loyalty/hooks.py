@@ -326,3 +326,23 @@ def demo_documents() -> list[Callable]:
 
 def demo_histories() -> list[Callable]:
     return list(_demo_histories)
+
+
+# ---------------------------------------------------------------- names of ledger entries
+
+_source_labels: dict[str, Callable] = {}
+
+
+def entry_source_label(prefix: str):
+    """`@entry_source_label("referral")` on `label(entry) -> str`: how pages name ledger entries whose source is
+    `referral` or starts with `referral:` (the core names its own: purchases, rewards, refunds, bonuses…)."""
+
+    def register(label):
+        _source_labels[prefix] = label
+        return label
+
+    return register
+
+
+def entry_source_label_for(prefix: str) -> Callable | None:
+    return _source_labels.get(prefix)

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, When
 
 from loyalty import hooks
-from loyalty.models import LedgerEntry, Member, StampProgress
+from loyalty.models import EntryKind, LedgerEntry, Member, StampProgress
 from loyalty.models.programs import ExpiryPolicy
 from loyalty.services.members import member_card_number
 from loyalty.services.rules import rules_for
@@ -110,4 +111,26 @@ def member_panel(shop, member_id, at: datetime) -> MemberPanel:
         rewards_within_reach=rewards_within_reach(member, points.available, at),
         discount_percent=member_discount_percent(member, at),
         birthday_this_month=bool(member.birthday and member.birthday.month == local.month),
+    )
+
+
+GROUPED_KINDS = (EntryKind.REFUND_REDEEM, EntryKind.MERGE)
+
+
+def entries_as_read(entries):
+    """Ledger entries as people read them: the lots one give-back (or one merge) made — one per lot the spend
+    had used, each keeping its dates — show as one line with their total (`shown_points`), on its first lot."""
+    group = LedgerEntry.objects.filter(
+        account_id=OuterRef("account_id"),
+        kind=OuterRef("kind"),
+        reverses_id=OuterRef("reverses_id"),
+        occurred_at=OuterRef("occurred_at"),
+        points__gt=0,
+    )
+    total = group.values("reverses_id").annotate(total=Sum("points")).values("total")
+    lots_of_a_group = Q(kind__in=GROUPED_KINDS, points__gt=0, reverses__isnull=False)
+    return (
+        entries.exclude(lots_of_a_group & Exists(group.filter(id__lt=OuterRef("id"))))
+        .annotate(shown_points=Case(When(lots_of_a_group, then=Subquery(total)), default=F("points")))
+        .select_related("purchase", "refund", "reverses__voucher")
     )

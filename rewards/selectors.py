@@ -96,3 +96,8 @@ def vouchers_open_for(member: Member, at: datetime):
     return Voucher.objects.filter(account_id=member.account_id, status=VoucherStatus.ISSUED, expires_at__gt=at).filter(
         Q(shop=member.shop)
     )
+
+
+def reward_names(shop) -> dict[str, str]:
+    """The shop's reward codes and the names people read for them (pages name rewards, never codes)."""
+    return dict(Reward.objects.filter(shop=shop).values_list("code", "name"))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.models import Location
 from loyalty.models.purchases import PaymentMethod
 from loyalty.money import quantum
-from loyalty.services.rules import Line
+from loyalty.services.rules import Line, rules_for
 from rewards.models import VOUCHER_ALPHABET
 
 from .idempotency import new_key
@@ -81,6 +81,23 @@ class PurchaseForm(IdempotentForm):
         decimal_places=4,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "placeholder": "0"}),
     )
+    other_category = forms.ChoiceField(label=_("Other items: category"), required=False)
+    other_quantity = forms.IntegerField(
+        label=_("How many"),
+        required=False,
+        min_value=1,
+        max_value=999,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "1"}),
+    )
+    other_amount = forms.DecimalField(
+        label=_("For"),
+        required=False,
+        min_value=0,
+        max_digits=16,
+        decimal_places=4,
+        help_text=_("Leave empty: the rest of the amount."),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal"}),
+    )
     receipt = forms.CharField(
         label=_("Receipt number"),
         required=False,
@@ -127,6 +144,8 @@ class PurchaseForm(IdempotentForm):
                 ),
             )
         self.fields["vouchers"].choices = [(v.code, f"{v.code} · {v.reward.name}") for v in vouchers]
+        self.categories = program_categories(shop.program)
+        self.fields["other_category"].choices = [("", _("None")), *((c, c) for c in self.categories)]
         # Shown only when there is something to pay with, but always checked: a stale form cannot spend more.
         self.offers_points = self.point_value > 0 and points_available > 0
         if self.offers_points:
@@ -140,6 +159,15 @@ class PurchaseForm(IdempotentForm):
 
     def item_fields(self):
         return [(item, self[f"item_{item.pk}"]) for item in self.quick_items]
+
+    @staticmethod
+    def _other_items(data) -> Line | None:
+        """Items typed in without a quick button: a category and how many (for a stamp card per item)."""
+        category = data.get("other_category")
+        if not category:
+            return None
+        amount = data.get("other_amount") or Decimal(0)
+        return Line(amount=amount, category=category, sku=category, quantity=data.get("other_quantity") or 1)
 
     def clean_amount(self):
         amount = self.cleaned_data.get("amount")
@@ -161,19 +189,25 @@ class PurchaseForm(IdempotentForm):
                 lines.append(
                     Line(amount=item.amount * count, sku=item.sku or item.label, category=item.category, quantity=count)
                 )
-        items_total = sum((line.amount for line in lines), Decimal(0))
+        other = self._other_items(data)
+        priced = lines + ([other] if other is not None and other.amount else [])
+        items_total = sum((line.amount for line in priced), Decimal(0))
         bill = data.get("amount")
         if bill is None:
-            if not lines:
+            if not priced:
                 raise forms.ValidationError({"amount": _("Enter the amount, or tap the items bought.")})
             bill = items_total
-        if lines and items_total > bill:
+        if priced and items_total > bill:
             raise forms.ValidationError(
                 {
                     "amount": _("The items add up to %(total)s, more than the amount.")
                     % {"total": money(items_total, self.shop.currency)}
                 }
             )
+        if other is not None and not other.amount:  # typed without an amount: the rest of the bill is theirs
+            other = Line(amount=bill - items_total, category=other.category, sku=other.sku, quantity=other.quantity)
+            items_total = bill
+        lines += [other] if other is not None else []
         if lines and bill > items_total:
             lines.append(Line(amount=bill - items_total))
         points = data.get("points") or 0
@@ -204,6 +238,17 @@ class PurchaseForm(IdempotentForm):
         self.lines = spread_discount(lines, bill, discount + wallet, self.shop.currency)
         self.external_id = (data.get("receipt") or "").strip() or data["generated_receipt"]
         return data
+
+
+def program_categories(program) -> list[str]:
+    """The categories the program's rules name (stamp cards, multipliers, campaigns, exclusions), sorted."""
+    rules = rules_for(program)
+    named = set(program.exclude_categories) | set(rules.category_multipliers)
+    for card in rules.stamp_cards:
+        named.update(card.categories)
+    for campaign in rules.campaigns:
+        named.update(campaign.categories)
+    return sorted(named)
 
 
 def spread_discount(lines: list[Line], bill: Decimal, discount: Decimal, currency: str) -> list[Line]:

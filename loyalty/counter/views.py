@@ -22,10 +22,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from loyalty.errors import DomainError, DuplicatePurchase, MemberExists, NotFound, ValidationFailed
+from loyalty.labels import entry_description
 from loyalty.models import LedgerEntry, Member, Purchase, QuickItem, Role, StampCompletion, StampEntry
 from loyalty.portal.decorators import staff_required
 from loyalty.qr import qr_svg
-from loyalty.selectors import member_panel
+from loyalty.selectors import entries_as_read, member_panel
 from loyalty.services import counter as counter_services
 from loyalty.services.ledger import points_available
 from loyalty.services.members import (
@@ -39,7 +40,7 @@ from loyalty.services.purchases import purchase_record
 from loyalty.services.refunds import purchase_refund
 from rewards.errors import VoucherNotFound
 from rewards.models import VOUCHER_ALPHABET, Voucher, normalise_voucher_code
-from rewards.selectors import vouchers_open_for
+from rewards.selectors import reward_names, vouchers_open_for
 from rewards.services import reward_redeem, voucher_find, voucher_use
 
 from . import state
@@ -395,10 +396,13 @@ def history(request, member_id: int):
     for bought in purchases:
         bought.amount_text = money(bought.amount, currency)
     entries = list(
-        LedgerEntry.objects.filter(account_id=member.account_id)
-        .select_related("purchase")
-        .order_by("-created_at", "-id")[:HISTORY_ROWS]
+        entries_as_read(LedgerEntry.objects.filter(account_id=member.account_id)).order_by("-occurred_at", "-id")[
+            :HISTORY_ROWS
+        ]
     )
+    names = reward_names(request.shop)
+    for entry in entries:
+        entry.description = entry_description(entry, names)
     vouchers = list(Voucher.objects.filter(account_id=member.account_id).select_related("reward")[:HISTORY_ROWS])
     return page(
         request,

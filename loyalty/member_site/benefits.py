@@ -14,9 +14,8 @@ from loyalty.counter.present import money
 from loyalty.formats import display_list
 from loyalty.models import Shop
 from loyalty.models.programs import ExpiryPolicy
+from loyalty.points_names import basis_phrase, points_phrase, points_unit
 from rewards.models import Reward
-
-from .cards import basis_amount
 
 REWARDS_LISTED = 3
 
@@ -24,9 +23,8 @@ REWARDS_LISTED = 3
 def program_benefits(shop: Shop) -> list[str]:
     """One short sentence per thing a member gets, most tangible first."""
     program = shop.program
-    unit = program.points_name
-    lines = [_bonus_line(program, "signup", unit), _earn_line(program, shop.currency, unit)]
-    lines.append(_rewards_line(shop, unit))
+    lines = [_bonus_line(program, "signup"), _earn_line(program, shop.currency)]
+    lines.append(_rewards_line(shop, program))
     lines += [_stamp_line(card, shop) for card in program.stamp_cards.all()]
     if program.cashback_percent:
         lines.append(
@@ -34,18 +32,17 @@ def program_benefits(shop: Shop) -> list[str]:
             % {"percent": number_format(program.cashback_percent.normalize())}
         )
     lines += [_tier_line(level, program, shop.currency) for level in program.tiers.order_by("threshold")]
-    lines.append(_bonus_line(program, "birthday", unit))
+    lines.append(_bonus_line(program, "birthday"))
     if program.earn_points:
-        lines.append(_expiry_line(program, unit))
+        lines.append(_expiry_line(program, points_unit(program)))
     return [capfirst(line) for line in lines if line]  # a sentence may start with the unit ("sao", "stars")
 
 
-def _earn_line(program, currency: str, unit: str) -> str:
+def _earn_line(program, currency: str) -> str:
     if not program.earn_points:
         return ""
-    line = _("%(unit)s: %(points)s for every %(amount)s you spend.") % {
-        "unit": unit.capitalize(),
-        "points": number_format(program.earn_points, force_grouping=True),
+    line = _("%(points)s for every %(amount)s you spend.") % {
+        "points": points_phrase(program.earn_points, program),
         "amount": money(program.earn_per_amount, currency),
     }
     if program.point_value:
@@ -55,13 +52,12 @@ def _earn_line(program, currency: str, unit: str) -> str:
     return line
 
 
-def _rewards_line(shop: Shop, unit: str) -> str:
+def _rewards_line(shop: Shop, program) -> str:
     rewards = Reward.objects.filter(shop=shop, active=True, points__gt=0).order_by("points")[:REWARDS_LISTED]
     if not rewards:
         return ""
     listed = display_list(
-        _("%(reward)s for %(points)s %(unit)s")
-        % {"reward": reward.name, "points": number_format(reward.points, force_grouping=True), "unit": unit}
+        _("%(reward)s for %(points)s") % {"reward": reward.name, "points": points_phrase(reward.points, program)}
         for reward in rewards
     )
     return _("Rewards: %(list)s.") % {"list": listed}
@@ -85,18 +81,18 @@ def _tier_line(level, program, currency: str) -> str:
     return _("%(tier)s: %(discount)s%% off once you reach %(threshold)s.") % {
         "tier": level.name,
         "discount": number_format(level.discount_percent.normalize()),
-        "threshold": basis_amount(program, level.threshold, currency),
+        "threshold": basis_phrase(program, level.threshold, currency),
     }
 
 
-def _bonus_line(program, event: str, unit: str) -> str:
+def _bonus_line(program, event: str) -> str:
     bonus = next((b for b in program.bonuses.all() if b.event == event), None)
     if bonus is None:
         return ""
-    values = {"points": number_format(bonus.points, force_grouping=True), "unit": unit}
+    values = {"points": points_phrase(bonus.points, program)}
     if event == "signup":
-        return _("A welcome gift of %(points)s %(unit)s when you join.") % values
-    return _("A birthday gift of %(points)s %(unit)s.") % values
+        return _("A welcome gift of %(points)s when you join.") % values
+    return _("A birthday gift of %(points)s.") % values
 
 
 def _expiry_line(program, unit: str) -> str:

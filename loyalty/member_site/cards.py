@@ -12,17 +12,16 @@ from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from loyalty.counter.present import money, reward_value
 from loyalty.formats import last_usable_day
 from loyalty.models import LedgerEntry, Member
-from loyalty.models.programs import TierBasis
-from loyalty.selectors import PointsSummary, points_summary, stamp_cards_of
+from loyalty.points_names import basis_phrase
+from loyalty.selectors import PointsSummary, entries_as_read, points_summary, stamp_cards_of
 from loyalty.services.members import member_card_number
 from loyalty.services.tiers import basis_by_account
+from rewards.selectors import reward_names, rewards_within_reach, vouchers_open_for
 
 from .access import absolute_url
 
@@ -49,6 +48,7 @@ class ShopPage:
     vouchers: list
     rewards: list
     history: list[LedgerEntry]
+    reward_names: dict[str, str]
     referral_url: str
     share_text: str
     share: dict[str, str]
@@ -59,17 +59,6 @@ class ShopPage:
         if self.points.expiring_at is None:
             return None
         return last_usable_day(self.points.expiring_at, self.member.shop.tz)
-
-
-def basis_amount(program, basis: Decimal, currency: str) -> str:
-    """An amount of the program's tier basis as a person reads it, in the active language and shop currency."""
-    if program.tier_basis == TierBasis.AMOUNT_SPENT:
-        return money(basis, currency)
-    count = int(basis)
-    figure = number_format(count, force_grouping=True)
-    if program.tier_basis == TierBasis.VISITS:
-        return ngettext("%(count)s visit", "%(count)s visits", count) % {"count": figure}
-    return f"{figure} {program.points_name}"
 
 
 def tier_progress(account, at: datetime, shop) -> TierProgress | None:
@@ -87,7 +76,7 @@ def tier_progress(account, at: datetime, shop) -> TierProgress | None:
     span = upcoming.threshold - floor
     done = max(Decimal(0), min(basis - floor, span))
     percent = int(done * 100 / span) if span > 0 else 0
-    remaining = basis_amount(program, upcoming.threshold - basis, shop.currency)
+    remaining = basis_phrase(program, upcoming.threshold - basis, shop.currency)
     return TierProgress(current=current, next=upcoming, percent=percent, remaining=remaining)
 
 
@@ -110,12 +99,12 @@ def share_links(url: str, text: str) -> dict[str, str]:
 def history_of(member: Member):
     """The member's ledger entries at their shop, newest first (the account's entries: a merged duplicate's are
     mirrored)."""
-    return LedgerEntry.objects.filter(shop=member.shop, account_id=member.account_id).order_by("-occurred_at", "-id")
+    return entries_as_read(LedgerEntry.objects.filter(shop=member.shop, account_id=member.account_id)).order_by(
+        "-occurred_at", "-id"
+    )
 
 
 def shop_page(member: Member, at: datetime) -> ShopPage:
-    from rewards.selectors import rewards_within_reach, vouchers_open_for
-
     account, shop = member.account, member.shop
     points = points_summary(account, at)
     rewards = rewards_within_reach(member, points.available, at)
@@ -135,6 +124,7 @@ def shop_page(member: Member, at: datetime) -> ShopPage:
         vouchers=vouchers,
         rewards=rewards,
         history=list(history_of(member)[:RECENT_HISTORY]),
+        reward_names=reward_names(shop),
         referral_url=url,
         share_text=share_text,
         share=share_links(url, share_text),

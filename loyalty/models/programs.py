@@ -43,6 +43,9 @@ class Program(models.Model):
     shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="program", null=True, blank=True)
     name = models.CharField(max_length=200)
     points_name = models.CharField(max_length=50, default="points")
+    points_name_one = models.CharField(
+        max_length=50, blank=True, help_text=_("the name of one point (“star”); blank: the same as points_name")
+    )
     point_value = models.DecimalField(**MONEY, default=Decimal("0"))
     earn_per_amount = models.DecimalField(**MONEY, default=Decimal("1"))
     earn_points = models.PositiveIntegerField(default=1)

@@ -13,6 +13,7 @@ from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
 from loyalty.errors import ValidationFailed
 from loyalty.models import Account, ApiKey, Card, DeliveryStatus, LedgerEntry, Member, Purchase, Shop, WebhookDelivery
 from loyalty.models.ledger import EARNING_KINDS
+from loyalty.selectors import entries_as_read
 from loyalty.services.members import phone_normalise
 from rewards.models import Voucher, VoucherSource
 
@@ -124,9 +125,9 @@ def member_of(shop: Shop, member_id: int) -> Member:
 
 def ledger_of(shop: Shop, member: Member):
     """The member's points entries in this shop, newest first, with who made each one."""
-    return (
+    return entries_as_read(
         LedgerEntry.objects.filter(shop=shop, account_id=member.account_id)
-        .select_related("staff", "api_key", "purchase")
+        .select_related("staff", "api_key")
         .order_by("-occurred_at", "-id")
     )
 

@@ -9,6 +9,7 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
+from loyalty.labels import entry_description
 from loyalty.money import format_money
 from loyalty.services.members import phone_grouped
 from loyalty.services.notifications import EVENTS, SKIP_REASONS
@@ -121,15 +122,15 @@ class LedgerTable(PortalTable):
         orderable = False
         empty_text = _("No points yet.")
 
-    def render_points(self, value) -> str:
-        return f"{value:+d}"
+    def __init__(self, data, *, reward_names: dict[str, str], **kwargs):
+        super().__init__(data, **kwargs)
+        self.reward_names = reward_names
+
+    def render_points(self, record) -> str:
+        return f"{record.shown_points:+d}"
 
     def render_reason(self, record) -> str:
-        if record.reason:
-            return record.reason
-        if record.purchase_id:
-            return _("Purchase %(id)s") % {"id": record.purchase.external_id}
-        return record.source.replace("_", " ")
+        return entry_description(record, self.reward_names) or "—"
 
     def render_who(self, record) -> str:
         if record.staff_id:

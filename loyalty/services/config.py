@@ -78,6 +78,7 @@ def parse_merchant(doc: Reader) -> dict:
 PROGRAM_KEYS = (
     "name",
     "points_name",
+    "points_name_one",
     "point_value",
     "earn",
     "pending_days",
@@ -92,10 +93,10 @@ PROGRAM_KEYS = (
 )
 
 
-def parse_program(doc: Reader, currency: str, location_codes: set[str]) -> dict | None:
+def parse_program(doc: Reader, currency: str, location_codes: set[str], shop_name: str = "") -> dict | None:
     if not doc.has("program"):
         return None
-    p = doc.child("program", required=("name", "earn"), optional=PROGRAM_KEYS)
+    p = doc.child("program", required=("earn",), optional=PROGRAM_KEYS)
     earn = p.child("earn", required=("per_amount",), optional=("points", "rounding", "min_spend", "exclude_categories"))
     expiry = p.child("expiry", optional=("policy", "days", "months"))
     policy = expiry.text("policy", ExpiryPolicy.NONE, choices=set(ExpiryPolicy.values))
@@ -107,8 +108,9 @@ def parse_program(doc: Reader, currency: str, location_codes: set[str]) -> dict 
     tiers = parse_tiers(p, currency)
     tier_codes = {t["code"] for t in tiers["levels"]} if tiers else set()
     return {
-        "name": p.text("name"),
+        "name": p.text("name") or shop_name,  # left out: the shop's name (program-config.md)
         "points_name": p.text("points_name", "points", max_length=50),
+        "points_name_one": p.text("points_name_one", "", max_length=50),
         "point_value": p.money("point_value", currency),
         "earn_per_amount": earn.money("per_amount", currency, positive=True),
         "earn_points": earn.whole("points", 1, minimum=0),  # 0: a stamps-only program
@@ -326,7 +328,7 @@ def parse_document(data) -> dict:
     merchant = parse_merchant(top)
     currency = merchant["currency"]
     location_codes = {loc["code"] for loc in merchant["locations"]}
-    program = parse_program(top, currency, location_codes)
+    program = parse_program(top, currency, location_codes, merchant["name"])
     tier_codes = {t["code"] for t in program["tiers"]["levels"]} if program and program["tiers"] else set()
     rewards = parse_rewards(top, currency, tier_codes)
     reward_codes = {r["code"] for r in rewards}
@@ -403,6 +405,7 @@ def default_program(shop: Shop) -> dict:
 PROGRAM_FIELDS = (
     "name",
     "points_name",
+    "points_name_one",
     "point_value",
     "earn_per_amount",
     "earn_points",
@@ -550,6 +553,7 @@ def export_program(program: Program, currency: str) -> dict:
     out = {
         "name": program.name,
         "points_name": program.points_name,
+        **({"points_name_one": program.points_name_one} if program.points_name_one else {}),
         "point_value": money_str(program.point_value, currency),
         "earn": {
             "per_amount": money_str(program.earn_per_amount, currency),

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.errors import ValidationFailed
@@ -27,6 +27,7 @@ from loyalty.formats import display_list
 from loyalty.member_site.access import absolute_url
 from loyalty.models import Channel, Member, Message, MessageKind, MessageStatus
 from loyalty.money import format_money
+from loyalty.points_names import points_phrase, points_unit, shop_program
 from loyalty.queue import enqueue_after_commit
 
 UNSUBSCRIBE_SALT = "regulars.unsubscribe"
@@ -281,36 +282,13 @@ def _localised(value, shop, language: str):
     return value
 
 
-def _program_points_name(shop) -> str:
-    try:
-        return shop.program.points_name
-    except AttributeError:  # a shop without a program (the reverse one-to-one is missing)
-        return ""
-
-
-def _custom_points_name(shop) -> str:
-    """The program's own name for its points, or "" when it is the default ("points" in some language)."""
-    name = _program_points_name(shop).strip()
-    if not name or name == "points":
-        return ""
-    with translation.override(shop.language):  # new shops get "points" in the shop's language
-        default = gettext("points")
-    return "" if name == default else name
-
-
 def points_name(shop) -> str:
     """What the shop's points are called, in the active language unless the program names them."""
-    return _custom_points_name(shop) or gettext("points")
+    return points_unit(shop_program(shop))
 
 
 def points_text(count: int, shop) -> str:
-    """A number of points as the active language writes it: grouped ("12,345" / "12.345") and named after the
-    program's points, or "1 point" / "2 points" translated when the program keeps the default name."""
-    number = formats.number_format(count, force_grouping=True)
-    name = _custom_points_name(shop)
-    if name:
-        return f"{number} {name}"
-    return ngettext("%(count)s point", "%(count)s points", count) % {"count": number}
+    return points_phrase(count, shop_program(shop))
 
 
 def _tidy(text: str) -> str:

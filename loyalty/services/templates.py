@@ -11,9 +11,12 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from loyalty.labels import event_name
 from loyalty.models import Shop
 from loyalty.models.programs import ExpiryPolicy
 from loyalty.money import format_money, quantum
+from loyalty.points_names import basis_phrase, points_phrase, points_unit
+from rewards.selectors import reward_names
 
 from .config import config_export, config_import
 
@@ -91,10 +94,10 @@ def program_summary(shop: Shop, locale: str = "en") -> list[str]:
     """The program in plain sentences, for the owner's program page."""
     program = shop.program
     money = lambda amount: format_money(amount, shop.currency, locale)  # noqa: E731
-    unit = program.points_name
+    names = reward_names(shop)
     lines = [
-        _("Members earn %(points)s %(unit)s for every %(amount)s spent.")
-        % {"points": program.earn_points, "unit": unit, "amount": money(program.earn_per_amount)}
+        _("Members earn %(points)s for every %(amount)s spent.")
+        % {"points": points_phrase(program.earn_points, program), "amount": money(program.earn_per_amount)}
     ]
     if program.min_spend:
         lines.append(_("Purchases under %(amount)s earn nothing.") % {"amount": money(program.min_spend)})
@@ -102,8 +105,8 @@ def program_summary(shop: Shop, locale: str = "en") -> list[str]:
         lines.append(_("These categories earn nothing: %(list)s.") % {"list": ", ".join(program.exclude_categories)})
     if program.point_value:
         lines.append(
-            _("Each %(unit)s is worth %(amount)s when paying with points.")
-            % {"unit": unit, "amount": money(program.point_value)}
+            _("Each %(unit)s is worth %(amount)s when paying with them.")
+            % {"unit": points_unit(program, 1), "amount": money(program.point_value)}
         )
     if program.pending_days:
         lines.append(
@@ -119,12 +122,13 @@ def program_summary(shop: Shop, locale: str = "en") -> list[str]:
         _("%(name)s: ×%(m)s") % {"name": c.name, "m": f"{c.multiplier.normalize():f}"} for c in program.campaigns.all()
     )
     lines.extend(
-        _("%(category)s earns ×%(m)s") % {"category": m.category, "m": f"{m.multiplier.normalize():f}"}
+        _("Items in the category “%(category)s” earn ×%(m)s")
+        % {"category": m.category, "m": f"{m.multiplier.normalize():f}"}
         for m in program.category_multipliers.all()
     )
     lines.extend(
-        _("Bonus for %(event)s: %(points)s %(unit)s")
-        % {"event": b.event.replace("_", " "), "points": b.points, "unit": unit}
+        _("Bonus for %(event)s: %(points)s")
+        % {"event": event_name(b.event), "points": points_phrase(b.points, program)}
         for b in program.bonuses.all()
     )
     for level in program.tiers.order_by("threshold"):
@@ -132,15 +136,18 @@ def program_summary(shop: Shop, locale: str = "en") -> list[str]:
             _("Tier %(name)s from %(threshold)s (×%(m)s, %(discount)s%% off)")
             % {
                 "name": level.name,
-                "threshold": f"{level.threshold.normalize():f}",
+                "threshold": basis_phrase(program, level.threshold, shop.currency),
                 "m": f"{level.multiplier.normalize():f}",
                 "discount": f"{level.discount_percent.normalize():f}",
             }
         )
     for card in program.stamp_cards.all():
+        reward = names.get(card.reward_code) if card.reward_code else None
         lines.append(
-            _("%(name)s: %(n)s stamps give %(reward)s")
-            % {"name": card.name, "n": card.stamps_required, "reward": card.reward_code or _("a completed card")}
+            ngettext(
+                "%(name)s: %(n)s stamp gives %(reward)s", "%(name)s: %(n)s stamps give %(reward)s", card.stamps_required
+            )
+            % {"name": card.name, "n": card.stamps_required, "reward": reward or _("a completed card")}
         )
     if program.cashback_percent:
         lines.append(
@@ -155,8 +162,7 @@ def program_sentence(shop: Shop, locale: str = "en") -> str:
     if program is None:
         return _("Join to collect rewards every time you visit.")
     values = {
-        "points": program.earn_points,
-        "unit": program.points_name,
+        "points": points_phrase(program.earn_points, program),
         "amount": format_money(program.earn_per_amount, shop.currency, locale),
         "percent": f"{program.cashback_percent.normalize():f}",
     }
@@ -164,18 +170,13 @@ def program_sentence(shop: Shop, locale: str = "en") -> str:
     if stamp_card:
         values["stamps"] = stamp_card.stamps_required
     if program.cashback_percent and program.earn_points:
-        return _("Get %(percent)s%% of every purchase back and %(points)s %(unit)s for every %(amount)s you spend.") % (
-            values
-        )
+        return _("Get %(percent)s%% of every purchase back and %(points)s for every %(amount)s you spend.") % (values)
     if program.cashback_percent:
         return _("Get %(percent)s%% of every purchase back to spend on your next visit.") % values
     if program.earn_points and stamp_card:
-        return (
-            _("Earn %(points)s %(unit)s for every %(amount)s you spend, and a reward for every %(stamps)s stamps.")
-            % values
-        )
+        return _("Earn %(points)s for every %(amount)s you spend, and a reward for every %(stamps)s stamps.") % values
     if program.earn_points:
-        return _("Earn %(points)s %(unit)s for every %(amount)s you spend and swap them for rewards.") % values
+        return _("Earn %(points)s for every %(amount)s you spend and swap them for rewards.") % values
     if stamp_card:
         return _("Collect a stamp with every purchase: %(stamps)s stamps earn a reward.") % values
     return _("Join to collect rewards every time you visit.")

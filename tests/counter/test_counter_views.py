@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from loyalty.counter import present, state
-from loyalty.models import EntryKind, LedgerEntry, Location, Member, Purchase, Refund
+from loyalty.models import EntryKind, LedgerEntry, Location, Member, Purchase, Refund, StampEntry
 from loyalty.services.counter import staff_pin_set
 from loyalty.services.invariants import ledger_violations
 from loyalty.services.ledger import Actor, points_available
@@ -788,3 +788,23 @@ def test_an_open_vouchers_page_shows_its_qr_code(counter, cafe, lan):
     assert qr_url in page
     image = counter.get(qr_url)
     assert image.status_code == 200 and image["Content-Type"] == "image/svg+xml" and b"<svg" in image.content
+
+
+def test_items_without_a_quick_button_are_typed_by_category_and_stamp_the_card(counter, lan):
+    page = counter.get(member_page(lan)).content.decode()
+    assert 'name="other_category"' in page and '<option value="coffee">' in page
+    response = purchase_post(counter, lan, amount="90000", other_category="coffee", other_quantity="2")
+    assert response.status_code == 302
+    bought = Purchase.objects.get(member=lan)
+    assert [(line.category, line.quantity, line.amount) for line in bought.lines.all()] == [
+        ("coffee", 2, Decimal("90000"))
+    ]
+    assert StampEntry.objects.get(purchase=bought).count == 2  # the coffee card counts items
+
+
+def test_typed_items_with_their_own_amount_leave_the_rest_uncategorised(counter, lan):
+    purchase_post(counter, lan, amount="100000", other_category="coffee", other_quantity="1", other_amount="40000")
+    lines = sorted((line.category, line.amount) for line in Purchase.objects.get(member=lan).lines.all())
+    assert lines == [("", Decimal("60000")), ("coffee", Decimal("40000"))]
+    refused = purchase_post(counter, lan, amount="30000", other_category="coffee", other_amount="40000")
+    assert refused.status_code == 422 and "more than the amount" in refused.content.decode()

@@ -19,7 +19,7 @@ def test_a_cafe_tells_what_joining_gives(db):
         lines = program_benefits(shop)
     assert lines == [
         "A welcome gift of 5 points when you join.",
-        "Points: 1 for every ₫40,000 you spend. Each is worth ₫1,000 when you pay with them.",
+        "1 point for every ₫40,000 you spend. Each is worth ₫1,000 when you pay with them.",
         "Rewards: Free coffee for 10 points and Cake for 500 points.",
         "Coffee card: collect 6 stamps for Free coffee.",
         "Gold: 5% off once you reach ₫500,000.",

@@ -33,7 +33,7 @@ def test_the_page_shows_the_shop_and_what_the_program_gives(client, cafe):
     page = client.get("/j/cafe-lan/")
     assert page.status_code == 200
     content = page.content.decode()
-    assert "Café Lan" in content and "Points: 3 for every" in content
+    assert "Café Lan" in content and "3 points for every" in content
     assert 'name="website"' in content and 'name="token"' in content
     assert 'name="marketing_consent"' in content and "checked" not in content
 

@@ -43,6 +43,7 @@ def cafe(db):
             program(
                 "40000",
                 points_name="stars",
+                points_name_one="star",
                 category_multipliers=[{"category": "beans", "multiplier": "3"}],
                 campaigns=[
                     {

@@ -192,7 +192,7 @@ def test_the_member_page_costs_the_same_queries_however_long_the_history(cashier
     reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=lan.shop))
     with CaptureQueriesContext(connection) as long:
         cashier_client.get(member_url(lan))
-    assert len(long) == len(short) == 15
+    assert len(long) == len(short) == 16
 
 
 def test_a_merged_member_points_to_the_one_kept(manager_client, cafe, lan):
@@ -302,3 +302,18 @@ def test_points_expiring_at_midnight_on_the_first_show_the_last_day_they_can_be_
     html = cashier_client.get(member_url(lan)).content.decode()
     last_day = date_format(date(today.year, 12, 31), "DATE_FORMAT")
     assert f"40 {lan.shop.program.points_name} can be used until {last_day}." in html
+
+
+def test_an_undone_redemption_shows_as_one_line_with_names_not_codes(manager_client, lan):
+    """The points given back come as one lot per lot the redemption used (each keeps its own dates); the owner
+    reads one line for the one action, and the reward's name, never its code."""
+    for n in range(3):
+        give(lan, 4, f"gift {n}")  # three lots of 4
+    voucher = reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=lan.shop))
+    from rewards.services import voucher_cancel
+
+    voucher_cancel(shop=lan.shop, code=voucher.code, actor=Actor(shop=lan.shop))
+    assert LedgerEntry.objects.filter(account_id=lan.account_id, kind=EntryKind.REFUND_REDEEM).count() == 3
+    html = manager_client.get(member_url(lan)).content.decode()
+    assert html.count("Given back: voucher") == 1 and f"Given back: voucher {voucher.code} cancelled" in html
+    assert "+10" in html and "Reward: Free Coffee" in html and "reward:free-coffee" not in html

@@ -32,9 +32,9 @@ def upload(document, name="config.json") -> dict:
 
 def test_the_page_says_the_program_in_plain_words(manager_client):
     html = manager_client.get(PROGRAM).content.decode()
-    assert "Members earn 1 stars for every ₫40,000 spent." in html
-    assert "Double Tuesday: ×2" in html and "beans earns ×3" in html
-    assert "Tier Gold from 300" in html and "Coffee card: 5 stamps give free-coffee" in html
+    assert "Members earn 1 star for every ₫40,000 spent." in html  # one star, and the program's own name
+    assert "Double Tuesday: ×2" in html and "Items in the category “beans” earn ×3" in html
+    assert "Tier Gold from 300 stars" in html and "Coffee card: 5 stamps give Free Coffee" in html
 
 
 def test_the_page_offers_every_shipped_template(manager_client):

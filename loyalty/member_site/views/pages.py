@@ -29,6 +29,7 @@ from loyalty.selectors import points_summary
 from loyalty.services.ledger import Actor
 from loyalty.services.members import member_card_number, qr_payload
 from rewards.models import RewardKind, Voucher, VoucherStatus, normalise_voucher_code
+from rewards.selectors import reward_names
 from rewards.services import reward_redeem
 
 QR_REFRESH_SECONDS = 30
@@ -165,5 +166,10 @@ def history(request, member):
     return TemplateResponse(
         request,
         "member/history.html",
-        {"member": member, "entries": entries, "points_name": member.account.program.points_name},
+        {
+            "member": member,
+            "entries": entries,
+            "points_name": member.account.program.points_name,
+            "reward_names": reward_names(member.shop),
+        },
     )

@@ -20,7 +20,7 @@ from loyalty.money import format_money
 from loyalty.selectors import points_summary, stamp_cards_of
 from loyalty.services.ledger import Actor, points_adjust
 from loyalty.services.members import member_update, phone_grouped
-from rewards.selectors import vouchers_open_for
+from rewards.selectors import reward_names, vouchers_open_for
 
 from ..decorators import staff_required
 from ..filters import MemberFilter
@@ -75,7 +75,7 @@ def member_context(
     locale = str(display_locale())
     purchases = PurchaseTable(purchases_of(shop, member), currency=shop.currency, locale=locale, prefix="purchases-")
     RequestConfig(request, paginate={"per_page": PURCHASES_PER_PAGE}).configure(purchases)
-    ledger = LedgerTable(ledger_of(shop, member), prefix="ledger-")
+    ledger = LedgerTable(ledger_of(shop, member), reward_names=reward_names(shop), prefix="ledger-")
     RequestConfig(request, paginate={"per_page": LEDGER_PER_PAGE}).configure(ledger)
     cards = list(member.cards.all())  # newest first; the current card is the newest one not blocked
     return {
