@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from rewards.models import Reward
 from tests.factories import StaffFactory
 
-from .test_counter import TABLET, cafe  # noqa: F401  (the café fixture)
+from .test_counter import TABLET
 
 
 @pytest.mark.browser
