@@ -1,6 +1,7 @@
 """Owners read names, never codes: every portal page of the demo shop, and a member's page, is walked and its
 visible text must hold no `word:word` (reward:free-coffee, event:signup) nor snake_case (newsletter_signup)."""
 
+import io
 import re
 from html.parser import HTMLParser
 
@@ -47,15 +48,25 @@ def code_like(text: str) -> list[str]:
 
 @pytest.fixture
 def demo_owner(db):
-    call_command("demo", stdout=open("/dev/null", "w"))
+    call_command("demo", stdout=io.StringIO())
     shop = Shop.objects.get(slug="demo-cafe")
     client = Client()
     client.force_login(StaffMembership.objects.get(shop=shop, role="owner").user)
     return client, shop
 
 
-PAGES = ["portal:home", "portal:members", "portal:program", "portal:rewards", "portal:staff", "portal:locations",
-         "portal:print", "portal:messages", "portal:api_keys", "portal:settings"]
+PAGES = [
+    "portal:home",
+    "portal:members",
+    "portal:program",
+    "portal:rewards",
+    "portal:staff",
+    "portal:locations",
+    "portal:print",
+    "portal:messages",
+    "portal:api_keys",
+    "portal:settings",
+]
 
 
 def test_no_portal_page_of_the_demo_shows_a_code(demo_owner):
