@@ -19,6 +19,7 @@ from loyalty.models import (
     CategoryMultiplier,
     Location,
     Program,
+    QuickItem,
     Shop,
     StampCard,
     StampEntry,
@@ -322,7 +323,7 @@ def parse_rewards(doc: Reader, currency: str, tier_codes: set[str]) -> list[dict
 def parse_document(data) -> dict:
     """The whole shop document, checked; each program app's section by its own parser (loyalty.hooks)."""
     sections = hooks.config_sections()
-    top = Reader(data, "", optional=("merchant", "program", "rewards", *(s.key for s in sections)))
+    top = Reader(data, "", optional=("merchant", "program", "rewards", "quick_items", *(s.key for s in sections)))
     if "merchant" not in data:
         fail("merchant", "is required")
     merchant = parse_merchant(top)
@@ -342,7 +343,27 @@ def parse_document(data) -> dict:
         location_codes=frozenset(location_codes),
     )
     extra = {s.key: s.parse(data[s.key], context) if top.has(s.key) else None for s in sections}
-    return {"merchant": merchant, "program": program, "rewards": rewards, "sections": extra}
+    quick_items = parse_quick_items(top, currency) if top.has("quick_items") else None
+    return {"merchant": merchant, "program": program, "rewards": rewards, "quick_items": quick_items, "sections": extra}
+
+
+def parse_quick_items(doc: Reader, currency: str) -> list[dict]:
+    """The counter's quick buttons: `[{"label", "sku", "category", "amount"}]`."""
+    rows = []
+    for index, raw in enumerate(doc.items("quick_items")):
+        q = Reader(raw, f"quick_items[{index}]", required=("label", "amount"), optional=("sku", "category"))
+        label = q.text("label", max_length=60)
+        if not label.strip():
+            fail(q.at("label"), "must not be empty")
+        rows.append(
+            {
+                "label": label.strip(),
+                "sku": q.text("sku", "", max_length=100),
+                "category": q.text("category", "", max_length=100),
+                "amount": q.money("amount", currency, positive=True),
+            }
+        )
+    return rows
 
 
 # ---------------------------------------------------------------- applying it
@@ -388,6 +409,8 @@ def config_import(data, *, update: bool = False) -> Shop:
     program_data = parsed["program"] or default_program(shop)
     _apply_program(shop, program_data)
     _apply_rewards(shop, parsed["rewards"])
+    if parsed["quick_items"] is not None:  # left out: the counter's buttons stay as they are
+        _apply_quick_items(shop, parsed["quick_items"])
     for section in hooks.config_sections():  # absent from the document: the shop has none (None)
         section.apply(shop, parsed["sections"][section.key])
     return shop
@@ -490,6 +513,11 @@ def _apply_stamp_cards(program: Program, cards: list[dict]) -> None:
         )
 
 
+def _apply_quick_items(shop: Shop, items: list[dict]) -> None:
+    QuickItem.objects.filter(shop=shop).delete()
+    QuickItem.objects.bulk_create([QuickItem(shop=shop, position=n, **item) for n, item in enumerate(items, 1)])
+
+
 def _apply_rewards(shop: Shop, rewards: list[dict]) -> None:
     codes = [r["code"] for r in rewards]
     for gone in Reward.objects.filter(shop=shop).exclude(code__in=codes):
@@ -533,6 +561,10 @@ def config_export(shop: Shop) -> dict:
         doc["program"] = export_program(program, currency)
     doc["rewards"] = [
         export_reward(r, currency) for r in Reward.objects.filter(shop=shop, active=True).order_by("position")
+    ]
+    items = QuickItem.objects.filter(shop=shop, active=True).order_by("position", "pk")
+    doc["quick_items"] = [
+        {"label": q.label, "sku": q.sku, "category": q.category, "amount": money_str(q.amount, currency)} for q in items
     ]
     for section in hooks.config_sections():
         exported = section.export(shop)

@@ -252,6 +252,7 @@ def member_enrol(
 ) -> Member:
     """Enrol a customer: a member of the shop with an account in its program, a card, the signup bonus. The codes
     it came with go to the program apps (hooks.MemberEnrolled), which refuse one they do not know."""
+    explicit_moment = at is not None
     at = at or timezone.now()
     actor = actor or Actor(shop=shop)
     e164 = phone_normalise(phone, shop.country)
@@ -281,6 +282,10 @@ def member_enrol(
             )
     except IntegrityError:
         raise MemberExists("A member with this phone is already enrolled.") from None
+    if explicit_moment:  # an enrolment recorded as of another moment (an import, the demo) joined then
+        Member.objects.filter(pk=member.pk).update(created_at=at)
+        Account.objects.filter(pk=account.pk).update(created_at=at)
+        member.created_at = account.created_at = at
     if marketing_consent:
         consent_set(member=member, granted=True, source=consent_source, by=actor.staff, at=at)
     if card_number:

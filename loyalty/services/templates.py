@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from django.conf import settings
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from loyalty.labels import event_name
 from loyalty.models import Shop
@@ -41,7 +42,11 @@ COFFEE_PRICE = {
     "CNY": Decimal("25"),
     "AUD": Decimal("5.5"),
 }
-MONEY_KEYS = {"point_value", "per_amount", "min_spend", "value", "max_discount"}
+MONEY_KEYS = {"point_value", "per_amount", "min_spend", "value", "max_discount", "amount"}
+# Names in a template are written in every language: {"en": "Free coffee", "vi": "Cà phê miễn phí", "fa": "…"}.
+LANGUAGES = {code for code, _name in settings.LANGUAGES}
+# What the shop already calls its program and points stays when a template is applied.
+KEPT_NAMES = ("name", "points_name", "points_name_one")
 
 
 @dataclass(frozen=True)
@@ -49,15 +54,28 @@ class ProgramTemplate:
     code: str
     name: str
     description: str
-    document: dict
+    document: dict  # in the language the template was read in
 
 
-def program_templates() -> list[ProgramTemplate]:
+def program_templates(language: str | None = None) -> list[ProgramTemplate]:
+    """The shipped templates, written in `language` (the active one when not given; English where a text lacks it)."""
+    language = language or get_language() or "en"
     found = []
     for path in sorted(FOLDER.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = localised(json.loads(path.read_text(encoding="utf-8")), language)
         found.append(ProgramTemplate(path.stem, data["name"], data["description"], data["document"]))
     return found
+
+
+def localised(value, language: str):
+    """The template with each {"en": …, "vi": …} text replaced by its `language` version."""
+    if isinstance(value, dict):
+        if value and set(value) <= LANGUAGES and "en" in value:
+            return value.get(language) or value["en"]
+        return {key: localised(item, language) for key, item in value.items()}
+    if isinstance(value, list):
+        return [localised(item, language) for item in value]
+    return value
 
 
 def _scaled(value, factor: Decimal, currency: str):
@@ -82,12 +100,17 @@ def _scale_money(value: str, factor: Decimal, currency: str) -> str:
 
 def program_template_apply(*, shop: Shop, code: str) -> Shop:
     """Replace the shop's program and catalogue with a template's, keeping the merchant section as it is."""
-    template = next((t for t in program_templates() if t.code == code), None)
+    template = next((t for t in program_templates(shop.language) if t.code == code), None)
     if template is None:
         raise KeyError(code)
     factor = COFFEE_PRICE.get(shop.currency, COFFEE_PRICE["USD"]) / COFFEE_PRICE["VND"]
     document = _scaled(template.document, factor, shop.currency) if shop.currency != "VND" else template.document
-    return config_import({"merchant": config_export(shop)["merchant"], **document}, update=True)
+    current = config_export(shop)
+    kept = {key: current["program"][key] for key in KEPT_NAMES if key in current.get("program", {})}
+    document = {**document, "program": {**document["program"], **kept}}
+    if "points_name_one" not in kept:
+        document["program"].pop("points_name_one", None)  # one of the shop's points is named as the shop names them
+    return config_import({"merchant": current["merchant"], **document}, update=True)
 
 
 def program_summary(shop: Shop, locale: str = "en") -> list[str]:

@@ -133,7 +133,8 @@ def test_a_template_is_applied_after_confirming(manager_client, cafe):
     assert response.redirect_chain == [(PROGRAM, 302)]
     assert "Your program now follows the template “Coffee stars”." in response.content.decode()
     cafe.program.refresh_from_db()
-    assert cafe.program.name == "Stars"
+    assert cafe.program.name == "Test Club" and cafe.program.points_name == "stars"  # the shop's names stay
+    assert cafe.program.campaigns.get().name == "Double Tuesday" and cafe.rewards.get(code="free-drink")
 
 
 def test_an_unknown_template_is_refused(manager_client, cafe):
@@ -209,3 +210,43 @@ def test_the_page_costs_the_same_queries_for_a_bigger_program(manager_client, ca
         manager_client.get(PROGRAM)
         preview(manager_client)
     assert len(big) == len(small)
+
+
+@pytest.mark.parametrize(
+    ("language", "card", "reward", "button"),
+    [("vi", "Thẻ cà phê", "Cà phê miễn phí", "Cà phê"), ("fa", "کارت قهوه", "قهوه‌ی رایگان", "قهوه")],
+)
+def test_a_template_is_written_in_the_shops_language(db, language, card, reward, button):
+    """Applied to a Vietnamese or Persian shop, a template names its cards, rewards and the counter's buttons in
+    that language; the program and its points keep the shop's own names; sentences count in the shop's words."""
+    from django.utils import translation
+
+    from loyalty.member_site.benefits import program_benefits
+    from loyalty.models import QuickItem
+    from loyalty.services.templates import program_template_apply
+    from tests.loyalty.documents import merchant, program
+
+    shop = config_import(
+        {
+            "merchant": merchant(f"shop-{language}", language=language),
+            "program": program("40000", points_name="điểm", name="Quán của Lan"),
+        }
+    )
+    program_template_apply(shop=shop, code="coffee-stamp-card")
+    shop.refresh_from_db()
+    assert shop.program.name == "Quán của Lan" and shop.program.points_name == "điểm"
+    assert shop.program.stamp_cards.get().name == card
+    assert shop.rewards.get(code="free-coffee").name == reward
+    assert QuickItem.objects.filter(shop=shop, category="coffee").first().label == button
+    with translation.override(language):
+        assert any(reward in line for line in program_benefits(shop))
+
+
+def test_the_templates_are_listed_in_the_owners_language(manager_client):
+    from django.utils import translation
+
+    from loyalty.services.templates import program_templates
+
+    with translation.override("vi"):
+        names = [template.name for template in program_templates()]
+    assert "Thẻ tích dấu cà phê" in names and "Sao cà phê" in names

@@ -110,6 +110,12 @@ DOCUMENT = {
         ],
         "cashback": {"percent": "0"},
     },
+    "quick_items": [
+        {"label": "Cà phê sữa đá", "sku": "ca-phe-sua-da", "category": "coffee", "amount": "35000"},
+        {"label": "Bạc xỉu", "sku": "bac-xiu", "category": "coffee", "amount": "39000"},
+        {"label": "Trà đào", "sku": "tra-dao", "category": "tea", "amount": "45000"},
+        {"label": "Bánh mì", "sku": "banh-mi", "category": "food", "amount": "30000"},
+    ],
     "rewards": [
         {
             "code": "free-coffee",
