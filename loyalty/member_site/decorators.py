@@ -33,7 +33,7 @@ def language_cookie_set(response, language: str) -> None:
 def member_view(view):
     """`view(request, member, **kwargs)` for the URL's `slug`; `request.shop` is the member's shop."""
 
-    @login_required(login_url="member:sign_in")
+    @login_required(login_url="member:sign_in_phone")
     @wraps(view)
     def wrapper(request, slug: str, **kwargs):
         member = member_of_user_or_404(request.user, slug)

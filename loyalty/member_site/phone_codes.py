@@ -13,7 +13,7 @@ from enum import Enum
 import phonenumbers
 from django.db import transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
@@ -82,10 +82,11 @@ def sign_in_code_send(*, phone: str, at: datetime | None = None) -> bool:
         SignInCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=at).update(expires_at=at)
         sent = SignInCode.objects.create(phone=phone, code_hash=code_hash(phone, code), expires_at=at + CODE_LIFETIME)
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    text = _("%(code)s is your sign-in code for your loyalty cards. It works for %(minutes)s minutes.") % {
-        "code": code,
-        "minutes": minutes,
-    }
+    with translation.override(_language_of(phone)):
+        text = _("%(code)s is your sign-in code for your loyalty cards. It works for %(minutes)s minutes.") % {
+            "code": code,
+            "minutes": minutes,
+        }
     try:
         sms_send(phone, text)
     except GatewayError:
@@ -93,6 +94,12 @@ def sign_in_code_send(*, phone: str, at: datetime | None = None) -> bool:
         SignInCode.objects.filter(pk=sent.pk).update(expires_at=at)
         return False
     return True
+
+
+def _language_of(phone: str) -> str | None:
+    """The text is in the language the member chose (else their shop's), not the page's: it is read on the phone."""
+    member = members_with_phone(phone).select_related("shop").order_by("-created_at").first()
+    return (member.language or member.shop.language) if member else None
 
 
 def _codes_today(phone: str, at: datetime):

@@ -77,7 +77,7 @@ def test_forget_me_asks_first_then_erases_and_signs_out(phone, lan):
 
 def test_forget_me_clears_what_the_phone_kept_of_the_card(phone, lan):
     response = phone.post(reverse("member:forget", kwargs={"slug": lan.shop.slug}))
-    assert response.status_code == 302 and response["Location"] == reverse("member:sign_in")
+    assert response.status_code == 302 and response["Location"] == reverse("member:sign_in_phone")
     assert response["Clear-Site-Data"] == '"cache", "storage"'
 
 

@@ -171,3 +171,19 @@ def test_a_welcome_link_never_signs_in_as_a_staff_account(client, hoa, cafe):
     client.get(reverse("member:link", args=[member_link_token(hoa)]))
     signed_in_as = client.get("/m/").wsgi_request.user
     assert signed_in_as.pk != owner.pk and client.get("/portal/").status_code != 200
+
+
+@pytest.mark.parametrize(("language", "word"), [("fa", "دقیقه"), ("vi", "phút")])
+def test_the_code_is_texted_in_the_members_language_whatever_the_page(client, hoa, language, word):
+    Member.objects.filter(pk=hoa.pk).update(language=language)
+    client.post(ASK, {"phone": PHONE}, HTTP_ACCEPT_LANGUAGE="en")
+    assert word in gateways.outbox[-1].body
+
+
+def test_customers_are_offered_the_phone_first(client, hoa):
+    """Joining asks for a phone, not an email: the member pages send a visitor to sign in by phone, with email as
+    the other way."""
+    response = client.get(f"/m/{hoa.shop.slug}/")
+    assert response.status_code == 302 and response["Location"].startswith(ASK)
+    page = client.get(ASK).content.decode()
+    assert reverse("member:sign_in") in page  # the email path is one tap away

@@ -66,7 +66,7 @@ def inline_svg(svg: bytes) -> str:
     return mark_safe(text[text.index("<svg") :])  # noqa: S308 - our own qrcode output, no user markup
 
 
-@login_required(login_url="member:sign_in")
+@login_required(login_url="member:sign_in_phone")
 def home(request):
     """Every shop the signed-in customer is a member of, each opening its card."""
     now = timezone.now()

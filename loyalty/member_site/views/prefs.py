@@ -112,5 +112,5 @@ def forget(request, member):
             return clear_site_data(redirect("member:home"))
         logout(request)
         messages.success(request, done)
-        return clear_site_data(redirect("member:sign_in"))
+        return clear_site_data(redirect("member:sign_in_phone"))
     return TemplateResponse(request, "member/forget.html", {"member": member})
