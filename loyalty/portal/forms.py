@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loyalty.errors import DomainError
 from loyalty.formats import display_locale
-from loyalty.models import WEBHOOK_EVENTS, Location, Role, Shop, TierLevel
+from loyalty.models import WEBHOOK_EVENTS, Channel, Location, Role, Shop, TierLevel
 from loyalty.models.purchases import PaymentMethod
 from loyalty.services.notifications import MAX_MARKETING_CAP
 from loyalty.services.shops import country_codes, timezone_names
@@ -321,4 +321,11 @@ class MarketingCapForm(forms.Form):
         min_value=0,
         max_value=MAX_MARKETING_CAP,
         help_text=_("At most this many offers, birthday wishes and reward news reach a member in seven days."),
+    )
+    receipt_channels = forms.MultipleChoiceField(
+        label=_("Send purchase receipts by"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every text message costs the shop money: texted receipts are off until you choose them."),
     )

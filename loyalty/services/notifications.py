@@ -93,6 +93,17 @@ def marketing_cap_set(*, shop, cap: int):
     return shop
 
 
+@transaction.atomic
+def receipt_channels_set(*, shop, channels: list[str]):
+    """The channels purchase receipts go by (none: no receipts); a member's own choice can still turn them off."""
+    unknown = sorted(set(channels) - set(Channel.values))
+    if unknown:
+        raise ValidationFailed(fields={"receipt_channels": gettext("unknown channel %(c)s") % {"c": unknown[0]}})
+    shop.receipt_channels = [channel for channel in Channel.values if channel in channels]
+    shop.save(update_fields=["receipt_channels"])
+    return shop
+
+
 # ---------------------------------------------------------------- unsubscribe links
 
 

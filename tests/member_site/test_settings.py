@@ -106,3 +106,13 @@ def test_forget_me_is_the_members_own_request(phone, lan):
         phone.post(reverse("member:forget", kwargs={"slug": lan.shop.slug}))
     assert erase.call_args.kwargs["source"] == ConsentSource.MEMBER
     assert erase.call_args.kwargs["by"].pk == lan.user_id
+
+
+def test_a_member_turns_receipts_off(phone, lan):
+    from django.urls import reverse
+
+    url = reverse("member:settings", kwargs={"slug": lan.shop.slug})
+    assert 'name="receipts"' in phone.get(url).content.decode()
+    phone.post(url, {"language": "", "channel": "", "marketing_consent": ""})
+    lan.refresh_from_db()
+    assert lan.receipts is False

@@ -46,3 +46,16 @@ def test_the_owner_sets_the_weekly_cap_a_manager_cannot(as_user, shop, owner, ma
 def test_the_section_is_in_the_navigation_for_managers(as_user, shop, manager, cashier):
     assert b'href="/portal/messages/"' in as_user(manager).get("/portal/").content
     assert b'href="/portal/messages/"' not in as_user(cashier).get("/portal/").content
+
+
+def test_the_owner_chooses_the_channels_receipts_go_by(shop, client):
+    from tests.factories import StaffFactory
+
+    client.force_login(StaffFactory(shop=shop, role="owner").user)
+    assert 'name="receipt_channels"' in client.get("/portal/messages/").content.decode()
+    response = client.post(
+        "/portal/messages/marketing-cap/", {"marketing_cap_per_week": "2", "receipt_channels": ["email", "sms"]}
+    )
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert shop.receipt_channels == ["email", "sms"]

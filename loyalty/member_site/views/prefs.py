@@ -47,6 +47,7 @@ class LanguageSelect(forms.Select):
 class SettingsForm(forms.Form):
     language = forms.ChoiceField(label=gettext_lazy("Language"), required=False, widget=LanguageSelect)
     channel = forms.ChoiceField(label=gettext_lazy("Send my messages by"), required=False)
+    receipts = forms.BooleanField(label=gettext_lazy("Send me a receipt for each purchase"), required=False)
     marketing_consent = forms.BooleanField(label=gettext_lazy("Send me offers and news from this shop"), required=False)
 
     def __init__(self, *args, member, **kwargs):
@@ -67,13 +68,19 @@ class SettingsForm(forms.Form):
 
 @member_view
 def member_settings(request, member):
-    initial = {"language": member.language, "channel": member.channel, "marketing_consent": member.marketing_consent}
+    initial = {
+        "language": member.language,
+        "channel": member.channel,
+        "receipts": member.receipts,
+        "marketing_consent": member.marketing_consent,
+    }
     form = SettingsForm(request.POST or None, member=member, initial=initial)
     if request.method == "POST" and form.is_valid():
         member_update(
             member=member,
             language=form.cleaned_data["language"],
             channel=form.cleaned_data["channel"],
+            receipts=form.cleaned_data["receipts"],
             marketing_consent=form.cleaned_data["marketing_consent"],
             consent_source=ConsentSource.MEMBER,
             by=request.user,

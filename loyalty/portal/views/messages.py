@@ -4,6 +4,7 @@ by status, event and channel; and the owner's weekly cap on marketing messages."
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from django_tables2 import RequestConfig
 
 from loyalty.errors import ValidationFailed
 from loyalty.models import Message, Role
-from loyalty.services.notifications import marketing_cap_set
+from loyalty.services.notifications import marketing_cap_set, receipt_channels_set
 
 from ..decorators import staff_required
 from ..filters import MessageFilter
@@ -36,7 +37,9 @@ def _page(request, *, cap_form: MarketingCapForm | None = None, status: int = 20
     RequestConfig(request, paginate={"per_page": MESSAGES_PER_PAGE}).configure(table)
     is_owner = Role.at_least(request.membership.role, Role.OWNER)
     if is_owner and cap_form is None:
-        cap_form = MarketingCapForm(initial={"marketing_cap_per_week": shop.marketing_cap_per_week})
+        cap_form = MarketingCapForm(
+            initial={"marketing_cap_per_week": shop.marketing_cap_per_week, "receipt_channels": shop.receipt_channels}
+        )
     template = "portal/messages.html#results" if request.htmx else "portal/messages.html"
     context = {"filter": filterset, "table": table, "csv_url": csv_url(request), "cap_form": cap_form, "shop": shop}
     return TemplateResponse(request, template, context, status=status)
@@ -54,10 +57,12 @@ def marketing_cap(request):
     form = MarketingCapForm(request.POST)
     if form.is_valid():
         try:
-            marketing_cap_set(shop=request.shop, cap=form.cleaned_data["marketing_cap_per_week"])
+            with transaction.atomic():
+                marketing_cap_set(shop=request.shop, cap=form.cleaned_data["marketing_cap_per_week"])
+                receipt_channels_set(shop=request.shop, channels=form.cleaned_data["receipt_channels"])
         except ValidationFailed as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, _("The weekly limit of marketing messages is saved."))
+            messages.success(request, _("The message settings are saved."))
             return redirect("portal:messages")
     return _page(request, cap_form=form, status=400)
