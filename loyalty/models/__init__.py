@@ -1,6 +1,6 @@
 from .api_keys import ApiKey, IdempotencyRecord
 from .ledger import Allocation, EntryKind, LedgerEntry, WalletEntry
-from .members import Account, Card, ConsentChange, ConsentSource, Member, SignInCode, TierChange
+from .members import Account, Card, ConsentChange, ConsentSource, Member, MemberChange, SignInCode, TierChange
 from .messages import Channel, Message, MessageKind, MessageStatus
 from .programs import Bonus, Campaign, CategoryMultiplier, Program, StampCard, TierLevel
 from .purchases import Purchase, PurchaseLine, Refund, StampCompletion, StampEntry, StampProgress
@@ -24,6 +24,7 @@ __all__ = [
     "LedgerEntry",
     "Location",
     "Member",
+    "MemberChange",
     "Message",
     "MessageKind",
     "MessageStatus",

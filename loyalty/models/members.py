@@ -99,6 +99,11 @@ class Member(models.Model):
     def public_id(self) -> str:
         return str(self.pk)
 
+    @property
+    def consent_source_label(self) -> str:
+        """Where the consent was given, as people read it ("Join page"), not its code."""
+        return ConsentSource(self.consent_source).label if self.consent_source in ConsentSource.values else ""
+
 
 class Card(models.Model):
     """A member card number (with a Luhn check digit): issued at enrolment, or pre-printed and attached later."""
@@ -153,6 +158,19 @@ class ConsentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {'granted' if self.granted else 'withdrew'} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class MemberChange(models.Model):
+    """A change of a member's personal details (name, phone, email, birthday): who made it, when, from what to what.
+    Erasure empties the values (they are personal data) and keeps that a change happened."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    changed = models.JSONField(help_text=_("field → [before, after]"))
+
+    class Meta:
+        ordering = ["-at", "-pk"]
 
 
 class SignInCode(models.Model):

@@ -9,6 +9,7 @@ from babel.core import get_global
 from babel.numbers import get_territory_currencies
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -271,6 +272,34 @@ class PointsAdjustForm(forms.Form):
 
 class ConsentForm(forms.Form):
     marketing_consent = forms.BooleanField(required=False)
+
+
+class MemberDetailsForm(forms.Form):
+    """A member's personal details as the shop keeps them; every change is recorded with who made it."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=30, widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "dir": "ltr"})
+    )
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, required=False, widget=forms.EmailInput(attrs={"dir": "ltr"})
+    )
+    birthday = forms.DateField(
+        label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean_birthday(self):
+        birthday = self.cleaned_data["birthday"]
+        if birthday and birthday >= timezone.localdate():
+            raise forms.ValidationError(_("A birthday is a day in the past."))
+        return birthday
+
+
+class MemberAddForm(MemberDetailsForm):
+    card_number = forms.CharField(
+        label=_("Card number"), max_length=30, required=False, help_text=_("A pre-printed card; else one is issued.")
+    )
+    marketing_consent = forms.BooleanField(label=_("They agree to receive offers and news"), required=False)
 
 
 # ---------------------------------------------------------------- API keys and webhooks

@@ -8,12 +8,14 @@ from datetime import date, datetime
 import phonenumbers
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from loyalty import hooks
 from loyalty.errors import CardInUse, MemberExists, NotFound, ValidationFailed
-from loyalty.models import Account, Card, ConsentChange, Member, Shop, StampProgress, TierLevel
+from loyalty.models import Account, Card, ConsentChange, Member, MemberChange, Shop, StampProgress, TierLevel
 from rewards.models import Voucher
 
 from .bonuses import bonus_award
@@ -364,11 +366,42 @@ def member_update(*, member: Member, **fields) -> Member:
     by = fields.pop("by", None)
     if "marketing_consent" in fields:
         consent_set(member=member, granted=fields.pop("marketing_consent"), source=source, by=by, at=at)
+    fields = _details_checked(fields)
+    changed = {
+        name: [_as_json(getattr(member, name)), _as_json(value)]
+        for name, value in fields.items()
+        if name in RECORDED_DETAILS and getattr(member, name) != value
+    }
     for name, value in fields.items():
         setattr(member, name, value)
     if fields:
         member.save(update_fields=list(fields))
+    if changed:
+        MemberChange.objects.create(member=member, at=at, by=by, changed=changed)
     return member
+
+
+RECORDED_DETAILS = ("name", "phone", "email", "birthday")
+
+
+def _details_checked(fields: dict) -> dict:
+    """Names and emails as they are kept: trimmed, the email lower case and valid."""
+    fields = dict(fields)
+    if "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()[:200]
+    if "email" in fields:
+        email = (fields["email"] or "").strip().lower()
+        if email:
+            try:
+                validate_email(email)
+            except DjangoValidationError:
+                raise ValidationFailed(fields={"email": "not a valid email address"}, code="invalid_email") from None
+        fields["email"] = email
+    return fields
+
+
+def _as_json(value):
+    return value.isoformat() if isinstance(value, date) else value
 
 
 @transaction.atomic

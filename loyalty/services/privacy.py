@@ -25,6 +25,7 @@ from loyalty.models import (
     ConsentSource,
     LedgerEntry,
     Member,
+    MemberChange,
     Message,
     MessageStatus,
     Purchase,
@@ -61,6 +62,9 @@ def member_export(member: Member) -> dict:
             "shop": {"name": member.shop.name, "slug": member.shop.slug},
             "profile": _profile(member),
             "consent_history": _consent_history(member),
+            "detail_changes": list(
+                MemberChange.objects.filter(member=member).order_by("at", "pk").values("at", "changed")
+            ),
             "cards": list(
                 Card.objects.filter(member=member)
                 .order_by("created_at")
@@ -304,6 +308,7 @@ def _personal_data_erase(member: Member, at: datetime) -> None:
         erased_at=at,
     )
     Card.objects.filter(member=member, blocked_at__isnull=True).update(blocked_at=at)
+    MemberChange.objects.filter(member=member).update(changed={})  # what the details were is personal data
     Message.objects.filter(member=member).update(to="", subject="", body="", reason="")  # errors may quote the address
     Message.objects.filter(member=member, status=MessageStatus.QUEUED).update(
         status=MessageStatus.SKIPPED, reason="erased", claimed_at=None

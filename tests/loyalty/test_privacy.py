@@ -301,3 +301,12 @@ def test_consent_is_decided_on_the_row_not_on_a_stale_copy(lan):
     assert Member.objects.get(pk=lan.pk).marketing_consent is False
     history = ConsentChange.objects.filter(member=lan).order_by("at", "pk")
     assert [change.granted for change in history] == [True, False, True, False]
+
+
+def test_the_history_of_changed_details_is_exported_and_erased_with_the_member(lan):
+    from loyalty.services.members import member_update
+
+    member_update(member=lan, name="Lan Trần", email="lan.tran@example.com")
+    assert member_export(lan)["detail_changes"][0]["changed"]["name"] == ["Nguyễn Lan", "Lan Trần"]
+    member_erase(member=lan)
+    assert [change.changed for change in lan.changes.all()] == [{}]

@@ -317,3 +317,34 @@ def test_an_undone_redemption_shows_as_one_line_with_names_not_codes(manager_cli
     html = manager_client.get(member_url(lan)).content.decode()
     assert html.count("Given back: voucher") == 1 and f"Given back: voucher {voucher.code} cancelled" in html
     assert "+10" in html and "Reward: Free Coffee" in html and "reward:free-coffee" not in html
+
+
+def test_a_cashier_adds_a_member_in_the_portal(cashier_client, cafe):
+    response = cashier_client.post(
+        reverse("portal:member_add"),
+        {"phone": "0903 111 222", "name": "Mai", "email": "Mai@Example.com", "birthday": "1990-05-04"},
+    )
+    mai = Member.objects.get(shop=cafe, phone="+84903111222")
+    assert response.status_code == 302 and response["Location"] == member_url(mai)
+    assert (mai.name, mai.email, mai.birthday.isoformat()) == ("Mai", "mai@example.com", "1990-05-04")
+    again = cashier_client.post(reverse("portal:member_add"), {"phone": "+84903111222", "name": "Mai again"})
+    assert again.status_code == 302 and again["Location"] == member_url(mai)  # already a member: here they are
+    refused = cashier_client.post(reverse("portal:member_add"), {"phone": "12", "name": "Nobody"})
+    assert refused.status_code == 400 and "not a valid phone number" in refused.content.decode().lower()
+
+
+def test_a_manager_edits_a_members_details_and_the_change_is_kept(manager_client, cashier_client, lan, cafe_staff):
+    url = reverse("portal:member_details", kwargs={"member_id": lan.pk})
+    assert cashier_client.get(url).status_code == 403
+    response = manager_client.post(
+        url, {"name": "Lan Nguyễn", "phone": lan.phone, "email": "lan@example.com", "birthday": ""}
+    )
+    assert response.status_code == 302
+    lan.refresh_from_db()
+    change = lan.changes.get()
+    assert lan.name == "Lan Nguyễn" and change.by == cafe_staff["manager"]
+    assert change.changed["name"][1] == "Lan Nguyễn" and "phone" not in change.changed
+    html = manager_client.get(member_url(lan)).content.decode()
+    assert "Changes to the details" in html and "Lan Nguyễn" in html
+    taken = manager_client.post(url, {"name": "X", "phone": "+84909999999", "email": "not-an-email"})
+    assert taken.status_code == 400

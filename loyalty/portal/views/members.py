@@ -13,18 +13,25 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from loyalty.errors import DomainError, InsufficientPoints
+from loyalty.errors import DomainError, InsufficientPoints, MemberExists
 from loyalty.formats import display_locale
-from loyalty.models import Member, Role
+from loyalty.models import ConsentSource, Member, Role
 from loyalty.money import format_money
 from loyalty.selectors import points_summary, stamp_cards_of
 from loyalty.services.ledger import Actor, points_adjust
-from loyalty.services.members import member_update, phone_grouped
+from loyalty.services.members import member_enrol, member_update, phone_grouped
 from rewards.selectors import reward_names, vouchers_open_for
 
 from ..decorators import staff_required
 from ..filters import MemberFilter
-from ..forms import CardAttachForm, ConsentForm, PointsAdjustForm, add_domain_error
+from ..forms import (
+    CardAttachForm,
+    ConsentForm,
+    MemberAddForm,
+    MemberDetailsForm,
+    PointsAdjustForm,
+    add_domain_error,
+)
 from ..queries import ledger_of, member_of, members_of, purchases_of
 from ..tables import LedgerTable, MemberTable, PurchaseTable, csv_response, csv_url, wants_csv
 
@@ -95,6 +102,7 @@ def member_context(
         "can_adjust": Role.at_least(request.membership.role, Role.MANAGER)
         and not (member.merged_into_id or member.erased_at),
         "consent_history": list(member.consent_changes.select_related("by")),
+        "detail_changes": list(member.changes.select_related("by")[:20]),
         "can_export": Role.at_least(request.membership.role, Role.MANAGER),
         "can_erase": request.membership.role == Role.OWNER and not (member.merged_into_id or member.erased_at),
         "adjust_form": adjust_form or PointsAdjustForm(),
@@ -154,3 +162,57 @@ def member_consent(request, member_id: int):
     if request.htmx:
         return TemplateResponse(request, "portal/member.html#consent", {"member": member})
     return redirect("portal:member", member_id=member.pk)
+
+
+@staff_required()
+def member_add(request):
+    """A member added by the shop (a customer who asked at the counter, an old paper card)."""
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = member_enrol(
+                shop=request.shop,
+                phone=data["phone"],
+                name=data["name"],
+                email=data["email"],
+                birthday=data["birthday"],
+                card_number=data["card_number"],
+                marketing_consent=data["marketing_consent"],
+                consent_source=ConsentSource.PORTAL if data["marketing_consent"] else "",
+                channel="portal",
+                actor=Actor(shop=request.shop, staff=request.user),
+            )
+        except MemberExists as error:
+            existing = error.fields.get("member")
+            if existing:
+                messages.info(request, _("This phone is already a member; here they are."))
+                return redirect("portal:member", member_id=existing)
+            add_domain_error(form, error)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("%(name)s is a member now.") % {"name": member.name or member.phone})
+            return redirect("portal:member", member_id=member.pk)
+    return TemplateResponse(request, "portal/member_form.html", {"form": form, "member": None}, status=_status(form))
+
+
+@staff_required(role=Role.MANAGER)
+def member_details(request, member_id: int):
+    """A manager corrects a member's name, phone, email or birthday; the change is kept in the member's history."""
+    member = member_or_404(request.shop, member_id, current=True)
+    initial = {"name": member.name, "phone": member.phone, "email": member.email, "birthday": member.birthday}
+    form = MemberDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_update(member=member, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The member's details are saved."))
+            return redirect("portal:member", member_id=member.pk)
+    return TemplateResponse(request, "portal/member_form.html", {"form": form, "member": member}, status=_status(form))
+
+
+def _status(form) -> int:
+    return 400 if form.is_bound and form.errors else 200
