@@ -71,8 +71,28 @@ def country_defaults(country: str) -> dict:
     }
 
 
+def browser_zone(request) -> str | None:
+    """The time zone the onboarding page's script sent (?zone=), as its canonical name (browsers still say
+    Asia/Saigon for Asia/Ho_Chi_Minh); None when it is not one a shop may choose."""
+    zone = request.GET.get("zone", "")
+    zone = get_global("zone_aliases").get(zone, zone)
+    return zone if zone in offered_zones() else None
+
+
+def zone_country(zone: str) -> str | None:
+    """The country a time zone is in (Asia/Ho_Chi_Minh → VN), for the zones a shop may choose."""
+    for country, zones in get_global("territory_zones").items():
+        if zone in zones and country in country_codes():
+            return country
+    return None
+
+
 def guess_country(request) -> str:
-    """From the browser's languages (en-GB → GB), else the interface language's likely country (vi → VN)."""
+    """From the browser's time zone when the page sent it (?zone=Asia/Tehran → IR), else its languages (en-GB →
+    GB), else the interface language's likely country (vi → VN)."""
+    zone = browser_zone(request)
+    if zone and zone_country(zone):
+        return zone_country(zone)
     for tag in request.META.get("HTTP_ACCEPT_LANGUAGE", "").split(","):
         parts = tag.split(";")[0].strip().replace("_", "-").split("-")
         if len(parts) > 1 and parts[-1].upper() in country_codes():

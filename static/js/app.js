@@ -36,3 +36,17 @@ document.addEventListener("focusin", (event) => {
     event.target.select();
   }
 });
+
+// Onboarding starts from the browser's time zone: the page is asked again with it, once, so the country, its
+// currency and its time zone are the browser's rather than a guess from the language.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-browser-zone]");
+  const zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const chosen = form && form.querySelector("#id_timezone");
+  if (!form || !zone || !chosen || chosen.value === zone) {
+    return;
+  }
+  const url = new URL(window.location.href);
+  url.searchParams.set("zone", zone);
+  window.location.replace(url);
+});

@@ -71,3 +71,28 @@ def test_an_owner_sets_up_a_shop_and_a_cashier_joins_it(new_page, live_server, t
     expect(cashier.locator("[data-scan-field]")).to_be_visible()
     screenshot(cashier, "06-cashier-counter")
     assert StaffMembership.objects.get(shop=shop, user__email="lan@example.com").role == Role.CASHIER
+
+
+@pytest.mark.browser
+def test_onboarding_starts_from_the_browsers_time_zone(new_page, live_server, transactional_db):
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory())
+    page = new_page(locale="en-US", timezone_id="Asia/Ho_Chi_Minh", **PHONE)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page.goto("/portal/welcome/")
+    expect(page.locator("#id_country")).to_have_value("VN")
+    expect(page.locator("#id_currency")).to_have_value("VND")
+    expect(page.locator("#id_timezone")).to_have_value("Asia/Ho_Chi_Minh")

@@ -67,3 +67,12 @@ def test_the_sign_in_pages_look_like_the_product(client, db):
     for name in ("account_login", "account_signup", "account_reset_password", "account_request_login_code"):
         html = client.get(reverse(name)).content.decode()
         assert 'class="auth-card"' in html and 'class="button button--primary' in html, name
+
+
+def test_a_stacked_table_labels_every_cell_for_a_phone(owner_client, shop):
+    """On a phone a table's rows become cards with the header hidden: each cell carries its column's name."""
+    from rewards.services import reward_save
+
+    reward_save(shop=shop, name="Cake", kind="free_item", points=5, voucher_valid_days=30)
+    html = owner_client.get(reverse("portal:rewards")).content.decode()
+    assert 'data-label="Points"' in html and "table--stack" in html

@@ -63,6 +63,24 @@ def test_the_form_starts_from_the_browsers_country(as_user, newcomer):
     )
 
 
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("Asia/Tehran", ("IR", "IRR", "Asia/Tehran", "fa")),
+        ("Asia/Ho_Chi_Minh", ("VN", "VND", "Asia/Ho_Chi_Minh", "vi")),
+    ],
+)
+def test_the_form_starts_from_the_browsers_time_zone_not_the_united_states(as_user, newcomer, zone, expected):
+    """An English browser in Tehran or Saigon: the page's script sends the browser's zone, and the shop starts
+    there, with its currency and its language."""
+    first = as_user(newcomer).get(ONBOARDING, headers={"Accept-Language": "en"})
+    assert "data-browser-zone" in first.content.decode()
+    response = as_user(newcomer).get(ONBOARDING, {"zone": zone}, headers={"Accept-Language": "en"})
+    form = response.context["form"]
+    assert tuple(form[name].value() for name in ("country", "currency", "timezone", "language")) == expected
+    assert "data-browser-zone" not in response.content.decode()  # asked once
+
+
 def test_choosing_a_country_refills_currency_zone_and_language(as_user, newcomer):
     response = as_user(newcomer).get(ONBOARDING, {"country": "VN"}, headers=HTMX)
     html = response.content.decode()

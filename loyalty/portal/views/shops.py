@@ -30,7 +30,9 @@ from ..forms import (
     ShopSettingsForm,
     ShopSwitchForm,
     add_domain_error,
+    browser_zone,
     country_defaults,
+    country_zones,
     guess_country,
 )
 from ..navigation import landing_url
@@ -109,7 +111,11 @@ def onboarding(request):
                 messages.success(request, _("%(shop)s is ready. Welcome to your portal.") % {"shop": shop.name})
                 return redirect("portal:home")
     else:
-        form = OnboardingForm(initial={"country": country, **country_defaults(country)}, country=country)
+        initial = {"country": country, **country_defaults(country)}
+        zone = browser_zone(request)
+        if zone in country_zones(country):  # the browser's own zone, when it is in that country
+            initial["timezone"] = zone
+        form = OnboardingForm(initial=initial, country=country)
     template = (
         "portal/onboarding.html#defaults" if request.htmx and request.method == "GET" else "portal/onboarding.html"
     )
