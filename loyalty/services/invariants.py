@@ -73,6 +73,15 @@ def ledger_violations(account_ids=None) -> list[str]:
             f"entry {entry['id']} ({entry['kind']}): drew {entry['drawn']} for {entry['points']}: "
             "only reversals may leave a debt"
         )
+    crossed = Allocation.objects.exclude(entry__account_id=F("lot__account_id"))
+    if account_ids is not None:
+        crossed = crossed.filter(entry__account_id__in=account_ids)
+    for allocation in crossed.values("id", "entry_id", "lot_id", "entry__account_id", "lot__account_id")[:100]:
+        problems.append(
+            f"allocation {allocation['id']}: entry {allocation['entry_id']} of account "
+            f"{allocation['entry__account_id']} drew from lot {allocation['lot_id']} of account "
+            f"{allocation['lot__account_id']}"
+        )
     duplicates = (
         LedgerEntry.objects.filter(kind=EntryKind.EARN, purchase__isnull=False)
         .values("purchase")
