@@ -185,8 +185,8 @@ def first_of_month(year: int, month: int, tz) -> datetime:
 def lot_expiry(program: Program, occurred_at: datetime, tz=None) -> datetime | None:
     """When a lot earned at `occurred_at` expires, by the program's policy (inactivity: no date on the lot)."""
     tz = tz or (program.shop.tz if program.shop_id else occurred_at.tzinfo)
-    if program.expiry_policy == ExpiryPolicy.DAYS_AFTER_EARN:
-        return occurred_at + timedelta(days=program.expiry_days or 0)
+    if program.expiry_policy == ExpiryPolicy.DAYS_AFTER_EARN:  # the same time of day, n days on, by the shop's clock
+        return occurred_at.astimezone(tz) + timedelta(days=program.expiry_days or 0)
     if program.expiry_policy == ExpiryPolicy.MONTHS_AFTER_EARN_MONTH:
         local = occurred_at.astimezone(tz)
         return first_of_month(local.year, local.month + 1 + (program.expiry_months or 0), tz)
