@@ -171,4 +171,6 @@ def _announce(heard: list[tuple]) -> None:
     shops = Shop.objects.in_bulk({shop_id for shop_id, _, _ in heard})
     accounts = Account.objects.in_bulk({account_id for _, account_id, _ in heard})
     for shop_id, account_id, points in heard:
-        points_changed(shops[shop_id], accounts[account_id], change=-points, reason="expire")
+        points_changed(
+            shops[shop_id], accounts[account_id], change=-int(points), reason="expire"
+        )  # SUM is numeric on PostgreSQL
