@@ -97,7 +97,31 @@ def _vietnamese_order(words: list[str]) -> bool:
 
 
 VIETNAMESE_FAMILY_NAMES = frozenset(
-    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh Đoàn Lâm Mai Trương Cao".split()
+    [
+        "Nguyễn",
+        "Trần",
+        "Lê",
+        "Phạm",
+        "Hoàng",
+        "Huỳnh",
+        "Phan",
+        "Vũ",
+        "Võ",
+        "Đặng",
+        "Bùi",
+        "Đỗ",
+        "Hồ",
+        "Ngô",
+        "Dương",
+        "Lý",
+        "Đinh",
+        "Trịnh",
+        "Đoàn",
+        "Lâm",
+        "Mai",
+        "Trương",
+        "Cao",
+    ]
 )
 
 

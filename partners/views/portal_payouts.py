@@ -92,7 +92,7 @@ def payout_qr_payload(payout: Payout) -> str | None:
         bank_bin=payout.partner.bank_bin,
         account=payout.partner.bank_account,
         amount=payout.amount,
-        purpose=f"{payout.shop.name[:12]} {payout.label}",
+        purpose=f"{payout.label} {payout.shop.name}",  # the number first: the name may be cut at 25
     )
 
 
