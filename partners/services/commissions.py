@@ -96,7 +96,7 @@ def sale_commission(*, binding: Binding, purchase: Purchase, member: Member, fir
     percent = plan.percent
     if plan.levels:
         # One partner's sales are counted one at a time, so two sales racing for a level cannot both miss it.
-        Partner.objects.select_for_update().filter(pk=partner.pk).values_list("pk").first()
+        Partner.objects.select_for_update(no_key=True).filter(pk=partner.pk).values_list("pk").first()
         percent = rate_for(plan, sales_in_month(partner, purchase.occurred_at, shop.tz) + 1)
     amount = commission_due(purchase.amount, Decimal(0), percent, shop.currency)
     return _commission_insert(partner, member, purchase, percent, amount)

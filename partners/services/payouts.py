@@ -34,8 +34,10 @@ def payout_create(*, partner: Partner, at: datetime | None = None, by=None) -> P
     """A statement of the partner's whole balance now: every approved commission and clawback not yet on one.
     A balance that is not positive, or below the plan's min_payout, is BelowMinPayout (with fields.balance)."""
     at = at or timezone.now()
-    program = PartnerProgram.objects.select_for_update().get(shop_id=partner.shop_id)
-    partner = Partner.objects.select_for_update(of=("self",)).select_related("plan", "shop").get(pk=partner.pk)
+    program = PartnerProgram.objects.select_for_update(no_key=True).get(shop_id=partner.shop_id)
+    partner = (
+        Partner.objects.select_for_update(no_key=True, of=("self",)).select_related("plan", "shop").get(pk=partner.pk)
+    )
     shop = partner.shop
     lines = list(Commission.objects.select_for_update().unpaid_balance().filter(partner=partner).order_by("pk"))
     balance = sum((line.amount for line in lines), start=Decimal(0))
