@@ -13,6 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from loyalty.errors import ValidationFailed
 from loyalty.member_site.access import absolute_url
@@ -56,9 +57,7 @@ def application_submit(
 def _decidable(application: Application) -> Application:
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if locked.status != ApplicationStatus.PENDING:
-        raise ApplicationDecided(
-            "This application was decided already.", fields={"application": locked.get_status_display()}
-        )
+        raise ApplicationDecided(_("The application of %(name)s was decided already.") % {"name": locked.name})
     return locked
 
 

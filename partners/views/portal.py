@@ -205,7 +205,7 @@ def application_approve(request, application_id: int):
             application=application, plan=form.cleaned_data["plan"], code=form.cleaned_data["code"], by=request.user
         )
     except DomainError as error:
-        messages.error(request, error.message if not error.fields else "; ".join(map(str, error.fields.values())))
+        messages.error(request, "; ".join([error.message, *map(str, error.fields.values())]))
         return redirect("partners:applications")
     messages.success(request, _("%(partner)s is a partner now; their link is on its way.") % {"partner": partner.name})
     return redirect("partners:partner", partner_id=partner.pk)
