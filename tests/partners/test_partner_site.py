@@ -96,9 +96,8 @@ def test_the_partner_keeps_their_payout_details(earning):
     url = reverse("partners:page_payout_details", kwargs={"partner_id": earning.pk})
     wrong = client.post(url, {"payout_method": "bank_transfer", "bank_bin": "97043"})
     assert wrong.status_code == 422 and "Six digits." in wrong.content.decode()
-    saved = client.post(
-        url, {"payout_method": "bank_transfer", "bank_bin": "970436", "bank_account": "0071 0001 23456", "account_name": "TRAN NGOC ANH"}
-    )  # fmt: skip
+    details = {"bank_bin": "970436", "bank_account": "0071 0001 23456", "account_name": "TRAN NGOC ANH"}
+    saved = client.post(url, {"payout_method": "bank_transfer", **details})
     assert saved.status_code == 302
     earning.refresh_from_db()
     assert (earning.bank_bin, earning.bank_account) == ("970436", "0071000123456")
@@ -155,7 +154,8 @@ def test_people_apply_and_the_owner_approves_them_with_an_email_of_their_link(ph
     [email] = mail.outbox
     assert email.to == ["gym@example.com"] and f"/p/{partner.key}/" in email.body
     assert reverse("partners:sign_in") in email.body
-    again = owner.post(reverse("partners:application_approve", kwargs={"application_id": application.pk}), {"plan": plan.pk}, follow=True)  # fmt: skip
+    approve = reverse("partners:application_approve", kwargs={"application_id": application.pk})
+    again = owner.post(approve, {"plan": plan.pk}, follow=True)
     assert "decided already" in again.content.decode() and Partner.objects.filter(shop=pho).count() == 2
 
 
