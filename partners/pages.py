@@ -12,11 +12,15 @@ from loyalty.money import format_money
 
 from .models import Binding, Commission, CommissionStatus
 from .selectors import partners_of_user
+from .services.programs import partners_enabled
 
 
 @hooks.page_section("portal.member", "partners/partials/portal_member.html")
 def portal_member(*, request, member, **_):
-    """The partner the member is bound to, since when and how, and what their purchases earned the partner."""
+    """The partner the member is bound to, since when and how, and what their purchases earned the partner. A shop
+    without a partner program pays no query for it."""
+    if not partners_enabled(request.shop, member.account.program):
+        return None
     binding = Binding.objects.select_related("partner").filter(member=member).first()
     if binding is None:
         return None
@@ -25,7 +29,7 @@ def portal_member(*, request, member, **_):
         .exclude(status=CommissionStatus.REJECTED)
         .aggregate(total=Sum("amount"))["total"]
     )
-    shop = member.shop
+    shop = request.shop
     return {
         "binding": binding,
         "earned": format_money(earned or 0, shop.currency, str(display_locale())),

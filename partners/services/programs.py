@@ -33,8 +33,9 @@ _ENABLED: dict[int, tuple] = {}
 _ENABLED_LIMIT = 4096
 
 
-def partners_enabled(shop: Shop) -> bool:
-    program = shop.program
+def partners_enabled(shop: Shop, program: Program | None = None) -> bool:
+    """Whether the shop runs a partner program; `program`: the shop's own, when the caller holds it already."""
+    program = program if program is not None and program.shop_id == shop.pk else shop.program
     cached = _ENABLED.get(program.pk)
     if cached is not None and program.updated_at <= cached[0]:
         return cached[1]
