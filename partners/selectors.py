@@ -7,11 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-
-from loyalty.models import Purchase
 
 from .models import Binding, Commission, CommissionKind, CommissionStatus, Partner
 
@@ -65,7 +63,7 @@ def partner_report(shop) -> QuerySet[Partner]:
         .exclude(reason="self_purchase")
         .order_by()
         .values("partner")
-        .annotate(total=Sum("base"))
+        .annotate(total=Sum(F("purchase__amount") - F("purchase__refunded_amount")))
         .values("total")
     )
     return (
@@ -127,10 +125,6 @@ VIETNAMESE_FAMILY_NAMES = frozenset(
 
 def commissions_of(partner: Partner) -> QuerySet[Commission]:
     return Commission.objects.filter(partner=partner).select_related("purchase", "member", "payout")
-
-
-def purchases_count_of(partner: Partner) -> int:
-    return Purchase.objects.filter(partner_commissions__partner=partner).count()
 
 
 def partners_of_user(user) -> QuerySet[Partner]:

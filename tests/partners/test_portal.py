@@ -186,3 +186,18 @@ def test_a_partner_is_made_inactive_and_active_again(owner, history):
     owner.post(url, {"active": "1"})
     history.refresh_from_db()
     assert history.active
+
+
+def test_the_report_counts_sales_less_refunds_and_leaves_the_partners_own_purchases_out(history, pho):
+    from partners.selectors import partner_report
+
+    from .conftest import refund
+
+    sale = history.commissions.get(base=D("400000")).purchase
+    refund(pho, sale, "100000")
+    own = customer(pho, partner_code="BLOGANH", email="elsewhere@example.com")
+    own.email = "anh@example.com"  # the partner's own email, on a customer already bound
+    own.save(update_fields=["email"])
+    buy(pho, own, "70000")
+    row = partner_report(pho).get(pk=history.pk)
+    assert (row.customers, row.sales) == (3, D("480000"))
