@@ -5,6 +5,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from loyalty import hooks
 from loyalty.member_site.access import members_of_user
 from loyalty.middleware import current_membership
 from loyalty.portal.navigation import landing_url
@@ -23,15 +24,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request):
         """Staff go to the portal (a person on a shop's staff and a member elsewhere is there to work). A person
-        with no staff membership whose email a shop holds for a member goes to the member pages, not to
-        onboarding."""
+        with no staff membership whose email a shop holds for a member goes to the member pages, and one a program
+        app has a page for (a partner) to that page, not to onboarding."""
         user = request.user
         membership = current_membership(request)
         if membership is not None:
             return landing_url(membership)
         if members_of_user(user).exists():
             return reverse("member:home")
-        return reverse("portal:home")
+        return hooks.sign_in_destination_for(user) or reverse("portal:home")
 
     def send_mail(self, template_prefix, email, context):
         """A customer asking for a member sign-in code under an email no shop knows hears so in a customer's

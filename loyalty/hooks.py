@@ -11,6 +11,8 @@ each app registers what it adds in its AppConfig.ready, and the core calls what 
 - **Page sections** are template partials that the counter's member panel, the member's card page and the
   portal's member page show, each with its own context function.
 - **Portal links** are the portal's navigation entries of the apps.
+- **Sign-in destinations** say where a person lands after signing in when the core has no page for them (an
+  affiliate partner's page), instead of onboarding.
 """
 
 from __future__ import annotations
@@ -267,6 +269,20 @@ def portal_link(url_name: str, label, role: str, order: int = 100) -> None:
 
 def portal_links() -> list[PortalLink]:
     return sorted(_portal_links, key=lambda link: link.order)
+
+
+_sign_in_destinations: list[Callable] = []
+
+
+def sign_in_destination(destination: Callable[[Any], str | None]):
+    """Register `destination(user)`: the URL a signed-in person who is neither staff nor a member lands on (the
+    app's own page for them), or None when the app has no page for this person."""
+    _sign_in_destinations.append(destination)
+    return destination
+
+
+def sign_in_destination_for(user) -> str | None:
+    return next((url for destination in _sign_in_destinations if (url := destination(user))), None)
 
 
 # ---------------------------------------------------------------- redemptions and the member answer

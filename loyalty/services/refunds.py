@@ -47,7 +47,8 @@ def purchase_refund(
     actor = actor or Actor(shop=shop)
     purchase = purchase_get(shop, purchase_id)
     account = account_lock(purchase.account_id) if purchase.account_id else None
-    purchase = Purchase.objects.select_for_update().select_related("shop").get(pk=purchase.pk)
+    # Only the purchase row: locking its shop too would make every insert naming the shop wait for this refund.
+    purchase = Purchase.objects.select_for_update(no_key=True, of=("self",)).select_related("shop").get(pk=purchase.pk)
     if Refund.objects.filter(shop=shop, external_id=external_id).exists():
         raise DuplicateRefund("This refund is already recorded.")
     if amount < 0 or (amount == 0 and purchase.amount > 0):

@@ -7,6 +7,7 @@ rather than "broken URL". A new pattern whose argument has no entry in OBJECTS f
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
@@ -113,6 +114,25 @@ OBJECTS = {
     "batch": lambda shop: _card_batch(shop),
     "card_id": lambda shop: _member(shop).cards.get().pk,
 }
+
+
+def _program_apps_objects() -> None:
+    """Each program app names its own URL arguments in tests/<app>/url_objects.py (OBJECTS, and SKIPPED_PREFIXES
+    for its public or non-staff pages, which its own tests walk), so this walk covers the apps' portal pages."""
+    global SKIPPED_PREFIXES
+    for app in ("referrals", "partners", "memberships"):
+        name = f"tests.{app}.url_objects"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name not in (name, f"tests.{app}"):
+                raise
+            continue
+        OBJECTS.update(module.OBJECTS)
+        SKIPPED_PREFIXES += tuple(getattr(module, "SKIPPED_PREFIXES", ()))
+
+
+_program_apps_objects()
 
 
 @dataclass(frozen=True)
