@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import phonenumbers
-from django.db.models import Count, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery, Sum
 
 from loyalty.errors import ValidationFailed
 from loyalty.models import Account, ApiKey, Card, DeliveryStatus, LedgerEntry, Member, Purchase, Shop, WebhookDelivery
-from loyalty.models.ledger import EARNING_KINDS
+from loyalty.models.ledger import EARNING_KINDS, EntryKind
 from loyalty.selectors import entries_as_read
 from loyalty.services.members import phone_normalise
-from rewards.models import Voucher, VoucherSource
+from rewards.models import Voucher, VoucherSource, VoucherStatus
 
 RECENT_DAYS = 30
 
@@ -37,24 +37,25 @@ class DashboardFigures:
 
 
 def dashboard_figures(shop: Shop, now: datetime) -> DashboardFigures:
-    """The shop at a glance over the last 30 days: five aggregate queries, whatever the shop's size."""
+    """The shop at a glance over the last 30 days: five aggregate queries, whatever the shop's size. Every figure
+    is net of what was taken back: refunds and undone purchases, reversed points, cancelled redemptions."""
     since = now - timedelta(days=RECENT_DAYS)
     program = shop.program
     members = Member.objects.filter(shop=shop, merged_into__isnull=True).aggregate(
         total=Count("id"), new=Count("id", filter=Q(created_at__gte=since))
     )
+    kept = Q(refunded_amount__lt=F("amount")) | Q(amount=0)  # an undone purchase is refunded in full
     purchases = Purchase.objects.filter(shop=shop, occurred_at__gte=since).aggregate(
-        count=Count("id"), sales=Sum("amount", default=Decimal(0))
+        count=Count("id", filter=kept), sales=Sum(F("amount") - F("refunded_amount"), default=Decimal(0))
     )
-    earned = LedgerEntry.objects.filter(shop=shop, occurred_at__gte=since, kind__in=EARNING_KINDS).aggregate(
+    earning = Q(kind__in=EARNING_KINDS) | Q(kind=EntryKind.REVERSE, reverses__kind__in=EARNING_KINDS)
+    earned = LedgerEntry.objects.filter(earning, shop=shop, occurred_at__gte=since).aggregate(
         points=Sum("points", default=0)
     )
     liability = Account.objects.filter(program=program, points_balance__gt=0).aggregate(
         points=Sum("points_balance", default=0)
     )
-    redemptions = Voucher.objects.filter(shop=shop, source=VoucherSource.REDEMPTION, issued_at__gte=since).aggregate(
-        count=Count("id"), points=Sum("points_spent", default=0)
-    )
+    redemptions = redemptions_kept(shop, since).aggregate(count=Count("id"), points=Sum("points_spent", default=0))
     return DashboardFigures(
         members=members["total"],
         new_members=members["new"],
@@ -65,6 +66,17 @@ def dashboard_figures(shop: Shop, now: datetime) -> DashboardFigures:
         liability_value=liability["points"] * program.point_value,
         redemptions=redemptions["count"],
         points_redeemed=redemptions["points"],
+    )
+
+
+def redemptions_kept(shop: Shop, since: datetime):
+    """Rewards bought with points since `since` whose points the member still spent: an undone or cancelled
+    redemption, or an expired voucher whose points went back, is not a redemption."""
+    given_back = LedgerEntry.objects.filter(reverses=OuterRef("redemption_entry_id"), kind=EntryKind.REFUND_REDEEM)
+    return (
+        Voucher.objects.filter(shop=shop, source=VoucherSource.REDEMPTION, issued_at__gte=since)
+        .exclude(status=VoucherStatus.CANCELLED)
+        .exclude(Exists(given_back))
     )
 
 

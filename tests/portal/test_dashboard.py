@@ -69,3 +69,27 @@ def test_the_dashboard_costs_the_same_queries_for_a_busy_shop(as_user, cafe, caf
     with CaptureQueriesContext(connection) as busy:
         client.get(HOME)
     assert len(busy) == len(quiet)
+
+
+def test_every_figure_follows_undos_cancellations_and_refunds(cafe):
+    """An undone redemption, an undone purchase and a half refund leave the figures as if they never counted."""
+    from loyalty.services.counter import undo_purchase, undo_redemption
+    from loyalty.services.refunds import purchase_refund
+
+    lan = enrol(cafe)
+    kept = buy(lan, "kept", "800000").purchase  # 20 stars
+    mistake = buy(lan, "mistake").purchase  # 10 stars, undone
+    undo_purchase(shop=cafe, purchase_id=mistake.pk, actor=Actor(shop=cafe))
+    purchase_refund(shop=cafe, purchase_id=kept.pk, amount=Decimal("400000"), external_id="half")  # -10 stars
+    voucher = reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=cafe))
+    undo_redemption(shop=cafe, code=voucher.code, actor=Actor(shop=cafe))
+
+    figures = dashboard_figures(cafe, timezone.now())
+    assert (figures.purchases, figures.sales) == (1, Decimal("400000"))
+    assert figures.points_earned == 10
+    assert (figures.redemptions, figures.points_redeemed) == (0, 0)
+    assert figures.points_liability == 10
+
+    reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=cafe))
+    figures = dashboard_figures(cafe, timezone.now())
+    assert (figures.redemptions, figures.points_redeemed, figures.points_liability) == (1, 10, 0)
