@@ -2,6 +2,7 @@
 product's markup, and CSV export of what they show."""
 
 import csv
+import re
 
 import django_tables2 as tables
 from django.http import HttpResponse
@@ -15,6 +16,9 @@ from loyalty.services.members import phone_grouped
 from loyalty.services.notifications import EVENTS, SKIP_REASONS
 
 EXPORT_PARAMETER = "export"
+# A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(…)" typed as a member's name).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_LIKE = re.compile(r"[+-]?[0-9][0-9 .,]*")
 SNIPPET_LENGTH = 80
 
 
@@ -52,8 +56,17 @@ def csv_response(table: PortalTable, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     writer = csv.writer(response)
     for row in table.as_values():
-        writer.writerow(row)
+        writer.writerow([csv_cell(value) for value in row])
     return response
+
+
+def csv_cell(value):
+    """The value as a spreadsheet shows it and never runs: text that would start a formula gets a leading
+    apostrophe (OWASP's advice); numbers and phone numbers ("-5", "+84 901 234 567") stay as they are: without
+    letters or a formula's signs they cannot call anything."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS) or NUMBER_LIKE.fullmatch(value):
+        return value
+    return "'" + value
 
 
 class StaffTable(PortalTable):

@@ -124,6 +124,16 @@ def test_the_csv_has_every_matching_member_on_every_page(cashier_client, cafe, l
     assert len(list(csv.reader(io.StringIO(filtered.content.decode())))) == 11
 
 
+def test_the_csv_never_hands_a_spreadsheet_a_formula(cashier_client, cafe):
+    """Breaking csv_cell (returning the value as it is) makes the first two names arrive as formulas."""
+    for name in ('=HYPERLINK("http://evil","x")', "@SUM(A1)", "+cmd|' /C calc'!A0", "-2+3", "Lan"):
+        enrol(cafe, name=name)
+    rows = list(csv.reader(io.StringIO(cashier_client.get(MEMBERS, {"export": "csv"}).content.decode())))
+    names = sorted(row[0] for row in rows[1:])
+    assert names == sorted(['\'=HYPERLINK("http://evil","x")', "'@SUM(A1)", "'+cmd|' /C calc'!A0", "'-2+3", "Lan"])
+    assert all(row[1].startswith("+") for row in rows[1:] if row[1]), "phone numbers stay as they are"
+
+
 def test_the_list_is_paginated(cashier_client, cafe):
     for number in range(30):
         enrol(cafe, name=f"Regular {number:02}")
