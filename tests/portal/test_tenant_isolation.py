@@ -11,6 +11,7 @@ import importlib
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -30,6 +31,9 @@ SKIPPED_PREFIXES = ("admin/", "accounts/", "api/", "j/", "m/unsubscribe/")
 # shop owner is the wrong visitor for them: tests/member_site/test_isolation.py walks every m/<shop>/ route as a
 # member of another shop (404) and of that shop (not 404); the welcome link (m/link/) is a signed token.
 SKIPPED_PREFIXES += ("m/",)
+
+# The apps whose pages the OBJECTS above cover; every other installed app may name its own (below).
+CORE_APPS = {"loyalty", "rewards"}
 
 # Patterns needing special handling, and why.
 NO_OWN_OBJECT_CONTROL = {
@@ -120,7 +124,7 @@ def _program_apps_objects() -> None:
     """Each program app names its own URL arguments in tests/<app>/url_objects.py (OBJECTS, and SKIPPED_PREFIXES
     for its public or non-staff pages, which its own tests walk), so this walk covers the apps' portal pages."""
     global SKIPPED_PREFIXES
-    for app in ("referrals", "partners", "memberships"):
+    for app in (config.label for config in apps.get_app_configs() if config.label not in CORE_APPS):
         name = f"tests.{app}.url_objects"
         try:
             module = importlib.import_module(name)
