@@ -177,6 +177,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # folder so that `make run` still runs the worker and beat with no service installed.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "filesystem://"
 CELERY_FILESYSTEM_FOLDER = BASE_DIR / ".celery-broker"
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(CELERY_FILESYSTEM_FOLDER / "queue"),
@@ -186,7 +187,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL == "filesystem://"
-    else {}
+    else {
+        # A task whose worker died unacknowledged (acks_late) is handed out again this many seconds after it
+        # was taken: longer than the longest job runs (the expiry of a million lots: about two minutes).
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        # Look for such tasks every few seconds (kombu's default looks every 100 s): one small Redis read.
+        "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT),
+        "unacked_restore_throttle": 1,
+    }
 )
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
