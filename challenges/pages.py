@@ -1,0 +1,53 @@
+"""What the fun adds to the core's pages (loyalty.hooks page sections): the member's card (challenges with
+progress bars, badges, the impact counter and their share, surprise wins, the leaderboard setting), the
+counter's member panel ("2 of 5 visits this month", a surprise just won) and the portal's member page. A shop
+that runs none of it pays no query for them."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from loyalty import hooks
+
+from .models import Impact
+from .selectors import impact_figures, member_badges, member_challenges, recent_wins
+from .services.leaderboards import on_leaderboard
+from .services.runs import runs
+
+
+def _context(member, *, with_wins: bool) -> dict | None:
+    shop = member.shop
+    running = runs(shop, member.account.program)
+    if not running.anything:
+        return None
+    now = timezone.now()
+    context = {
+        "challenge_rows": member_challenges(member, now) if running.challenges else [],
+        "badges": member_badges(member),
+        "wins": list(recent_wins(member, now)) if with_wins and running.surprises else [],
+        "leaderboard_on": running.community and shop.community.leaderboard,
+    }
+    if running.impact:
+        context.update(impact_figures(Impact.objects.select_related("shop").get(shop=shop), member))
+    return context
+
+
+@hooks.page_section("member.card", "challenges/partials/member_card.html", order=50)
+def member_card(*, member, **_):
+    context = _context(member, with_wins=True)
+    if context is not None and context["leaderboard_on"]:
+        context["opted_in"] = on_leaderboard(member)
+    return context
+
+
+@hooks.page_section("counter.member", "challenges/partials/counter.html", order=50)
+def counter_member(*, member, **_):
+    context = _context(member, with_wins=True)
+    if context is not None:
+        context["wins"] = [win for win in context["wins"] if win.voucher.status == "issued"]
+    return context
+
+
+@hooks.page_section("portal.member", "challenges/partials/portal_member.html", order=50)
+def portal_member(*, member, **_):
+    return _context(member, with_wins=True)
