@@ -1,0 +1,37 @@
+"""The challenges app's URL arguments for the portal's tenant-isolation walk (tests/portal/test_tenant_isolation.py):
+how to make an object of a given shop. The shop's page (s/) is public by design and names its shop by slug; its
+ideas and votes belong to that shop's signed-in members: test_community.py here covers them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from challenges.models import Challenge, Idea
+from challenges.services.ideas import idea_post
+from loyalty.models import Shop
+from tests.factories import ProgramFactory, enrol
+
+SKIPPED_PREFIXES = ("s/",)
+
+
+def _shop(shop: Shop) -> Shop:
+    if not hasattr(shop, "program"):
+        ProgramFactory(shop=shop)
+    return Shop.objects.get(pk=shop.pk)
+
+
+def _challenge(shop: Shop) -> Challenge:
+    return Challenge.objects.create(
+        shop=shop, code=f"walk-{Challenge.objects.count()}", name="Walk", goal_kind="visits", target=3,
+        starts=date(2031, 3, 1), ends=date(2031, 4, 1),
+    )  # fmt: skip
+
+
+def _idea(shop: Shop) -> Idea:
+    return idea_post(member=enrol(_shop(shop)), text="More oat milk")
+
+
+OBJECTS = {
+    "challenge_id": lambda shop: _challenge(shop).pk,
+    "idea_id": lambda shop: _idea(shop).pk,
+}
