@@ -72,7 +72,7 @@ def _context(request, shop: Shop, form=None) -> dict:
         voted = set()
         if member is not None:
             voted = set(IdeaVote.objects.filter(member=member, idea__in=ideas).values_list("idea_id", flat=True))
-        context["ideas"] = [(idea, display_name(idea.member.name, shop.country), idea.pk in voted) for idea in ideas]
+        context["ideas"] = [(idea, display_name(idea.member.name), idea.pk in voted) for idea in ideas]
     return context
 
 
