@@ -3,6 +3,7 @@
 Every row names its shop; what a member won (a completion, a surprise win, a leaderboard place) is unique in the
 database, so a retry, a replay or two workers at once give it once."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import models
@@ -52,6 +53,11 @@ class Challenge(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def last_day(self):
+        """The window's last day, as people read "until" (the stored end is exclusive)."""
+        return self.ends - timedelta(days=1)
 
 
 class Progress(models.Model):
