@@ -293,7 +293,8 @@ _receipt_lines: list[Callable] = []
 
 def receipt_line(lines: Callable[[Any], list]):
     """Register `lines(purchase)`: what the app adds to the purchase's receipt message ("You won a pastry"), as lazy
-    translations (django.utils.text.format_lazy), so they read in the member's language when the message renders."""
+    translations (django.utils.text.format_lazy), so they read in the member's language when the message renders;
+    the message writes them as one list ("A and B")."""
     _receipt_lines.append(lines)
     return lines
 
