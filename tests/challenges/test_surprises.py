@@ -7,13 +7,16 @@ import math
 
 import pytest
 from django.db import transaction
+from django.urls import reverse
 
 from challenges.models import Surprise, SurpriseWin
 from challenges.services.surprises import draw_wins
 from loyalty.errors import DuplicatePurchase
 from loyalty.services.config import config_import
+from loyalty.services.member_messages import purchase_notify
 from rewards.models import Voucher, VoucherStatus
 from rewards.services import voucher_use
+from tests.factories import StaffFactory
 
 from .conftest import NOW, buy, customer, fun_document, refund
 
@@ -106,3 +109,20 @@ def test_a_refund_leaves_a_win_already_used(db):
     refund(shop, purchase)
     voucher.refresh_from_db()
     assert voucher.status == VoucherStatus.USED and SurpriseWin.objects.get().cancelled_by is None
+
+
+def test_the_win_is_on_the_receipt_message_in_the_members_language(db):
+    shop = shop_with()
+    member = customer(shop, email="linh@example.com")
+    purchase = buy(shop, member, external_id=receipt_that(shop, wins=True))
+    [receipt] = [m for m in purchase_notify(purchase_id=purchase.pk, at=NOW) if m.event == "purchase_receipt"]
+    code = SurpriseWin.objects.get().voucher.code
+    assert f"Surprise! This purchase won Pastry: voucher {code}." in receipt.body
+
+
+def test_the_win_is_on_the_counters_purchase_page(db, client):
+    shop = shop_with()
+    purchase = buy(shop, customer(shop), external_id=receipt_that(shop, wins=True))
+    client.force_login(StaffFactory(shop=shop, role="cashier").user)
+    html = client.get(reverse("counter:purchase_detail", kwargs={"purchase_id": purchase.pk})).content.decode()
+    assert "This purchase won Pastry." in html and SurpriseWin.objects.get().voucher.code in html
