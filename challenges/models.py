@@ -195,6 +195,7 @@ class Community(models.Model):
     badges = models.BooleanField(default=True)
     leaderboard = models.BooleanField(default=False)
     ideas = models.BooleanField(default=False)
+    since = models.DateTimeField(auto_now_add=True, help_text=_("leaderboard prizes are due from this month on"))
 
     class Meta:
         verbose_name_plural = "communities"

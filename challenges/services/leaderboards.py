@@ -48,7 +48,7 @@ def display_name(name: str) -> str:
 
 def month_bounds(month: date, tz) -> tuple[datetime, datetime]:
     start = datetime(month.year, month.month, 1, tzinfo=tz)
-    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    following = next_month(month)
     return start, datetime(following.year, following.month, 1, tzinfo=tz)
 
 
@@ -93,17 +93,22 @@ def on_leaderboard(member: Member) -> bool:
 
 @hooks.job("leaderboard_prizes", order=hooks.HOUSEKEEPING_ORDER)
 def leaderboard_prizes(*, as_of: datetime | None = None) -> int:
-    """Give the prizes of the month before `as_of`'s (by each shop's clock) to its top places. The places are
-    computed from the data and each award is unique, so a re-run or two workers give each prize once."""
+    """Give the prizes of every month that has closed by `as_of` (by each shop's clock) since the shop's community
+    started, to its top places. What is due is computed from the data and each award is unique, so a late run
+    catches up, and a re-run or two workers give each prize once."""
     as_of = as_of or timezone.now()
     given = 0
-    shops = Community.objects.filter(leaderboard=True).select_related("shop")
-    for community in shops:
+    for community in Community.objects.filter(leaderboard=True).select_related("shop"):
         shop = community.shop
-        current = month_of(as_of, shop.tz)
-        closed = date(current.year - (current.month == 1), (current.month - 2) % 12 + 1, 1)
-        given += _award_month(shop, closed, as_of)
+        month, current = month_of(community.since, shop.tz), month_of(as_of, shop.tz)
+        while month < current:
+            given += _award_month(shop, month, as_of)
+            month = next_month(month)
     return given
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 @transaction.atomic

@@ -186,3 +186,15 @@ def test_the_owner_answers_marks_done_and_hides(db, client):
 def test_moderation_is_for_managers_and_owners(db, role, status):
     shop = community_shop()
     assert staff_client(shop, role).get(reverse("challenges:ideas")).status_code == status
+
+
+def test_a_late_job_catches_up_every_closed_month_once(db):
+    shop = community_shop(prizes=[{"place": 1, "reward": "free-coffee"}])
+    march, april = customer(shop, name="An Le"), customer(shop, name="Binh Vo")
+    for member in (march, april):
+        leaderboard_opt_in(member=member, opted_in=True)
+    visits(shop, march, 2)
+    buy(shop, april, at=datetime(2031, 4, 10, tzinfo=HCM), now=datetime(2031, 4, 20, tzinfo=HCM))
+    assert leaderboard_prizes(as_of=datetime(2031, 6, 2, tzinfo=HCM)) == 2
+    months = dict(LeaderboardAward.objects.values_list("month", "member_id"))
+    assert months == {MARCH: march.pk, MARCH.replace(month=4): april.pk}
