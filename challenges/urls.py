@@ -3,7 +3,7 @@ page (s/), the member's leaderboard choice (m/<shop>/leaderboard/), the owners' 
 
 from django.urls import path
 
-from .views import community, portal
+from .views import community, portal, portal_settings
 
 app_name = "challenges"
 urlpatterns = [
@@ -15,6 +15,12 @@ urlpatterns = [
     path("portal/challenges/new/", portal.challenge_new, name="challenge_new"),
     path("portal/challenges/<int:challenge_id>/edit/", portal.challenge_edit, name="challenge_edit"),
     path("portal/challenges/<int:challenge_id>/active/", portal.challenge_active, name="challenge_active"),
+    path("portal/challenges/community/", portal_settings.community_settings, name="community_settings"),
+    path(
+        "portal/challenges/surprises/<int:surprise_id>/active/",
+        portal_settings.surprise_active,
+        name="surprise_active",
+    ),
     path("portal/challenges/ideas/", portal.idea_list, name="ideas"),
     path("portal/challenges/ideas/<int:idea_id>/", portal.idea_moderate, name="idea_moderate"),
 ]

@@ -214,3 +214,15 @@ def test_switching_a_challenge_off_stops_its_counting(live):
     member = enrol(live, name="Linh")
     buy_now(live, member)
     assert "of 5 visits" not in card(member)
+
+
+@pytest.mark.parametrize("page", ["counter:member", "portal:member"])
+def test_the_counter_and_portal_member_pages_cost_the_same_queries_whatever_the_history(live, page):
+    short, long = enrol(live, name="Short"), enrol(live, name="Long")
+    buy_now(live, short)
+    for _ in range(12):
+        buy_now(live, long)
+    client = staff_client(live, "manager")
+    assert queries(client, reverse(page, kwargs={"member_id": short.pk})) == queries(
+        client, reverse(page, kwargs={"member_id": long.pk})
+    )

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from challenges.models import Challenge, Idea
+from challenges.models import Challenge, Idea, Surprise
 from challenges.services.ideas import idea_post
 from loyalty.models import Shop
+from rewards.services import reward_save
 from tests.factories import ProgramFactory, enrol
 
 SKIPPED_PREFIXES = ("s/",)
@@ -31,7 +32,15 @@ def _idea(shop: Shop) -> Idea:
     return idea_post(member=enrol(_shop(shop)), text="More oat milk")
 
 
+def _surprise(shop: Shop) -> Surprise:
+    shop = _shop(shop)
+    reward = reward_save(shop=shop, name="Pastry", kind="free_item", points=0, voucher_valid_days=14)
+    return Surprise.objects.create(shop=shop, code=f"walk-{Surprise.objects.count()}", name="Walk", one_in=20,
+                                   reward=reward)  # fmt: skip
+
+
 OBJECTS = {
     "challenge_id": lambda shop: _challenge(shop).pk,
     "idea_id": lambda shop: _idea(shop).pk,
+    "surprise_id": lambda shop: _surprise(shop).pk,
 }
