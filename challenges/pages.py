@@ -14,7 +14,7 @@ from loyalty import hooks
 
 from .models import Impact, SurpriseWin
 from .selectors import impact_figures, member_badges, member_challenges, recent_wins
-from .services.leaderboards import on_leaderboard
+from .services.leaderboards import leaderboard, month_of, on_leaderboard
 from .services.runs import runs
 
 
@@ -40,6 +40,9 @@ def member_card(*, member, **_):
     context = _context(member, with_wins=True)
     if context is not None and context["leaderboard_on"]:
         context["opted_in"] = on_leaderboard(member)
+        if context["opted_in"]:
+            places = leaderboard(member.shop, month_of(timezone.now(), member.shop.tz))
+            context["my_place"] = next((p for p in places if p.member_id == member.pk), None)
     return context
 
 

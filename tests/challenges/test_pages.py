@@ -128,6 +128,8 @@ def test_the_leaderboard_setting_is_off_until_the_member_turns_it_on(live):
     assert phone.post(url, {"on": "1"}).status_code == 302
     assert MemberPreference.objects.get(member=member).leaderboard
     assert "You are on this month" in card(member)
+    buy_now(live, member)
+    assert "Place 1, with 1 visit." in card(member)
     phone.post(url, {"on": "0"})
     assert not MemberPreference.objects.get(member=member).leaderboard
 
