@@ -1,5 +1,5 @@
 """The demo café's fun (`python manage.py demo`): a visits challenge and a "three kinds" challenge for this month,
-a tree planted for every ten visits, a surprise pastry one purchase in fifteen, the monthly leaderboard with a
+a tree planted for every ten visits, a surprise slice of cake one purchase in fifteen, the monthly leaderboard with a
 prize, and a few ideas on the shop's page, one answered."""
 
 from __future__ import annotations
@@ -24,16 +24,6 @@ def _this_month() -> tuple[date, date]:
 @hooks.demo_document
 def add_fun(document: dict) -> None:
     starts, ends = _this_month()
-    document["rewards"].append(
-        {
-            "code": "surprise-pastry",
-            "name": "A pastry on us",
-            "kind": "free_item",
-            "points": 0,
-            "value": "30000",
-            "voucher_valid_days": 14,
-        }
-    )
     document["challenges"] = [
         {
             "code": "regular",
@@ -57,7 +47,7 @@ def add_fun(document: dict) -> None:
         },
     ]
     document["impact"] = {"name": "Trees planted", "unit": "trees", "per": "purchase", "quantity": "0.1"}
-    document["surprises"] = [{"code": "pastry", "name": "Surprise pastry", "one_in": 15, "reward": "surprise-pastry"}]
+    document["surprises"] = [{"code": "cake", "name": "Surprise cake", "one_in": 15, "reward": "cake-slice"}]
     document["community"] = {
         "badges": True,
         "leaderboard": {"enabled": True, "prizes": [{"place": 1, "reward": "free-coffee"}]},
