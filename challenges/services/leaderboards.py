@@ -100,9 +100,16 @@ def leaderboard_prizes(*, as_of: datetime | None = None) -> int:
     given = 0
     for community in Community.objects.filter(leaderboard=True).select_related("shop"):
         shop = community.shop
+        prizes = {
+            p.place: p for p in LeaderboardPrize.objects.filter(shop=shop, board=Board.VISITS).select_related("reward")
+        }
+        if not prizes:
+            continue
+        awarded = set(LeaderboardAward.objects.filter(shop=shop, board=Board.VISITS).values_list("month", "place"))
         month, current = month_of(community.since, shop.tz), month_of(as_of, shop.tz)
         while month < current:
-            given += _award_month(shop, month, as_of)
+            if any((month, place) not in awarded for place in prizes):  # months given in full cost nothing
+                given += _award_month(shop, month, prizes, awarded, as_of)
             month = next_month(month)
     return given
 
@@ -112,21 +119,12 @@ def next_month(month: date) -> date:
 
 
 @transaction.atomic
-def _award_month(shop, month: date, at: datetime) -> int:
-    prizes = {
-        p.place: p for p in LeaderboardPrize.objects.filter(shop=shop, board=Board.VISITS).select_related("reward")
-    }
-    if not prizes:
-        return 0
+def _award_month(shop, month: date, prizes: dict, awarded: set, at: datetime) -> int:
     given = 0
     for place in leaderboard(shop, month, limit=max(prizes)):
         prize = prizes.get(place.place)
-        if (
-            prize is None
-            or LeaderboardAward.objects.filter(shop=shop, board=Board.VISITS, month=month, place=place.place).exists()
-        ):
-            continue
-        given += _award(shop, month, place, prize, at)
+        if prize is not None and (month, place.place) not in awarded:
+            given += _award(shop, month, place, prize, at)
     return given
 
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from challenges.models import MemberBadge, Progress, Surprise, SurpriseWin
+from challenges.models import LeaderboardAward, MemberBadge, Progress, Surprise, SurpriseWin
+from challenges.services.leaderboards import leaderboard_opt_in, leaderboard_prizes
 from challenges.services.surprises import draw_wins
 from loyalty.models import LedgerEntry, Member
 from loyalty.services.config import config_import
@@ -79,3 +80,21 @@ def test_one_winning_receipt_sent_by_several_tills_at_once_wins_once(shop):
     outcome = tally(results)
     assert outcome["ok"] == 1 and outcome["DuplicatePurchase"] == 5, results
     assert SurpriseWin.objects.count() == 1 and Voucher.objects.filter(source="surprise").count() == 1
+
+
+def test_two_workers_closing_the_month_give_each_prize_once(transactional_db):
+    section = {"leaderboard": {"enabled": True, "prizes": [{"place": 1, "reward": "free-coffee"},
+                                                           {"place": 2, "reward": "pastry"}]}}  # fmt: skip
+    shop = config_import(fun_document("board-races", challenges=[], community=section))
+    for index in range(3):
+        member = customer(shop, name=f"Member {index}")
+        leaderboard_opt_in(member=member, opted_in=True)
+        for day in range(index + 1):
+            buy(shop, member, at=MID_MARCH + timedelta(days=day))
+    april = MID_MARCH + timedelta(days=20)
+
+    results = race(4, lambda i, _: leaderboard_prizes(as_of=april))
+
+    assert tally(results) == {"ok": 4}, results
+    assert sum(results) == 2 and LeaderboardAward.objects.count() == 2
+    assert Voucher.objects.filter(source="leaderboard").count() == 2
