@@ -8,8 +8,9 @@ each app registers what it adds in its AppConfig.ready, and the core calls what 
 - **Jobs** are the periodic jobs, run in `order` by `loyalty_jobs` and the beat task.
 - **Configuration sections** are top-level keys of the configuration document (parse, apply, export); whole
   **documents** of another kind (a coalition) have their own importer.
-- **Page sections** are template partials that the counter's member panel, the member's card page and the
-  portal's member page show, each with its own context function.
+- **Page sections** are template partials that the counter's member panel and purchase page, the member's card page
+  and the portal's member page show, each with its own context function.
+- **Receipt lines** are what the apps add to a purchase's receipt message (a surprise won with it).
 - **Portal links** are the portal's navigation entries of the apps.
 - **Sign-in destinations** say where a person lands after signing in when the core has no page for them (an
   affiliate partner's page), instead of onboarding.
@@ -228,7 +229,7 @@ def document_importer(key: str) -> Callable | None:
 
 @dataclass(frozen=True)
 class PageSection:
-    slot: str  # "counter.member", "member.card", "portal.member"
+    slot: str  # "counter.member", "counter.purchase", "member.card", "portal.member"
     template: str
     context: Callable[..., dict | None]  # context(member=…, at=…, request=…) -> its context, or None to hide it
     order: int = 100
@@ -283,6 +284,23 @@ def sign_in_destination(destination: Callable[[Any], str | None]):
 
 def sign_in_destination_for(user) -> str | None:
     return next((url for destination in _sign_in_destinations if (url := destination(user))), None)
+
+
+# ---------------------------------------------------------------- the receipt
+
+_receipt_lines: list[Callable] = []
+
+
+def receipt_line(lines: Callable[[Any], list]):
+    """Register `lines(purchase)`: what the app adds to the purchase's receipt message ("You won a pastry"), as lazy
+    translations (django.utils.text.format_lazy), so they read in the member's language when the message renders;
+    the message writes them as one list ("A and B")."""
+    _receipt_lines.append(lines)
+    return lines
+
+
+def receipt_lines(purchase) -> list:
+    return [line for lines in _receipt_lines for line in lines(purchase)]
 
 
 # ---------------------------------------------------------------- redemptions and the member answer

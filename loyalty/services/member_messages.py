@@ -10,6 +10,7 @@ from django.db.models import Min, Sum
 from django.utils import timezone
 
 from loyalty.formats import last_usable_day
+from loyalty.hooks import receipt_lines
 from loyalty.models import LedgerEntry, Member, Message, MessageKind, Purchase, TierChange
 from rewards.models import Voucher, VoucherStatus
 from rewards.selectors import rewards_within_reach
@@ -52,6 +53,7 @@ def purchase_notify(*, purchase_id: int, at: datetime | None = None) -> list[Mes
         "points_redeemed": purchase.points_redeemed,
         "pending": purchase.points_pending,
         "available": available,
+        "app_lines": receipt_lines(purchase),
     }
     messages = [notify(member=member, event="purchase_receipt", context=receipt, dedupe_key=f"receipt:{purchase.pk}")]
     unlocked = rewards_unlocked(member, available=available, before=available - _available_change(purchase, at), at=at)

@@ -1,0 +1,149 @@
+"""The monthly leaderboard: members who opted in (off by default), ranked by their visits in the calendar month
+by the shop's clock (purchases not wholly refunded), shown by first name and initial only. When a month has
+closed, the job gives the owner's prizes to its top places, once per (shop, board, month, place)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from loyalty import hooks
+from loyalty.models import Member, Purchase
+from loyalty.services.sql import insert_unless_conflict
+from partners.selectors import VIETNAMESE_FAMILY_NAMES
+from rewards.services import voucher_issue
+
+from ..models import Board, Community, LeaderboardAward, LeaderboardPrize, MemberPreference
+from .badges import badge_give
+from .goals import KEPT
+
+VOUCHER_SOURCE = "leaderboard"
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Place:
+    place: int
+    member_id: int
+    display_name: str
+    score: int
+
+
+def display_name(name: str) -> str:
+    """The given name and the family name's initial, nothing more ("Anna K."). A Vietnamese name puts the family
+    name first and the given name last: "Nguyễn Thu Linh" is "Linh N." (the partners' page reads names so too)."""
+    words = (name or "").split()
+    if not words:
+        return "—"
+    if len(words) == 1:
+        return words[0]
+    vietnamese = words[0] in VIETNAMESE_FAMILY_NAMES
+    given, family = (words[-1], words[0]) if vietnamese else (words[0], words[-1])
+    return f"{given} {family[0].upper()}."
+
+
+def month_bounds(month: date, tz) -> tuple[datetime, datetime]:
+    start = datetime(month.year, month.month, 1, tzinfo=tz)
+    following = next_month(month)
+    return start, datetime(following.year, following.month, 1, tzinfo=tz)
+
+
+def month_of(moment: datetime, tz) -> date:
+    local = moment.astimezone(tz)
+    return date(local.year, local.month, 1)
+
+
+def leaderboard(shop, month: date, *, limit: int = TOP) -> list[Place]:
+    """The month's top visitors among the members who opted in; ties go to who reached the score first."""
+    start, end = month_bounds(month, shop.tz)
+    opted = MemberPreference.objects.filter(member__shop=shop, leaderboard=True).values("member_id")
+    rows = (
+        Purchase.objects.filter(shop=shop, member_id__in=opted, occurred_at__gte=start, occurred_at__lt=end)
+        .filter(KEPT)
+        .values("member_id")
+        .annotate(score=Count("id"), first=Min("occurred_at"))
+        .order_by("-score", "first", "member_id")[:limit]
+    )
+    rows = list(rows)
+    names = dict(Member.objects.current().filter(pk__in=[row["member_id"] for row in rows]).values_list("pk", "name"))
+    places = [row for row in rows if row["member_id"] in names]  # erased or merged members drop out
+    return [
+        Place(
+            place=index,
+            member_id=row["member_id"],
+            display_name=display_name(names[row["member_id"]]),
+            score=row["score"],
+        )
+        for index, row in enumerate(places, start=1)
+    ]
+
+
+def leaderboard_opt_in(*, member: Member, opted_in: bool) -> MemberPreference:
+    preference, _ = MemberPreference.objects.update_or_create(member=member, defaults={"leaderboard": opted_in})
+    return preference
+
+
+def on_leaderboard(member: Member) -> bool:
+    return MemberPreference.objects.filter(member=member, leaderboard=True).exists()
+
+
+@hooks.job("leaderboard_prizes", order=hooks.HOUSEKEEPING_ORDER)
+def leaderboard_prizes(*, as_of: datetime | None = None) -> int:
+    """Give the prizes of every month that has closed by `as_of` (by each shop's clock) since the shop's community
+    started, to its top places. What is due is computed from the data and each award is unique, so a late run
+    catches up, and a re-run or two workers give each prize once."""
+    as_of = as_of or timezone.now()
+    given = 0
+    for community in Community.objects.filter(leaderboard=True).select_related("shop"):
+        shop = community.shop
+        prizes = {
+            p.place: p for p in LeaderboardPrize.objects.filter(shop=shop, board=Board.VISITS).select_related("reward")
+        }
+        if not prizes:
+            continue
+        awarded = set(LeaderboardAward.objects.filter(shop=shop, board=Board.VISITS).values_list("month", "place"))
+        month, current = month_of(community.since, shop.tz), month_of(as_of, shop.tz)
+        while month < current:
+            if any((month, place) not in awarded for place in prizes):  # months given in full cost nothing
+                given += _award_month(shop, month, prizes, awarded, as_of)
+            month = next_month(month)
+    return given
+
+
+def next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+@transaction.atomic
+def _award_month(shop, month: date, prizes: dict, awarded: set, at: datetime) -> int:
+    given = 0
+    for place in leaderboard(shop, month, limit=max(prizes)):
+        prize = prizes.get(place.place)
+        if prize is not None and (month, place.place) not in awarded:
+            given += _award(shop, month, place, prize, at)
+    return given
+
+
+def _award(shop, month: date, place: Place, prize: LeaderboardPrize, at: datetime) -> int:
+    member = Member.objects.select_related("shop").get(pk=place.member_id)
+    with transaction.atomic():
+        voucher = voucher_issue(reward=prize.reward, member=member, source=VOUCHER_SOURCE, at=at)
+        award = LeaderboardAward(
+            shop=shop,
+            board=Board.VISITS,
+            month=month,
+            place=place.place,
+            member=member,
+            score=place.score,
+            voucher=voucher,
+            awarded_at=at,
+        )
+        if not insert_unless_conflict(award, unique=("shop", "board", "month", "place")):
+            transaction.set_rollback(True)  # another worker gave it meanwhile: drop this voucher
+            return 0
+    badge_give(member=member, kind="leaderboard", ref=f"{month:%Y-%m}:{place.place}", at=at)
+    return 1
