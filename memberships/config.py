@@ -1,0 +1,120 @@
+"""The `memberships` section of the configuration document (program-config.md, docs/memberships.md): parse with
+errors naming the JSON path, apply (plans matched by code; those left out are made inactive, never deleted, since
+memberships and payments name them), export (the active plans), round-tripping."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from loyalty import hooks
+from loyalty.errors import ValidationFailed
+from loyalty.money import money_str
+from loyalty.services.config_reader import Reader, fail
+
+from .models import MembershipPlan, Period
+from .services.plans import PLAN_CODE, plan_save, prices_checked
+
+PLAN_KEYS = ("period", "prices", "trial_days", "grace_days", "benefits")
+BENEFIT_KEYS = ("discount_percent", "points_multiplier", "free_delivery", "monthly_rewards", "member_rewards")
+
+
+def _parse_prices(r: Reader, ctx: hooks.ParseContext) -> list[dict]:
+    raw = r.items("prices")
+    for index, rule in enumerate(raw):
+        rule_reader = Reader(rule, f"{r.at('prices')}[{index}]", required=("price",), optional=("min_points", "tier"))
+        rule_reader.money("price", ctx.currency)
+        rule_reader.whole("min_points", None, allow_null=True)
+        tier = rule_reader.text("tier", max_length=60)
+        if tier and tier not in ctx.tier_codes:
+            fail(rule_reader.at("tier"), f"no tier with code {tier!r} in program.tiers")
+    try:
+        return prices_checked(raw, ctx.currency, ctx.tier_codes)
+    except ValidationFailed as error:
+        key, message = next(iter(error.fields.items()))
+        fail(f"{r.path}.{key}", message)
+
+
+def _reward_codes(b: Reader, key: str, ctx: hooks.ParseContext) -> list[str]:
+    codes = b.strings(key)
+    for index, code in enumerate(codes):
+        if code not in ctx.reward_codes:
+            fail(f"{b.at(key)}[{index}]", f"no reward with code {code!r} in rewards")
+    return codes
+
+
+def _parse_plan(raw, path: str, ctx: hooks.ParseContext) -> dict:
+    r = Reader(raw, path, required=("code", "name", "prices"), optional=PLAN_KEYS)
+    b = r.child("benefits", optional=BENEFIT_KEYS)
+    discount = b.decimal("discount_percent", "0")
+    if discount > 100:
+        fail(b.at("discount_percent"), "must be at most 100")
+    name = r.text("name")
+    if not name.strip():
+        fail(r.at("name"), "must not be empty")
+    return {
+        "code": r.text("code", pattern=PLAN_CODE, max_length=60),
+        "name": name,
+        "period": r.text("period", Period.YEAR, choices=set(Period.values)),
+        "prices": _parse_prices(r, ctx),
+        "trial_days": r.whole("trial_days", 0),
+        "grace_days": r.whole("grace_days", 0),
+        "discount_percent": discount,
+        "points_multiplier": b.decimal("points_multiplier", "1"),
+        "free_delivery": b.boolean("free_delivery"),
+        "monthly_rewards": _reward_codes(b, "monthly_rewards", ctx),
+        "member_rewards": _reward_codes(b, "member_rewards", ctx),
+    }
+
+
+class MembershipsSection:
+    key = "memberships"
+
+    def parse(self, value, ctx: hooks.ParseContext) -> list[dict]:
+        if not isinstance(value, list):
+            fail(self.key, "must be a list")
+        plans = [_parse_plan(raw, f"{self.key}[{index}]", ctx) for index, raw in enumerate(value)]
+        seen = set()
+        for index, plan in enumerate(plans):
+            if plan["code"] in seen:
+                fail(f"{self.key}[{index}].code", f"{plan['code']!r} appears twice")
+            seen.add(plan["code"])
+        return plans
+
+    def apply(self, shop, parsed: list[dict] | None) -> None:
+        codes = []
+        for position, data in enumerate(parsed or []):
+            code = data.pop("code")
+            codes.append(code)
+            existing = MembershipPlan.objects.filter(shop=shop, code=code).first()
+            plan_save(shop=shop, code=code, plan=existing, position=position, active=True, **data)
+        for plan in MembershipPlan.objects.filter(shop=shop, active=True).exclude(code__in=codes):
+            plan_save(shop=shop, code=plan.code, plan=plan, active=False)  # through the service: caches see it
+
+    def export(self, shop) -> list[dict] | None:
+        plans = list(MembershipPlan.objects.filter(shop=shop, active=True))
+        return [_export_plan(plan, shop.currency) for plan in plans] or None
+
+
+def _export_plan(plan: MembershipPlan, currency: str) -> dict:
+    return {
+        "code": plan.code,
+        "name": plan.name,
+        "period": plan.period,
+        "prices": [_export_price(rule, currency) for rule in plan.prices],
+        "trial_days": plan.trial_days,
+        "grace_days": plan.grace_days,
+        "benefits": {
+            "discount_percent": f"{plan.discount_percent.normalize():f}",
+            "points_multiplier": f"{plan.points_multiplier.normalize():f}",
+            "free_delivery": plan.free_delivery,
+            "monthly_rewards": list(plan.monthly_rewards),
+            "member_rewards": list(plan.member_rewards),
+        },
+    }
+
+
+def _export_price(rule: dict, currency: str) -> dict:
+    return {**{k: v for k, v in rule.items() if k != "price"}, "price": money_str(Decimal(rule["price"]), currency)}
+
+
+hooks.config_section(MembershipsSection())

@@ -1,0 +1,268 @@
+"""Buying, renewing, cancelling and refunding memberships. Every write locks the member's account first (the one lock
+order of LEDGER.md: a points part is a spend), then the membership row, so concurrent payments for one member
+serialise and each is judged on what the one before it left."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loyalty.errors import DomainError, ValidationFailed
+from loyalty.models import EntryKind, Member
+from loyalty.money import money_str, round_money
+from loyalty.services.ledger import Actor, account_lock, points_give_back, points_spend, spend_lots
+from loyalty.services.transactions import atomic_service
+from loyalty.services.webhooks import points_changed, webhook_emit
+
+from ..errors import AlreadyCancelled, DuplicatePayment, OtherPlanActive, PriceChanged
+from ..models import Membership, MembershipPlan, Payment, PaymentMethod, Status
+from .grants import grants_take_back, month_grant
+from .messages import membership_message
+from .periods import add_days, add_period
+from .plans import plan_get, price_for
+
+MAX_REFERENCE = 200
+
+
+@dataclass(frozen=True)
+class Paid:
+    payment: Payment
+    membership: Membership
+
+
+def membership_event(membership: Membership, change: str, at: datetime) -> None:
+    """membership.changed, for the shop's webhooks: what changed and the membership as it is now."""
+
+    def data():
+        return {
+            "member": str(membership.member_id),
+            "plan": membership.plan.code,
+            "status": membership.status_at(at),
+            "change": change,
+            "ends_at": membership.ends_at,
+        }
+
+    webhook_emit(membership.shop, "membership.changed", data, at=at)
+
+
+def _amount_checked(amount_paid: Decimal, points: int, reference: str) -> str:
+    if amount_paid < 0:
+        raise ValidationFailed(fields={"amount_paid": _("must not be negative")})
+    if isinstance(points, bool) or points < 0:
+        raise ValidationFailed(fields={"points": _("must be a whole number, 0 or more")})
+    reference = (reference or "").strip()
+    if len(reference) > MAX_REFERENCE:
+        raise ValidationFailed(fields={"payment_reference": _("must be at most 200 characters")})
+    return reference
+
+
+def _points_value(shop, points: int, price: Decimal) -> Decimal:
+    """What the points part is worth at the program's point value, rounded once, half up."""
+    if not points:
+        return Decimal(0)
+    point_value = shop.program.point_value
+    if point_value <= 0:
+        raise ValidationFailed(fields={"points": _("this program's points have no money value")})
+    value = round_money(points * point_value, shop.currency)
+    if value > price:
+        raise ValidationFailed(fields={"points": _("worth more than the price")})
+    return value
+
+
+def _next_period(membership: Membership | None, plan: MembershipPlan, at: datetime, tz) -> tuple[datetime, bool]:
+    """Where the period being paid for starts, and whether it continues the current run. Early renewal extends from
+    the current end (no day lost); renewal within grace continues from the old end; after that, from now."""
+    if membership is None:
+        return at, False
+    status = membership.status_at(at)
+    if status in (Status.EXPIRED, Status.CANCELLED):
+        return at, False
+    if membership.plan_id != plan.pk and status != Status.TRIAL:
+        raise OtherPlanActive(
+            _("The member has another plan; change the plan instead of buying a second one."),
+            fields={"plan": membership.plan.code},
+        )
+    return membership.ends_at, True
+
+
+@atomic_service
+def membership_purchase(
+    *,
+    member: Member,
+    plan_code: str,
+    amount_paid: Decimal,
+    points: int = 0,
+    method: str = PaymentMethod.OTHER,
+    reference: str = "",
+    actor: Actor | None = None,
+    at: datetime | None = None,
+) -> Paid:
+    """Start or renew the member's membership of the plan. The price is the quote of this moment, judged under the
+    account's lock: `amount_paid` (money) plus the worth of `points` must equal it, else PriceChanged with the price.
+    A payment reference names one charge (DuplicatePayment the second time)."""
+    at = at or timezone.now()
+    shop = member.shop
+    actor = actor or Actor(shop=shop)
+    reference = _amount_checked(amount_paid, points, reference)
+    if method not in PaymentMethod.values:
+        raise ValidationFailed(fields={"payment_method": _("unknown payment method")})
+    plan = plan_get(shop, plan_code)
+    account = account_lock(member.account_id)
+    member.account = account
+    lots = spend_lots(account, at)
+    price = price_for(plan, member, sum(lot.remaining for lot in lots))
+    points_value = _points_value(shop, points, price)
+    if amount_paid != price - points_value:
+        raise PriceChanged(
+            _("The price is %(price)s now.") % {"price": money_str(price, shop.currency)},
+            fields={
+                "price": money_str(price, shop.currency),
+                "amount_due": money_str(price - points_value, shop.currency),
+            },
+        )
+    if reference and Payment.objects.filter(shop=shop, reference=reference).exists():
+        raise DuplicatePayment(_("A payment with this reference is recorded already."))
+    membership = Membership.objects.select_for_update().select_related("plan").filter(member=member).first()
+    start, continues = _next_period(membership, plan, at, shop.tz)
+    end = add_period(start, plan.period, shop.tz)
+    membership = _membership_moved(
+        membership, member=member, plan=plan, start=start, end=end, at=at, fresh=not continues
+    )
+    entry = None
+    if points:
+        entry = points_spend(
+            account=account, actor=actor, kind=EntryKind.REDEEM, points=points, at=at,
+            source=f"membership:{plan.code}", lots=lots,
+        )  # fmt: skip
+        points_changed(shop, account, change=-points, reason=f"membership:{plan.code}")
+    payment = _payment_insert(
+        Payment(
+            shop=shop, membership=membership, plan=plan, price=price, amount=amount_paid, points=points,
+            points_value=points_value, method=PaymentMethod.POINTS if points and not amount_paid else method,
+            reference=reference, staff=actor.staff, api_key=actor.api_key, points_entry=entry,
+            period_start=start, period_end=end, paid_at=at,
+        )
+    )  # fmt: skip
+    membership_event(membership, "renewed" if continues else "started", at)
+    if membership.status_at(at) == Status.ACTIVE:
+        month_grant(membership, at)
+    membership_message(membership, "membership_receipt", at, payment=payment)
+    return Paid(payment=payment, membership=membership)
+
+
+def _payment_insert(payment: Payment) -> Payment:
+    """The payment's row; a reference another member's payment took at the same moment is a duplicate too."""
+    try:
+        with transaction.atomic():
+            payment.save(force_insert=True)
+    except IntegrityError:
+        raise DuplicatePayment(_("A payment with this reference is recorded already.")) from None
+    return payment
+
+
+def _membership_moved(membership, *, member, plan, start, end, at, fresh: bool) -> Membership:
+    """The membership after a payment for [start, end): a new run starts now, a continued one keeps its start."""
+    tz = member.shop.tz
+    if membership is None:
+        membership = Membership(shop=member.shop, member=member, started_at=at)
+    if fresh:
+        membership.started_at, membership.trial_ends_at = at, None
+        membership.period_start = start
+    membership.plan, membership.ends_at = plan, end
+    membership.grace_ends_at = add_days(end, plan.grace_days, tz)
+    membership.cancel_at_period_end, membership.cancelled_at = False, None
+    membership.status = membership.status_at(at)
+    membership.save()
+    return membership
+
+
+@atomic_service
+def membership_trial_start(*, member: Member, plan_code: str, at: datetime | None = None) -> Membership:
+    """The plan's free trial, once per member: benefits for `trial_days`, then grace and expiry unless paid."""
+    at = at or timezone.now()
+    plan = plan_get(member.shop, plan_code)
+    if not plan.trial_days:
+        raise ValidationFailed(fields={"plan": _("this plan has no free trial")})
+    account_lock(member.account_id)
+    membership = Membership.objects.select_for_update().filter(member=member).first()
+    if membership is not None and (membership.trial_used or membership.benefits_at(at)):
+        raise DomainError(_("The member has had the free trial or is a member already."))
+    tz = member.shop.tz
+    end = add_days(at, plan.trial_days, tz)
+    membership = membership or Membership(shop=member.shop, member=member)
+    membership.plan, membership.started_at, membership.period_start = plan, at, at
+    membership.trial_ends_at, membership.ends_at, membership.trial_used = end, end, True
+    membership.grace_ends_at = add_days(end, plan.grace_days, tz)
+    membership.cancel_at_period_end, membership.cancelled_at = False, None
+    membership.status = Status.TRIAL
+    membership.save()
+    membership_event(membership, "trial_started", at)
+    return membership
+
+
+def membership_locked(membership: Membership) -> Membership:
+    """The account first, then the membership (the one lock order)."""
+    account_lock(membership.member.account_id)
+    return Membership.objects.select_for_update().select_related("plan", "shop", "member").get(pk=membership.pk)
+
+
+@atomic_service
+def membership_cancel(
+    *, membership: Membership, at_once: bool = False, refund: bool = False, actor: Actor | None = None, at=None
+) -> Membership:
+    """Cancel at the period's end (benefits until then, no grace after), or at once; at once with `refund` gives
+    back the unused share of every payment (money to hand back, points as lots with their own dates) and takes
+    back the unused monthly vouchers."""
+    at = at or timezone.now()
+    membership = membership_locked(membership)
+    actor = actor or Actor(shop=membership.shop)
+    status = membership.status_at(at)
+    if status in (Status.CANCELLED, Status.EXPIRED):
+        raise AlreadyCancelled(_("This membership has ended already."))
+    if not at_once and not refund and status != Status.GRACE:
+        membership.cancel_at_period_end = True
+    else:
+        if refund:
+            _refund_payments(membership, at, actor)
+            grants_take_back(membership, at, actor)
+        membership.cancelled_at = at
+        membership.ends_at = min(membership.ends_at, at)
+        membership.grace_ends_at = max(membership.ends_at, min(membership.grace_ends_at, at))
+    membership.status = membership.status_at(at)
+    membership.save()
+    membership_event(membership, "cancelled", at)
+    membership_message(membership, "membership_changed", at)
+    return membership
+
+
+def unused_share(payment: Payment, at: datetime) -> Decimal:
+    """The part of the payment's period still ahead at `at`: 1 before it starts, 0 once it has ended."""
+    length = (payment.period_end - payment.period_start).total_seconds()
+    ahead = (payment.period_end - max(payment.period_start, at)).total_seconds()
+    return min(Decimal(1), max(Decimal(0), Decimal(ahead) / Decimal(length))) if length > 0 else Decimal(0)
+
+
+def _refund_payments(membership: Membership, at: datetime, actor: Actor) -> None:
+    """Each payment's unused share back: money rounded once, half up; points rounded down (never more than spent)."""
+    currency = membership.shop.currency
+    account = None
+    for payment in membership.payments.filter(refunded_at__isnull=True, period_end__gt=at).select_related(
+        "points_entry"
+    ):
+        share = unused_share(payment, at)
+        payment.refunded_amount = min(round_money(payment.amount * share, currency), payment.amount)
+        payment.refunded_points = int((payment.points * share).to_integral_value(ROUND_FLOOR))
+        payment.refunded_at = at
+        payment.save(update_fields=["refunded_amount", "refunded_points", "refunded_at"])
+        if payment.refunded_points and payment.points_entry_id:
+            account = account or account_lock(membership.member.account_id)
+            points_give_back(
+                account=account, actor=actor, spend=payment.points_entry, points=payment.refunded_points, at=at,
+                reason=f"membership {membership.plan.code} refunded",
+            )  # fmt: skip
+            points_changed(membership.shop, account, change=payment.refunded_points, reason="membership_refund")
