@@ -57,7 +57,7 @@ def box_plan(**overrides) -> dict:
 def vip_document(slug: str = "vip", *, plans=None, tz: str = "Asia/Ho_Chi_Minh", **program_overrides) -> dict:
     made = document(
         slug,
-        program("10000", point_value="100", **program_overrides),
+        program("10000", point_value="1", **program_overrides),
         rewards=[
             reward("free-drink", "free_item", 0, "45000"),
             reward("vip-cake", "free_item", 10, "60000"),
