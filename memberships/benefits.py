@@ -9,7 +9,7 @@ from datetime import datetime
 from loyalty import hooks
 
 from .models import Membership
-from .services.plans import plans_summary
+from .services.plans import member_plans_summary
 
 _CACHE = "_regulars_membership"  # the member's membership, read once per member object
 
@@ -20,7 +20,7 @@ def membership_of(member) -> Membership | None:
     if _CACHE not in member.__dict__:
         member.__dict__[_CACHE] = (
             Membership.objects.select_related("plan").filter(member_id=member.pk).first()
-            if plans_summary(member.shop).enabled
+            if member_plans_summary(member).enabled
             else None
         )
     return member.__dict__[_CACHE]
@@ -59,7 +59,7 @@ def membership_field(member, at: datetime) -> dict | None:
 @hooks.redemption_check
 def members_only_reward(reward, member, at: datetime) -> str | None:
     """A reward some plan keeps for its members: "not_eligible" unless the member has one of those plans now."""
-    plans = plans_summary(member.shop).member_rewards.get(reward.code)
+    plans = member_plans_summary(member).member_rewards.get(reward.code)
     if not plans:
         return None
     membership = membership_of(member)

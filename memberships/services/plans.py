@@ -40,12 +40,14 @@ class PlansSummary:
 NO_PLANS = PlansSummary()
 
 
-def plans_summary(shop: Shop) -> PlansSummary:
-    program = getattr(shop, "program", None)
+def plans_summary(shop: Shop, program: Program | None = None) -> PlansSummary:
+    """The shop's plans in brief; `program`: the shop's own, when the caller holds it already."""
+    if program is None or program.shop_id != shop.pk:
+        program = getattr(shop, "program", None)
     if program is None:
         return NO_PLANS
     cached = _SUMMARIES.get(program.pk)
-    if cached is not None and program.updated_at <= cached[0]:
+    if cached is not None and program.updated_at == cached[0]:  # equal: another row that reuses the id is judged anew
         return cached[1]
     if len(_SUMMARIES) >= _SUMMARIES_LIMIT:
         _SUMMARIES.clear()
@@ -57,6 +59,14 @@ def plans_summary(shop: Shop) -> PlansSummary:
     summary = PlansSummary(enabled=bool(rows), member_rewards=exclusive) if rows else NO_PLANS
     _SUMMARIES[program.pk] = (program.updated_at, summary)
     return summary
+
+
+def member_plans_summary(member) -> PlansSummary:
+    """plans_summary for the member's shop, from the program the member's account holds when it is loaded (the
+    counter's panel loads it, the shop's object there does not), so no query is spent finding the program."""
+    account = member._state.fields_cache.get("account")
+    program = account._state.fields_cache.get("program") if account is not None else None
+    return plans_summary(member.shop, program)
 
 
 def memberships_enabled(shop: Shop) -> bool:
