@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.models import ApiKey, LedgerEntry, Member, Shop, StaffMembership
+from loyalty.models import ApiKey, LedgerEntry, Member, Shop
 from loyalty.models.programs import MONEY, RATIO
 
 
@@ -135,7 +136,9 @@ class Payment(models.Model):
     points_value = models.DecimalField(**MONEY, default=Decimal(0))
     method = models.CharField(max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.OTHER)
     reference = models.CharField(max_length=200, blank=True)
-    staff = models.ForeignKey(StaffMembership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     points_entry = models.ForeignKey(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     period_start = models.DateTimeField()

@@ -1,0 +1,89 @@
+"""What memberships add to other pages (loyalty.hooks): the counter's member panel (the VIP badge, the plan and the
+sale or renewal), the member's card page (plan, benefits, next renewal, what they can buy) and the portal's member
+page (the membership and its payments). A shop without plans pays no query for any of them."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from loyalty import hooks
+from loyalty.formats import display_locale
+from loyalty.money import format_money
+from loyalty.services.ledger import points_available
+
+from .benefits import membership_of
+from .forms import CancelForm, SellForm
+from .models import MembershipPlan, Status
+from .services.plans import member_plans_summary, price_for
+
+
+def _offers(member, membership, at, locale: str) -> list[dict]:
+    """The plans the member can buy or renew now, each with its price for them (the quote of this moment)."""
+    plans = list(MembershipPlan.objects.filter(shop_id=member.shop_id, active=True))
+    if membership is not None and membership.status_at(at) in (Status.ACTIVE, Status.GRACE):
+        plans = [plan for plan in plans if plan.pk == membership.plan_id]  # renew the plan they have
+    available = points_available(member.account, at) if plans else 0
+    currency = member.shop.currency
+    offers = []
+    for plan in plans:
+        price = price_for(plan, member, available)
+        offers.append(
+            {
+                "plan": plan,
+                "price": price,
+                "price_text": format_money(price, currency, locale),
+                "form": SellForm(initial={"plan": plan.code, "price": price}),
+                "renews": membership is not None and membership.plan_id == plan.pk,
+            }
+        )
+    return offers
+
+
+def _summary(member, at) -> dict | None:
+    if not member_plans_summary(member).enabled:
+        return None
+    membership = membership_of(member)
+    status = membership.status_at(at) if membership else None
+    return {
+        "membership": membership,
+        "membership_status": status,
+        "membership_has_benefits": status in (Status.TRIAL, Status.ACTIVE, Status.GRACE),
+        "membership_status_label": Status(status).label if status else "",
+    }
+
+
+@hooks.page_section("counter.member", "memberships/partials/counter.html", order=20)
+def counter_member(*, request, member, **_):
+    at = timezone.now()
+    context = _summary(member, at)
+    if context is None:
+        return None
+    context["offers"] = _offers(member, context["membership"], at, str(display_locale()))
+    context["cancel_form"] = CancelForm() if context["membership_has_benefits"] else None
+    return context
+
+
+@hooks.page_section("member.card", "memberships/partials/card.html", order=20)
+def member_card(*, request, member, **_):
+    at = timezone.now()
+    context = _summary(member, at)
+    if context is None:
+        return None
+    context["offers"] = _offers(member, context["membership"], at, str(display_locale()))
+    return context
+
+
+@hooks.page_section("portal.member", "memberships/partials/portal_member.html", order=20)
+def portal_member(*, request, member, **_):
+    at = timezone.now()
+    context = _summary(member, at)
+    if context is None or context["membership"] is None:
+        return None
+    locale = str(display_locale())
+    currency = member.shop.currency
+    payments = list(context["membership"].payments.select_related("plan")[:20])
+    for payment in payments:
+        payment.amount_text = format_money(payment.amount, currency, locale)
+        payment.refunded_text = format_money(payment.refunded_amount, currency, locale)
+    context["payments"] = payments
+    return context

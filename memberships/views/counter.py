@@ -1,0 +1,96 @@
+"""The counter's membership actions: sell or renew a plan (paid in cash, by card or bank transfer, optionally partly
+in points) and cancel one (a manager only: a refund hands money back). Each POST runs once per form (the counter's
+idempotency keys) and goes back to the member's panel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from loyalty.counter import state
+from loyalty.counter.errors import friendly
+from loyalty.counter.idempotency import Refused, once
+from loyalty.counter.views import _member, counter_view, member_url
+from loyalty.errors import DomainError
+from loyalty.models import Role
+from loyalty.money import format_money, round_money
+
+from ..errors import PriceChanged
+from ..forms import CancelForm, SellForm
+from ..models import Membership
+from ..services.lifecycle import membership_cancel, membership_purchase
+
+
+def _refuse(request, member, text: str):
+    messages.error(request, text)
+    return Refused(redirect(member_url(member.pk) + "#membership"))
+
+
+@require_POST
+@counter_view
+def sell(request, member_id: int):
+    member = _member(request, member_id)
+
+    def action() -> str:
+        form = SellForm(request.POST)
+        if not form.is_valid():
+            raise _refuse(request, member, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        data = form.cleaned_data
+        points = data["points"] or 0
+        shop = request.shop
+        worth = round_money(points * shop.program.point_value, shop.currency) if points else 0
+        amount = max(data["price"] - worth, 0)  # points worth more than the price: the service says so
+        try:
+            paid = membership_purchase(
+                member=member,
+                plan_code=data["plan"],
+                amount_paid=amount,
+                points=points,
+                method=data["method"],
+                reference=data["reference"],
+                actor=state.actor(request),
+            )
+        except PriceChanged as error:
+            raise _refuse(
+                request, member, _("The price changed to %(price)s: check it and sell again.") % error.fields
+            ) from None
+        except DomainError as error:
+            raise _refuse(request, member, friendly(error)) from None
+        payment = paid.payment
+        messages.success(
+            request,
+            _("%(plan)s paid (%(amount)s): a member until %(date)s.")
+            % {
+                "plan": paid.membership.plan.name,
+                "amount": format_money(payment.amount, request.shop.currency),
+                "date": paid.membership.ends_at.astimezone(request.shop.tz).date().isoformat(),
+            },
+        )
+        return member_url(member.pk) + "#membership"
+
+    return once(request, action, back=member_url(member.pk))
+
+
+@require_POST
+@counter_view
+def cancel(request, member_id: int):
+    member = _member(request, member_id)
+
+    def action() -> str:
+        if not Role.at_least(request.acting.role, Role.MANAGER):
+            raise _refuse(request, member, _("Only a manager can cancel a membership."))
+        form = CancelForm(request.POST)
+        membership = Membership.objects.select_related("member").filter(member=member).first()
+        if membership is None or not form.is_valid():
+            raise _refuse(request, member, _("There is no membership to cancel."))
+        refund = form.cleaned_data["how"] == "refund"
+        try:
+            membership_cancel(membership=membership, at_once=refund, refund=refund, actor=state.actor(request))
+        except DomainError as error:
+            raise _refuse(request, member, friendly(error)) from None
+        messages.success(request, _("The membership is cancelled."))
+        return member_url(member.pk) + "#membership"
+
+    return once(request, action, back=member_url(member.pk))
