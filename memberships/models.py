@@ -186,3 +186,37 @@ class MonthlyGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reward_code} for {self.month}"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for payment")
+    PAID = "paid", _("Paid")
+    PRICE_CHANGED = "price_changed", _("Paid, but the price had changed")
+    EXPIRED = "expired", _("Expired")
+
+
+class Checkout(models.Model):
+    """A member's purchase of a plan on the member page, waiting for its payment: the quote of the moment it was
+    started (price, and the money to pay after any points), the `reference` the payment carries, and the payment
+    backend that takes it. Confirmed once, by the backend's signed webhook or by a cashier who saw the transfer."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="membership_checkouts")
+    plan = models.ForeignKey(MembershipPlan, on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    backend = models.CharField(max_length=20)
+    reference = models.CharField(max_length=20, unique=True)
+    status = models.CharField(max_length=16, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
+    external_id = models.CharField(max_length=200, blank=True, help_text=_("the payment provider's id"))
+    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["member", "status"], name="membership_checkout_member")]
+
+    def __str__(self) -> str:
+        return self.reference

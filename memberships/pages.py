@@ -7,13 +7,15 @@ from __future__ import annotations
 from django.utils import timezone
 
 from loyalty import hooks
+from loyalty.counter.idempotency import new_key
 from loyalty.formats import display_locale
 from loyalty.money import format_money
 from loyalty.services.ledger import points_available
 
 from .benefits import membership_of
 from .forms import CancelForm, SellForm
-from .models import MembershipPlan, Status
+from .models import Checkout, CheckoutStatus, MembershipPlan, Status
+from .services.checkout import active_backend
 from .services.plans import member_plans_summary, price_for
 
 
@@ -60,6 +62,11 @@ def counter_member(*, request, member, **_):
         return None
     context["offers"] = _offers(member, context["membership"], at, str(display_locale()))
     context["cancel_form"] = CancelForm() if context["membership_has_benefits"] else None
+    context["checkouts"] = list(
+        Checkout.objects.filter(member_id=member.pk, status=CheckoutStatus.OPEN).select_related("plan")[:5]
+    )
+    for checkout in context["checkouts"]:
+        checkout.amount_text = format_money(checkout.amount, member.shop.currency, str(display_locale()))
     return context
 
 
@@ -70,6 +77,8 @@ def member_card(*, request, member, **_):
     if context is None:
         return None
     context["offers"] = _offers(member, context["membership"], at, str(display_locale()))
+    context["can_buy_online"] = active_backend() is not None
+    context["new_key"] = new_key
     return context
 
 

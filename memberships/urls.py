@@ -3,12 +3,17 @@ counter's actions (counter/memberships/) and the owners' pages (portal/membershi
 
 from django.urls import path
 
-from .views import counter, portal
+from .views import counter, member, portal
 
 app_name = "memberships"
 urlpatterns = [
     path("counter/memberships/<int:member_id>/sell/", counter.sell, name="counter_sell"),
     path("counter/memberships/<int:member_id>/cancel/", counter.cancel, name="counter_cancel"),
+    path("counter/memberships/checkouts/<int:checkout_id>/confirm/", counter.checkout_confirm, name="counter_confirm"),
+    path("m/<slug:slug>/membership/buy/", member.buy, name="buy"),
+    path("m/<slug:slug>/membership/checkout/<str:reference>/", member.checkout_page, name="checkout"),
+    path("m/<slug:slug>/membership/checkout/<str:reference>/test-pay/", member.test_pay, name="test_pay"),
+    path("memberships/webhooks/<str:backend>/", member.webhook, name="payment_webhook"),
     path("portal/memberships/", portal.plan_list, name="plans"),
     path("portal/memberships/new/", portal.plan_new, name="plan_new"),
     path("portal/memberships/<int:membership_plan_id>/", portal.plan_detail, name="plan"),

@@ -5,7 +5,7 @@ idempotency keys) and goes back to the member's panel."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +19,8 @@ from loyalty.money import format_money, round_money
 
 from ..errors import PriceChanged
 from ..forms import CancelForm, SellForm
-from ..models import Membership
+from ..models import Checkout, CheckoutStatus, Membership, PaymentMethod
+from ..services.checkout import checkout_confirm as checkout_done
 from ..services.lifecycle import membership_cancel, membership_purchase
 
 
@@ -91,6 +92,33 @@ def cancel(request, member_id: int):
         except DomainError as error:
             raise _refuse(request, member, friendly(error)) from None
         messages.success(request, _("The membership is cancelled."))
+        return member_url(member.pk) + "#membership"
+
+    return once(request, action, back=member_url(member.pk))
+
+
+@require_POST
+@counter_view
+def checkout_confirm(request, checkout_id: int):
+    """A bank transfer for a member page's checkout arrived (the cashier saw it carry the reference)."""
+    checkout = get_object_or_404(Checkout.objects.select_related("member"), pk=checkout_id, shop=request.shop)
+    member = checkout.member
+
+    def action() -> str:
+        try:
+            done = checkout_done(
+                checkout=checkout,
+                amount=checkout.amount,
+                method=PaymentMethod.BANK_TRANSFER,
+                external_id=request.POST.get("reference", "")[:200],
+                actor=state.actor(request),
+            )
+        except DomainError as error:
+            raise _refuse(request, member, friendly(error)) from None
+        if done.status == CheckoutStatus.PAID:
+            messages.success(request, _("Payment confirmed: %(plan)s is active.") % {"plan": done.plan.name})
+        else:
+            messages.error(request, _("The price changed since the member started: settle it with them."))
         return member_url(member.pk) + "#membership"
 
     return once(request, action, back=member_url(member.pk))
