@@ -11,11 +11,19 @@ from loyalty.errors import ValidationFailed
 from loyalty.money import money_str
 from loyalty.services.config_reader import Reader, fail
 
-from .models import MembershipPlan, Period
-from .services.plans import PLAN_CODE, plan_save, prices_checked
+from .models import MembershipPlan, Pack, Period
+from .services.packs import pack_save
+from .services.plans import PLAN_CODE, allowances_checked, plan_save, prices_checked
 
 PLAN_KEYS = ("period", "prices", "trial_days", "grace_days", "benefits")
-BENEFIT_KEYS = ("discount_percent", "points_multiplier", "free_delivery", "monthly_rewards", "member_rewards")
+BENEFIT_KEYS = (
+    "discount_percent",
+    "points_multiplier",
+    "free_delivery",
+    "monthly_rewards",
+    "member_rewards",
+    "allowances",
+)
 
 
 def _parse_prices(r: Reader, ctx: hooks.ParseContext) -> list[dict]:
@@ -63,7 +71,21 @@ def _parse_plan(raw, path: str, ctx: hooks.ParseContext) -> dict:
         "free_delivery": b.boolean("free_delivery"),
         "monthly_rewards": _reward_codes(b, "monthly_rewards", ctx),
         "member_rewards": _reward_codes(b, "member_rewards", ctx),
+        "allowances": _parse_allowances(b),
     }
+
+
+def _parse_allowances(b: Reader) -> list[dict]:
+    for index, raw in enumerate(b.items("allowances")):
+        a = Reader(raw, f"{b.at('allowances')}[{index}]", required=("code", "per_month"), optional=("name",))
+        a.text("code", pattern=PLAN_CODE, max_length=60)
+        a.text("name")
+        a.whole("per_month", minimum=1)
+    try:
+        return allowances_checked(b.items("allowances"))
+    except ValidationFailed as error:
+        key, message = next(iter(error.fields.items()))
+        fail(f"{b.path}.{key}", message)
 
 
 class MembershipsSection:
@@ -109,6 +131,7 @@ def _export_plan(plan: MembershipPlan, currency: str) -> dict:
             "free_delivery": plan.free_delivery,
             "monthly_rewards": list(plan.monthly_rewards),
             "member_rewards": list(plan.member_rewards),
+            "allowances": list(plan.allowances),
         },
     }
 
@@ -117,4 +140,52 @@ def _export_price(rule: dict, currency: str) -> dict:
     return {**{k: v for k, v in rule.items() if k != "price"}, "price": money_str(Decimal(rule["price"]), currency)}
 
 
+class PacksSection:
+    """`packs`: prepaid packs, [{"code", "name", "uses", "price", "valid_days"}] (docs/memberships.md)."""
+
+    key = "packs"
+
+    def parse(self, value, ctx: hooks.ParseContext) -> list[dict]:
+        if not isinstance(value, list):
+            fail(self.key, "must be a list")
+        packs, seen = [], set()
+        for index, raw in enumerate(value):
+            r = Reader(
+                raw, f"{self.key}[{index}]", required=("code", "name", "uses", "price"), optional=("valid_days",)
+            )
+            code = r.text("code", pattern=PLAN_CODE, max_length=60)
+            if code in seen:
+                fail(r.at("code"), f"{code!r} appears twice")
+            seen.add(code)
+            packs.append(
+                {
+                    "code": code,
+                    "name": r.text("name"),
+                    "uses": r.whole("uses", minimum=1),
+                    "price": r.money("price", ctx.currency),
+                    "valid_days": r.whole("valid_days", 365, minimum=1),
+                }
+            )
+        return packs
+
+    def apply(self, shop, parsed: list[dict] | None) -> None:
+        codes = []
+        for position, data in enumerate(parsed or []):
+            code = data.pop("code")
+            codes.append(code)
+            existing = Pack.objects.filter(shop=shop, code=code).first()
+            pack_save(shop=shop, code=code, pack=existing, position=position, active=True, **data)
+        for pack in Pack.objects.filter(shop=shop, active=True).exclude(code__in=codes):
+            pack_save(shop=shop, code=pack.code, pack=pack, active=False)
+
+    def export(self, shop) -> list[dict] | None:
+        packs = Pack.objects.filter(shop=shop, active=True)
+        return [
+            {"code": p.code, "name": p.name, "uses": p.uses, "price": money_str(p.price, shop.currency),
+             "valid_days": p.valid_days}
+            for p in packs
+        ] or None  # fmt: skip
+
+
 hooks.config_section(MembershipsSection())
+hooks.config_section(PacksSection())

@@ -35,6 +35,21 @@ class SellForm(IdempotentForm):
     )
 
 
+class PackSellForm(IdempotentForm):
+    """A prepaid pack sold at the counter, at its price (points may pay part of it)."""
+
+    prefix_ids = "pack"
+    pack = forms.CharField(max_length=60, widget=forms.HiddenInput)
+    method = forms.ChoiceField(label=_("Paid by"), choices=COUNTER_METHODS, initial=PaymentMethod.CASH)
+    reference = forms.CharField(label=_("Payment reference"), max_length=200, required=False)
+    points = forms.IntegerField(
+        label=_("Points towards the price"),
+        required=False,
+        min_value=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}),
+    )
+
+
 class CancelForm(IdempotentForm):
     prefix_ids = "membership-cancel"
     how = forms.ChoiceField(

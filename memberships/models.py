@@ -38,6 +38,7 @@ class MembershipPlan(models.Model):
     free_delivery = models.BooleanField(default=False)
     monthly_rewards = models.JSONField(default=list, blank=True)
     member_rewards = models.JSONField(default=list, blank=True)
+    allowances = models.JSONField(default=list, blank=True)  # [{"code": "wash", "name": "Car wash", "per_month": 4}]
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
 
@@ -220,3 +221,97 @@ class Checkout(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class AllowanceUse(models.Model):
+    """One use of a plan's monthly allowance ("4 washes a month") at the counter; the month (YYYY-MM in the shop's
+    time zone) counts them, nothing carries over."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="allowance_uses")
+    code = models.CharField(max_length=60)
+    month = models.CharField(max_length=7)
+    used_at = models.DateTimeField()
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["membership", "code", "month"], name="membership_allowance_month")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.month}"
+
+
+class Pack(models.Model):
+    """A prepaid pack ("10 washes for the price of 8"): sold once, used one at a time at the counter, valid for
+    `valid_days` from the purchase."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="membership_packs")
+    code = models.CharField(max_length=60)
+    name = models.CharField(max_length=200)
+    uses = models.PositiveIntegerField()
+    price = models.DecimalField(**MONEY)
+    valid_days = models.PositiveIntegerField(default=365)
+    active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "code"], name="membership_pack_code_unique_per_shop"),
+            models.CheckConstraint(condition=Q(uses__gte=1), name="membership_pack_uses_positive"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="membership_pack_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PackPurchase(models.Model):
+    """A member's pack: its uses as bought, how many are used (one conditional UPDATE per use: never more than
+    bought, whatever the concurrency), until when, and how it was paid."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="membership_packs")
+    pack = models.ForeignKey(Pack, on_delete=models.PROTECT, related_name="purchases")
+    uses = models.PositiveIntegerField()
+    used = models.PositiveIntegerField(default=0)
+    price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    points = models.PositiveIntegerField(default=0)
+    points_entry = models.ForeignKey(LedgerEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.OTHER)
+    reference = models.CharField(max_length=200, blank=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    bought_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(used__lte=models.F("uses")), name="membership_pack_used_within_uses"),
+            models.UniqueConstraint(
+                fields=["shop", "reference"], condition=~Q(reference=""), name="membership_pack_reference_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "expires_at"], name="membership_pack_member")]
+
+    def __str__(self) -> str:
+        return f"{self.pack} of member {self.member_id}"
+
+    @property
+    def remaining(self) -> int:
+        return self.uses - self.used
+
+
+class PackUse(models.Model):
+    purchase = models.ForeignKey(PackPurchase, on_delete=models.PROTECT, related_name="use_rows")
+    used_at = models.DateTimeField()
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"use of {self.purchase_id}"

@@ -13,9 +13,10 @@ from loyalty.money import format_money
 from loyalty.services.ledger import points_available
 
 from .benefits import membership_of
-from .forms import CancelForm, SellForm
-from .models import Checkout, CheckoutStatus, MembershipPlan, Status
+from .forms import CancelForm, PackSellForm, SellForm
+from .models import Checkout, CheckoutStatus, MembershipPlan, Pack, Status
 from .services.checkout import active_backend
+from .services.packs import allowances_of, packs_of
 from .services.plans import member_plans_summary, price_for
 
 
@@ -54,13 +55,37 @@ def _summary(member, at) -> dict | None:
     }
 
 
+def _packs_and_allowances(member, membership, at) -> dict:
+    """The member's packs with uses left and this month's allowances of their plan."""
+    return {
+        "packs": packs_of(member, at),
+        "allowances": allowances_of(membership, at) if membership is not None else [],
+    }
+
+
+def _pack_offers(member, locale: str) -> list[dict]:
+    packs = list(Pack.objects.filter(shop_id=member.shop_id, active=True))
+    currency = member.shop.currency
+    return [
+        {
+            "pack": pack,
+            "price_text": format_money(pack.price, currency, locale),
+            "form": PackSellForm(initial={"pack": pack.code}),
+        }
+        for pack in packs
+    ]
+
+
 @hooks.page_section("counter.member", "memberships/partials/counter.html", order=20)
 def counter_member(*, request, member, **_):
     at = timezone.now()
     context = _summary(member, at)
     if context is None:
         return None
-    context["offers"] = _offers(member, context["membership"], at, str(display_locale()))
+    locale = str(display_locale())
+    context |= _packs_and_allowances(member, context["membership"], at)
+    context["pack_offers"] = _pack_offers(member, locale)
+    context["offers"] = _offers(member, context["membership"], at, locale)
     context["cancel_form"] = CancelForm() if context["membership_has_benefits"] else None
     context["checkouts"] = list(
         Checkout.objects.filter(member_id=member.pk, status=CheckoutStatus.OPEN).select_related("plan")[:5]
@@ -77,6 +102,7 @@ def member_card(*, request, member, **_):
     if context is None:
         return None
     context["offers"] = _offers(member, context["membership"], at, str(display_locale()))
+    context |= _packs_and_allowances(member, context["membership"], at)
     context["can_buy_online"] = active_backend() is not None
     context["new_key"] = new_key
     return context

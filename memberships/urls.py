@@ -10,6 +10,11 @@ urlpatterns = [
     path("counter/memberships/<int:member_id>/sell/", counter.sell, name="counter_sell"),
     path("counter/memberships/<int:member_id>/cancel/", counter.cancel, name="counter_cancel"),
     path("counter/memberships/checkouts/<int:checkout_id>/confirm/", counter.checkout_confirm, name="counter_confirm"),
+    path("counter/memberships/<int:member_id>/packs/sell/", counter.pack_sell, name="counter_pack_sell"),
+    path("counter/memberships/packs/<int:pack_purchase_id>/use/", counter.pack_use_view, name="counter_pack_use"),
+    path(
+        "counter/memberships/<int:member_id>/allowances/use/", counter.allowance_use_view, name="counter_allowance_use"
+    ),
     path("m/<slug:slug>/membership/buy/", member.buy, name="buy"),
     path("m/<slug:slug>/membership/checkout/<str:reference>/", member.checkout_page, name="checkout"),
     path("m/<slug:slug>/membership/checkout/<str:reference>/test-pay/", member.test_pay, name="test_pay"),

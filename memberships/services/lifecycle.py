@@ -50,7 +50,7 @@ def membership_event(membership: Membership, change: str, at: datetime) -> None:
     webhook_emit(membership.shop, "membership.changed", data, at=at)
 
 
-def _amount_checked(amount_paid: Decimal, points: int, reference: str) -> str:
+def amount_checked(amount_paid: Decimal, points: int, reference: str) -> str:
     if amount_paid < 0:
         raise ValidationFailed(fields={"amount_paid": _("must not be negative")})
     if isinstance(points, bool) or points < 0:
@@ -61,7 +61,7 @@ def _amount_checked(amount_paid: Decimal, points: int, reference: str) -> str:
     return reference
 
 
-def _points_value(shop, points: int, price: Decimal) -> Decimal:
+def points_worth(shop, points: int, price: Decimal) -> Decimal:
     """What the points part is worth at the program's point value, rounded once, half up."""
     if not points:
         return Decimal(0)
@@ -108,7 +108,7 @@ def membership_purchase(
     at = at or timezone.now()
     shop = member.shop
     actor = actor or Actor(shop=shop)
-    reference = _amount_checked(amount_paid, points, reference)
+    reference = amount_checked(amount_paid, points, reference)
     if method not in PaymentMethod.values:
         raise ValidationFailed(fields={"payment_method": _("unknown payment method")})
     plan = plan_get(shop, plan_code)
@@ -116,7 +116,7 @@ def membership_purchase(
     member.account = account
     lots = spend_lots(account, at)
     price = price_for(plan, member, sum(lot.remaining for lot in lots))
-    points_value = _points_value(shop, points, price)
+    points_value = points_worth(shop, points, price)
     if amount_paid != price - points_value:
         raise PriceChanged(
             _("The price is %(price)s now.") % {"price": money_str(price, shop.currency)},

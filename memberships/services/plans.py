@@ -18,8 +18,9 @@ from loyalty.models import Member, Program, Shop
 from loyalty.money import MoneyError, parse_money
 from loyalty.services.ledger import points_available
 
-from ..models import MembershipPlan, Period
+from ..models import MembershipPlan, Pack, Period
 
+PACK_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
 PLAN_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
 
 # ---------------------------------------------------------------- does the shop sell memberships?
@@ -56,7 +57,8 @@ def plans_summary(shop: Shop, program: Program | None = None) -> PlansSummary:
     for pk, active, codes in rows:
         for code in codes if active else ():
             exclusive.setdefault(code, set()).add(pk)
-    summary = PlansSummary(enabled=bool(rows), member_rewards=exclusive) if rows else NO_PLANS
+    enabled = bool(rows) or Pack.objects.filter(shop_id=shop.pk).exists()
+    summary = PlansSummary(enabled=True, member_rewards=exclusive) if enabled else NO_PLANS
     _SUMMARIES[program.pk] = (program.updated_at, summary)
     return summary
 
@@ -79,6 +81,8 @@ def _program_changed(sender, instance, **kwargs) -> None:
 
 post_save.connect(_program_changed, sender=MembershipPlan, dispatch_uid="memberships-plan-changed-save")
 post_delete.connect(_program_changed, sender=MembershipPlan, dispatch_uid="memberships-plan-changed-delete")
+post_save.connect(_program_changed, sender=Pack, dispatch_uid="memberships-pack-changed-save")
+post_delete.connect(_program_changed, sender=Pack, dispatch_uid="memberships-pack-changed-delete")
 
 
 # ---------------------------------------------------------------- finding and saving plans
@@ -122,6 +126,23 @@ def prices_checked(prices: list, currency: str, tier_codes=None) -> list[dict]:
     return checked
 
 
+def allowances_checked(raw: list) -> list[dict]:
+    """[{"code", "name", "per_month"}]: codes unique, at least one use a month."""
+    checked, seen = [], set()
+    for index, item in enumerate(raw or []):
+        code, per_month = item.get("code", ""), item.get("per_month")
+        if not isinstance(code, str) or not PACK_CODE.match(code) or code in seen:
+            raise ValidationFailed(fields={f"allowances[{index}].code": _("letters and digits, once each")})
+        if isinstance(per_month, bool) or not isinstance(per_month, int) or per_month < 1:
+            raise ValidationFailed(fields={f"allowances[{index}].per_month": _("a whole number, 1 or more")})
+        name = item.get("name") or code
+        if not isinstance(name, str) or len(name) > 200:
+            raise ValidationFailed(fields={f"allowances[{index}].name": _("at most 200 characters")})
+        seen.add(code)
+        checked.append({"code": code, "name": name, "per_month": per_month})
+    return checked
+
+
 PLAN_FIELDS = (
     "name",
     "period",
@@ -133,6 +154,7 @@ PLAN_FIELDS = (
     "free_delivery",
     "monthly_rewards",
     "member_rewards",
+    "allowances",
     "position",
 )
 
@@ -148,6 +170,8 @@ def plan_save(*, shop: Shop, code: str, plan: MembershipPlan | None = None, **fi
         raise ValidationFailed(fields={"period": _("must be month or year")})
     if "prices" in fields:
         fields["prices"] = prices_checked(fields["prices"], shop.currency)
+    if "allowances" in fields:
+        fields["allowances"] = allowances_checked(fields["allowances"])
     discount = fields.get("discount_percent", Decimal(0))
     if not Decimal(0) <= discount <= Decimal(100):
         raise ValidationFailed(fields={"discount_percent": _("must be between 0 and 100")})

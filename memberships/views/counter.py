@@ -18,10 +18,11 @@ from loyalty.models import Role
 from loyalty.money import format_money, round_money
 
 from ..errors import PriceChanged
-from ..forms import CancelForm, SellForm
-from ..models import Checkout, CheckoutStatus, Membership, PaymentMethod
+from ..forms import CancelForm, PackSellForm, SellForm
+from ..models import Checkout, CheckoutStatus, Membership, PackPurchase, PaymentMethod
 from ..services.checkout import checkout_confirm as checkout_done
 from ..services.lifecycle import membership_cancel, membership_purchase
+from ..services.packs import allowance_use, pack_buy, pack_get, pack_use
 
 
 def _refuse(request, member, text: str):
@@ -119,6 +120,74 @@ def checkout_confirm(request, checkout_id: int):
             messages.success(request, _("Payment confirmed: %(plan)s is active.") % {"plan": done.plan.name})
         else:
             messages.error(request, _("The price changed since the member started: settle it with them."))
+        return member_url(member.pk) + "#membership"
+
+    return once(request, action, back=member_url(member.pk))
+
+
+@require_POST
+@counter_view
+def pack_sell(request, member_id: int):
+    member = _member(request, member_id)
+
+    def action() -> str:
+        form = PackSellForm(request.POST)
+        if not form.is_valid():
+            raise _refuse(request, member, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        data, shop = form.cleaned_data, request.shop
+        points = data["points"] or 0
+        try:
+            pack = pack_get(shop, data["pack"])
+            worth = round_money(points * shop.program.point_value, shop.currency) if points else 0
+            bought = pack_buy(
+                member=member, pack_code=pack.code, amount_paid=max(pack.price - worth, 0), points=points,
+                method=data["method"], reference=data["reference"], actor=state.actor(request),
+            )  # fmt: skip
+        except DomainError as error:
+            raise _refuse(request, member, friendly(error)) from None
+        messages.success(request, _("%(pack)s sold: %(uses)s uses.") % {"pack": bought.pack.name, "uses": bought.uses})
+        return member_url(member.pk) + "#membership"
+
+    return once(request, action, back=member_url(member.pk))
+
+
+@require_POST
+@counter_view
+def pack_use_view(request, pack_purchase_id: int):
+    bought = get_object_or_404(
+        PackPurchase.objects.select_related("member", "pack"), pk=pack_purchase_id, shop=request.shop
+    )
+    member = bought.member
+
+    def action() -> str:
+        try:
+            used = pack_use(purchase=bought, actor=state.actor(request))
+        except DomainError as error:
+            raise _refuse(request, member, friendly(error)) from None
+        messages.success(
+            request, _("One %(pack)s used: %(left)s left.") % {"pack": used.pack.name, "left": used.remaining}
+        )
+        return member_url(member.pk) + "#membership"
+
+    return once(request, action, back=member_url(member.pk))
+
+
+@require_POST
+@counter_view
+def allowance_use_view(request, member_id: int):
+    member = _member(request, member_id)
+
+    def action() -> str:
+        membership = Membership.objects.select_related("plan", "shop").filter(member=member).first()
+        try:
+            if membership is None:
+                raise DomainError(_("This member has no membership."))
+            used = allowance_use(membership=membership, code=request.POST.get("code", ""), actor=state.actor(request))
+        except DomainError as error:
+            raise _refuse(request, member, friendly(error)) from None
+        messages.success(
+            request, _("%(name)s used: %(left)s left this month.") % {"name": used.name, "left": used.left}
+        )
         return member_url(member.pk) + "#membership"
 
     return once(request, action, back=member_url(member.pk))

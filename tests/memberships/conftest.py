@@ -48,10 +48,20 @@ def box_plan(**overrides) -> dict:
             "free_delivery": False,
             "monthly_rewards": ["free-drink"],
             "member_rewards": ["vip-cake"],
+            "allowances": [{"code": "wash", "name": "Car wash", "per_month": 4}],
         },
     }
     made.update(overrides)
     return made
+
+
+WASH_PACK = {
+    "code": "wash-10",
+    "name": "10 washes for the price of 8",
+    "uses": 10,
+    "price": "400000",
+    "valid_days": 180,
+}
 
 
 def vip_document(slug: str = "vip", *, plans=None, tz: str = "Asia/Ho_Chi_Minh", **program_overrides) -> dict:
@@ -64,6 +74,7 @@ def vip_document(slug: str = "vip", *, plans=None, tz: str = "Asia/Ho_Chi_Minh",
             reward("cookie", "free_item", 10, "20000"),
         ],
         memberships=plans if plans is not None else [vip_plan(), box_plan()],
+        packs=[WASH_PACK],
     )
     made["merchant"]["timezone"] = tz
     return made

@@ -8,14 +8,15 @@ from loyalty.errors import ConfigurationError
 from loyalty.services.config import config_export, config_import
 from memberships.models import MembershipPlan
 
-from .conftest import box_plan, vip_document, vip_plan
+from .conftest import WASH_PACK, box_plan, vip_document, vip_plan
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_section_round_trips(vip):
     exported = config_export(vip)["memberships"]
-    assert exported[0] == vip_plan() | {"benefits": vip_plan()["benefits"] | {"member_rewards": []}}
+    assert exported[0] == vip_plan() | {"benefits": vip_plan()["benefits"] | {"member_rewards": [], "allowances": []}}
+    assert config_export(vip)["packs"] == [WASH_PACK]
     assert exported[1]["code"] == "box" and exported[1]["benefits"]["member_rewards"] == ["vip-cake"]
     again = config_export(config_import(config_export(vip) | {"merchant": config_export(vip)["merchant"]}, update=True))
     assert again["memberships"] == exported
@@ -33,6 +34,7 @@ def test_the_section_round_trips(vip):
         (vip_plan(benefits={"monthly_rewards": ["nope"]}), "memberships[0].benefits.monthly_rewards[0]: no reward"),
         (vip_plan(colour="gold"), "memberships[0].colour: is not a known key"),
         (vip_plan(code="no spaces"), "memberships[0].code"),
+        (vip_plan(benefits={"allowances": [{"code": "wash"}]}), "memberships[0].benefits.allowances[0].per_month: is"),
     ],
 )
 def test_errors_name_the_json_path(db, plan, message):
@@ -51,3 +53,10 @@ def test_a_plan_left_out_is_made_inactive_not_deleted(vip):
     config_import(document, update=True)
     assert dict(MembershipPlan.objects.filter(shop=vip).values_list("code", "active")) == {"88vip": False, "box": True}
     assert [p["code"] for p in config_export(vip)["memberships"]] == ["box"]
+
+
+def test_a_pack_needs_its_uses_and_price(db):
+    document = vip_document("packless")
+    document["packs"] = [{"code": "wash-10", "name": "Washes", "uses": 0, "price": "1"}]
+    with pytest.raises(ConfigurationError, match=r"packs\[0\].uses: must be at least 1"):
+        config_import(document)

@@ -93,3 +93,18 @@ def test_a_points_purchase_of_the_plan_racing_a_spend_of_the_same_points(shop):
         balance = Account.objects.get(pk=member.account_id).points_balance
         assert balance in (912, 50)
         assert ledger_violations([member.account_id]) == []
+
+
+def test_uses_of_a_pack_at_once_never_take_more_than_is_left(shop):
+    from memberships.services.packs import pack_buy, pack_use
+
+    bought = pack_buy(member=loaded(enrol(shop, at=T0).pk), pack_code="wash-10", amount_paid=Decimal("400000"), at=T0)
+    for _ in range(8):
+        pack_use(purchase=bought, at=T0)
+
+    results = race(
+        6, lambda i, own: pack_use(purchase=own, at=T0), prepare=lambda i: type(bought).objects.get(pk=bought.pk)
+    )
+    assert tally(results) == {"ok": 2, "NothingLeft": 4}, results
+    bought.refresh_from_db()
+    assert bought.used == 10 and bought.use_rows.count() == 10

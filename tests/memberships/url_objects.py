@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from loyalty.models import Shop
-from memberships.models import Checkout, MembershipPlan
+from memberships.models import Checkout, MembershipPlan, Pack
+from memberships.services.packs import pack_buy, pack_save
 from memberships.services.plans import plan_save
 from tests.factories import ProgramFactory, enrol
 
@@ -40,3 +41,14 @@ OBJECTS["checkout_id"] = lambda shop: _checkout(shop).pk
 # The webhooks belong to a payment backend, not to a shop's staff (the core skips the member pages, m/):
 # test_checkout.py walks those.
 SKIPPED_PREFIXES = ("memberships/webhooks/",)
+
+
+def _pack_purchase(shop: Shop):
+    plan = _plan(shop)
+    pack = pack_save(
+        shop=plan.shop, code=f"walk-{Pack.objects.count() + 1}", name="Walk pack", uses=3, price=Decimal(10)
+    )
+    return pack_buy(member=enrol(plan.shop), pack_code=pack.code, amount_paid=Decimal(10))
+
+
+OBJECTS["pack_purchase_id"] = lambda shop: _pack_purchase(shop).pk
