@@ -27,6 +27,8 @@ class QuoteOut(Schema):
     plan: str
     price: str
     currency: str
+    credit: str
+    amount_due: str
     points_available: int
     point_value: str
 
@@ -88,6 +90,8 @@ def quote(request, member: str, plan: str):
             "plan": quoted.plan.code,
             "price": money_str(quoted.price, shop.currency),
             "currency": shop.currency,
+            "credit": money_str(quoted.credit, shop.currency),
+            "amount_due": money_str(quoted.amount_due, shop.currency),
             "points_available": quoted.points_available,
             "point_value": money_str(shop.program.point_value, shop.currency),
         },

@@ -13,9 +13,5 @@ class DuplicatePayment(DomainError):
     code = "duplicate_payment"
 
 
-class OtherPlanActive(DomainError):
-    code = "other_plan_active"
-
-
 class AlreadyCancelled(DomainError):
     code = "membership_ended"

@@ -132,6 +132,7 @@ class Payment(models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="payments")
     plan = models.ForeignKey(MembershipPlan, on_delete=models.PROTECT, related_name="payments")
     price = models.DecimalField(**MONEY)
+    credit = models.DecimalField(**MONEY, default=Decimal(0), help_text=_("the old plan's unused time, on a change"))
     amount = models.DecimalField(**MONEY, help_text=_("the money part"))
     points = models.PositiveIntegerField(default=0)
     points_value = models.DecimalField(**MONEY, default=Decimal(0))

@@ -4,6 +4,8 @@ page (the membership and its payments). A shop without plans pays no query for a
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils import timezone
 
 from loyalty import hooks
@@ -16,27 +18,34 @@ from .benefits import membership_of
 from .forms import CancelForm, PackSellForm, SellForm
 from .models import Checkout, CheckoutStatus, MembershipPlan, Pack, Status
 from .services.checkout import active_backend
+from .services.credit import change_credit
 from .services.packs import allowances_of, packs_of
 from .services.plans import member_plans_summary, price_for
 
 
 def _offers(member, membership, at, locale: str) -> list[dict]:
-    """The plans the member can buy or renew now, each with its price for them (the quote of this moment)."""
+    """The plans the member can buy, renew or change to now, each with what is due from them (the quote of this
+    moment: a change of plan counts the old plan's unused time as credit)."""
     plans = list(MembershipPlan.objects.filter(shop_id=member.shop_id, active=True))
-    if membership is not None and membership.status_at(at) in (Status.ACTIVE, Status.GRACE):
-        plans = [plan for plan in plans if plan.pk == membership.plan_id]  # renew the plan they have
     available = points_available(member.account, at) if plans else 0
+    changing_from = membership if membership is not None and membership.status_at(at) == Status.ACTIVE else None
+    credit = change_credit(changing_from, at)[0] if changing_from is not None and len(plans) > 1 else Decimal(0)
     currency = member.shop.currency
     offers = []
     for plan in plans:
         price = price_for(plan, member, available)
+        renews = membership is not None and membership.plan_id == plan.pk
+        changes = changing_from is not None and not renews
+        due = max(price - credit, Decimal(0)) if changes else price
         offers.append(
             {
                 "plan": plan,
-                "price": price,
-                "price_text": format_money(price, currency, locale),
-                "form": SellForm(initial={"plan": plan.code, "price": price}),
-                "renews": membership is not None and membership.plan_id == plan.pk,
+                "price": due,
+                "price_text": format_money(due, currency, locale),
+                "credit_text": format_money(credit, currency, locale) if changes and credit else "",
+                "form": SellForm(initial={"plan": plan.code, "price": due}),
+                "renews": renews,
+                "changes": changes,
             }
         )
     return offers

@@ -124,7 +124,7 @@ def checkout_start(*, member, plan_code: str, at: datetime | None = None) -> Che
     plan = plan_get(member.shop, plan_code)
     quote = membership_quote(plan=plan, member=member, at=at)
     return Checkout.objects.create(
-        shop=member.shop, member=member, plan=plan, price=quote.price, amount=quote.price, backend=backend.code,
+        shop=member.shop, member=member, plan=plan, price=quote.price, amount=quote.amount_due, backend=backend.code,
         reference=_new_reference(), created_at=at, expires_at=at + CHECKOUT_VALID,
     )  # fmt: skip
 

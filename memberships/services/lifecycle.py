@@ -19,8 +19,9 @@ from loyalty.services.ledger import Actor, account_lock, points_give_back, point
 from loyalty.services.transactions import atomic_service
 from loyalty.services.webhooks import points_changed, webhook_emit
 
-from ..errors import AlreadyCancelled, DuplicatePayment, OtherPlanActive, PriceChanged
+from ..errors import AlreadyCancelled, DuplicatePayment, PriceChanged
 from ..models import Membership, MembershipPlan, Payment, PaymentMethod, Status
+from .credit import change_credit, is_plan_change, unused_share
 from .grants import grants_take_back, month_grant
 from .messages import membership_message
 from .periods import add_days, add_period
@@ -76,17 +77,18 @@ def points_worth(shop, points: int, price: Decimal) -> Decimal:
 
 def _next_period(membership: Membership | None, plan: MembershipPlan, at: datetime, tz) -> tuple[datetime, bool]:
     """Where the period being paid for starts, and whether it continues the current run. Early renewal extends from
-    the current end (no day lost); renewal within grace continues from the old end; after that, from now."""
+    the current end (no day lost); renewal within grace continues from the old end; after that, from now. Another
+    plan while active starts now (the old plan's unused time is credit); after a trial, at the trial's end."""
     if membership is None:
         return at, False
     status = membership.status_at(at)
     if status in (Status.EXPIRED, Status.CANCELLED):
         return at, False
-    if membership.plan_id != plan.pk and status != Status.TRIAL:
-        raise OtherPlanActive(
-            _("The member has another plan; change the plan instead of buying a second one."),
-            fields={"plan": membership.plan.code},
-        )
+    if membership.plan_id != plan.pk:
+        if status == Status.GRACE:
+            return at, False  # nothing left of the old plan: a new run of the new one
+        if status == Status.ACTIVE:
+            return at, True  # a change of plan: from now, the old plan's unused time as credit
     return membership.ends_at, True
 
 
@@ -116,18 +118,25 @@ def membership_purchase(
     member.account = account
     lots = spend_lots(account, at)
     price = price_for(plan, member, sum(lot.remaining for lot in lots))
-    points_value = points_worth(shop, points, price)
-    if amount_paid != price - points_value:
+    membership = Membership.objects.select_for_update().select_related("plan", "shop").filter(member=member).first()
+    changing = is_plan_change(membership, plan, at)
+    credit, credited = change_credit(membership, at) if changing else (Decimal(0), [])
+    due = max(price - credit, Decimal(0))
+    points_value = points_worth(shop, points, due)
+    if amount_paid != due - points_value:
         raise PriceChanged(
             _("The price is %(price)s now.") % {"price": money_str(price, shop.currency)},
             fields={
                 "price": money_str(price, shop.currency),
-                "amount_due": money_str(price - points_value, shop.currency),
+                "credit": money_str(credit, shop.currency),
+                "amount_due": money_str(due - points_value, shop.currency),
             },
         )
     if reference and Payment.objects.filter(shop=shop, reference=reference).exists():
         raise DuplicatePayment(_("A payment with this reference is recorded already."))
-    membership = Membership.objects.select_for_update().select_related("plan").filter(member=member).first()
+    for old in credited:  # their unused time is the credit now: it ends at the change
+        old.period_end = max(old.period_start, at)
+        old.save(update_fields=["period_end"])
     start, continues = _next_period(membership, plan, at, shop.tz)
     end = add_period(start, plan.period, shop.tz)
     membership = _membership_moved(
@@ -142,13 +151,13 @@ def membership_purchase(
         points_changed(shop, account, change=-points, reason=f"membership:{plan.code}")
     payment = _payment_insert(
         Payment(
-            shop=shop, membership=membership, plan=plan, price=price, amount=amount_paid, points=points,
+            shop=shop, membership=membership, plan=plan, price=price, credit=credit, amount=amount_paid, points=points,
             points_value=points_value, method=PaymentMethod.POINTS if points and not amount_paid else method,
             reference=reference, staff=actor.staff, api_key=actor.api_key, points_entry=entry,
             period_start=start, period_end=end, paid_at=at,
         )
     )  # fmt: skip
-    membership_event(membership, "renewed" if continues else "started", at)
+    membership_event(membership, "changed" if changing else "renewed" if continues else "started", at)
     if membership.status_at(at) == Status.ACTIVE:
         month_grant(membership, at)
     membership_message(membership, "membership_receipt", at, payment=payment)
@@ -238,13 +247,6 @@ def membership_cancel(
     membership_event(membership, "cancelled", at)
     membership_message(membership, "membership_changed", at)
     return membership
-
-
-def unused_share(payment: Payment, at: datetime) -> Decimal:
-    """The part of the payment's period still ahead at `at`: 1 before it starts, 0 once it has ended."""
-    length = (payment.period_end - payment.period_start).total_seconds()
-    ahead = (payment.period_end - max(payment.period_start, at)).total_seconds()
-    return min(Decimal(1), max(Decimal(0), Decimal(ahead) / Decimal(length))) if length > 0 else Decimal(0)
 
 
 def _refund_payments(membership: Membership, at: datetime, actor: Actor) -> None:

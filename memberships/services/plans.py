@@ -18,7 +18,8 @@ from loyalty.models import Member, Program, Shop
 from loyalty.money import MoneyError, parse_money
 from loyalty.services.ledger import points_available
 
-from ..models import MembershipPlan, Pack, Period
+from ..models import Membership, MembershipPlan, Pack, Period
+from .credit import change_credit, is_plan_change
 
 PACK_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
 PLAN_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
@@ -194,6 +195,11 @@ class Quote:
     plan: MembershipPlan
     price: Decimal
     points_available: int
+    credit: Decimal = Decimal(0)  # a change of plan: the old plan's unused time
+
+    @property
+    def amount_due(self) -> Decimal:
+        return max(self.price - self.credit, Decimal(0))
 
 
 def price_for(plan: MembershipPlan, member: Member, available: int) -> Decimal:
@@ -212,5 +218,8 @@ def price_for(plan: MembershipPlan, member: Member, available: int) -> Decimal:
 def membership_quote(*, plan: MembershipPlan, member: Member, at: datetime | None = None) -> Quote:
     """What the member would pay for the plan now, changing nothing (the till's quote, the counter, the member
     page). The payment judges it again under the account's lock."""
-    available = points_available(member.account, at or timezone.now())
-    return Quote(plan=plan, price=price_for(plan, member, available), points_available=available)
+    at = at or timezone.now()
+    available = points_available(member.account, at)
+    membership = Membership.objects.filter(member_id=member.pk).select_related("shop").first()
+    credit = change_credit(membership, at)[0] if is_plan_change(membership, plan, at) else Decimal(0)
+    return Quote(plan=plan, price=price_for(plan, member, available), points_available=available, credit=credit)

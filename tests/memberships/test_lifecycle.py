@@ -12,13 +12,14 @@ from loyalty.errors import InsufficientPoints, ValidationFailed
 from loyalty.models import WebhookDelivery
 from loyalty.services.invariants import ledger_violations
 from loyalty.services.ledger import points_available
-from memberships.errors import AlreadyCancelled, DuplicatePayment, OtherPlanActive, PriceChanged
+from memberships.errors import AlreadyCancelled, DuplicatePayment, PriceChanged
 from memberships.models import Membership, Payment, Status
 from memberships.services.jobs import membership_reminders, memberships_renew
 from memberships.services.lifecycle import membership_cancel, membership_trial_start
 from memberships.services.periods import add_days
+from memberships.services.plans import membership_quote, plan_get
 
-from .conftest import T0, customer, pay
+from .conftest import T0, customer, member_of, pay
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -159,11 +160,32 @@ def test_points_worth_a_different_sum_are_a_changed_price_and_change_nothing(vip
         pay(vip, member, "88vip", "0", points=9000)  # worth more than the price
 
 
-def test_a_second_plan_while_one_is_active_is_refused(vip):
+def test_changing_plans_prorates_the_unused_time(vip):
+    """888 for a year, a quarter of it used: the monthly box (199,000) is due less the 666 of unused time, from now,
+    and the old year's payment ends at the change (a later refund does not count it twice)."""
     member = customer(vip)
-    pay(vip, member)
-    with pytest.raises(OtherPlanActive):
-        pay(vip, member, "box", "199000", at=T0 + timedelta(days=1))
+    first = pay(vip, member).membership
+    quarter = T0 + (first.ends_at - T0) / 4
+    quote = membership_quote(plan=plan_get(vip, "box"), member=member_of(vip, member), at=quarter)
+    assert quote.credit == D("666") and quote.amount_due == D("198334")
+    with pytest.raises(PriceChanged) as error:
+        pay(vip, member, "box", "199000", at=quarter)
+    assert error.value.fields["credit"] == "666" and error.value.fields["amount_due"] == "198334"
+    changed = pay(vip, member, "box", "198334", at=quarter)
+    assert changed.membership.plan.code == "box" and changed.payment.credit == D("666")
+    assert changed.payment.period_start == quarter and changed.membership.started_at == T0
+    old = Payment.objects.get(plan__code="88vip")
+    assert old.period_end == quarter
+    done = membership_cancel(membership=reloaded(member), at_once=True, refund=True, at=quarter)
+    assert Payment.objects.get(pk=old.pk).refunded_amount == D("0")
+    assert Payment.objects.get(pk=changed.payment.pk).refunded_amount == D("198334") and done.status == Status.CANCELLED
+
+
+def test_a_change_worth_less_than_the_credit_costs_nothing(vip):
+    member = customer(vip)
+    pay(vip, member, "box", "199000")
+    vip_changed = pay(vip, member, "88vip", "0", at=T0 + timedelta(days=1))  # 888 < the box's unused ~192,000
+    assert vip_changed.payment.amount == D("0") and vip_changed.membership.plan.code == "88vip"
 
 
 def test_a_reference_names_one_charge(vip):
