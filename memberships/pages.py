@@ -17,6 +17,7 @@ from loyalty.services.ledger import points_available
 from .benefits import membership_of
 from .forms import CancelForm, PackSellForm, SellForm
 from .models import Checkout, CheckoutStatus, MembershipPlan, Pack, Status
+from .selectors import savings_of
 from .services.checkout import active_backend
 from .services.credit import change_credit
 from .services.packs import allowances_of, packs_of
@@ -112,6 +113,8 @@ def member_card(*, request, member, **_):
         return None
     context["offers"] = _offers(member, context["membership"], at, str(display_locale()))
     context |= _packs_and_allowances(member, context["membership"], at)
+    if context["membership_has_benefits"]:
+        context["savings"] = savings_text(savings_of(context["membership"], at), member.shop.currency)
     context["can_buy_online"] = active_backend() is not None
     context["new_key"] = new_key
     return context
@@ -131,3 +134,12 @@ def portal_member(*, request, member, **_):
         payment.refunded_text = format_money(payment.refunded_amount, currency, locale)
     context["payments"] = payments
     return context
+
+
+def savings_text(savings, currency: str) -> dict:
+    """The savings meter's figures as people read them."""
+    locale = str(display_locale())
+    return {
+        name: format_money(getattr(savings, name), currency, locale)
+        for name in ("total", "discounts", "extra_points_value", "vouchers_value", "price")
+    } | {"extra_points": savings.extra_points, "saved_more": savings.total >= savings.price > 0}

@@ -4,13 +4,16 @@ meter of a member's current period."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from loyalty.models import EntryKind, LedgerEntry
+from loyalty.models import Purchase
+from loyalty.money import round_money
+from rewards.models import RewardKind, VoucherStatus
 
 from .models import Membership, MembershipPlan, MonthlyGrant, Payment
 from .services.periods import add_months
@@ -87,29 +90,64 @@ def subscribers_of(plan: MembershipPlan):
     return Membership.objects.filter(plan=plan).select_related("member").order_by("-ends_at")
 
 
-def savings_of(membership: Membership, at: datetime) -> dict:
-    """What the current period saved the member: the extra points the plan's multiplier earned (at the point value),
-    the monthly vouchers they used (at the rewards' value) — against what the period cost. The member discount is
-    not in the ledger (the till applies it before the amount is sent), so it is left out rather than guessed."""
-    payment = membership.payments.filter(period_start__lte=at).order_by("-period_start").first()
-    start = payment.period_start if payment else membership.period_start
-    multiplier = membership.plan.points_multiplier
-    earned = (
-        LedgerEntry.objects.filter(
-            account_id=membership.member.account_id, kind=EntryKind.EARN, occurred_at__gte=start, occurred_at__lte=at
-        ).aggregate(total=Sum("points"))["total"]
-        or 0
+@dataclass(frozen=True)
+class Savings:
+    """What a membership saved over a stretch of time, in money: the member discount on what was paid (worked back
+    from the amounts, as the till applied it: paid × d ÷ (100 − d)), the extra points the multiplier earned at the
+    point value, and the monthly vouchers used at their rewards' value."""
+
+    discounts: Decimal
+    extra_points: int
+    extra_points_value: Decimal
+    vouchers_value: Decimal
+    price: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.discounts + self.extra_points_value + self.vouchers_value
+
+
+def _savings(plan, shop, purchases, grants, price: Decimal) -> Savings:
+    figures = purchases.aggregate(kept=Sum(F("amount") - F("refunded_amount")), earned=Sum("points_earned"))
+    kept, earned = figures["kept"] or Decimal(0), figures["earned"] or 0
+    percent = plan.discount_percent
+    discounts = round_money(kept * percent / (100 - percent), shop.currency) if 0 < percent < 100 else Decimal(0)
+    multiplier = plan.points_multiplier
+    extra = (
+        int((Decimal(earned) * (multiplier - 1) / multiplier).to_integral_value(ROUND_FLOOR)) if multiplier > 1 else 0
     )
-    extra = int(earned - earned / multiplier) if multiplier > 1 else 0
-    point_value = membership.shop.program.point_value
-    used = MonthlyGrant.objects.filter(
-        membership=membership, voucher__status="used", granted_at__gte=start
-    ).select_related("voucher__reward")
-    vouchers = sum((grant.voucher.reward.value for grant in used), Decimal(0))
-    return {
-        "extra_points": extra,
-        "extra_points_value": extra * point_value,
-        "vouchers_value": vouchers,
-        "total": extra * point_value + vouchers,
-        "price": payment.price if payment else Decimal(0),
-    }
+    money_rewards = (RewardKind.FREE_ITEM, RewardKind.AMOUNT_OFF, RewardKind.GIFT)
+    used = grants.filter(voucher__status=VoucherStatus.USED, voucher__reward__kind__in=money_rewards)
+    vouchers = used.aggregate(total=Sum("voucher__reward__value"))["total"] or Decimal(0)
+    return Savings(
+        discounts=discounts,
+        extra_points=extra,
+        extra_points_value=round_money(extra * shop.program.point_value, shop.currency),
+        vouchers_value=vouchers,
+        price=price,
+    )
+
+
+def savings_of(membership: Membership, at: datetime) -> Savings:
+    """The savings meter of the member's current period (the payment whose period holds `at`), against its price."""
+    payment = membership.payments.filter(period_start__lte=at, period_end__gt=at).order_by("-period_start").first()
+    start = payment.period_start if payment else membership.started_at
+    purchases = Purchase.objects.filter(member_id=membership.member_id, occurred_at__gte=start, occurred_at__lte=at)
+    grants = MonthlyGrant.objects.filter(membership=membership, granted_at__gte=start, granted_at__lte=at)
+    return _savings(membership.plan, membership.shop, purchases, grants, payment.price if payment else Decimal(0))
+
+
+def plan_savings(plan: MembershipPlan, at: datetime, days: int = 30) -> Savings:
+    """The same meter for all the plan's members with benefits now, over the last `days` days of their
+    membership, against the plan's revenue kept in that time."""
+    since = at - timedelta(days=days)
+    members = Membership.objects.filter(plan=plan).filter(_benefits_now(at))
+    purchases = Purchase.objects.filter(
+        member__membership__in=members, occurred_at__gte=since, occurred_at__lte=at,
+        occurred_at__gt=F("member__membership__started_at"),
+    )  # fmt: skip
+    grants = MonthlyGrant.objects.filter(membership__in=members, granted_at__gte=since, granted_at__lte=at)
+    revenue = Payment.objects.filter(plan=plan, paid_at__gte=since, paid_at__lte=at).aggregate(
+        kept=Sum(F("amount") - F("refunded_amount"))
+    )["kept"]
+    return _savings(plan, plan.shop, purchases, grants, revenue or Decimal(0))

@@ -22,7 +22,8 @@ from loyalty.portal.tables import csv_response, csv_url, wants_csv
 
 from ..forms import PlanForm
 from ..models import MembershipPlan
-from ..selectors import churn_by_month, plan_report, revenue_by_month, subscribers_of
+from ..pages import savings_text
+from ..selectors import churn_by_month, plan_report, plan_savings, revenue_by_month, subscribers_of
 from ..services.plans import plan_save
 from ..tables import PlanTable, SubscriberTable
 
@@ -119,5 +120,6 @@ def plan_detail(request, membership_plan_id: int):
     prices = [
         {**rule, "text": format_money(Decimal(rule["price"]), request.shop.currency, locale)} for rule in plan.prices
     ]
-    context = {"plan": plan, "table": table, "csv_url": csv_url(request), "prices": prices}
+    savings = savings_text(plan_savings(plan, timezone.now()), request.shop.currency)
+    context = {"plan": plan, "table": table, "csv_url": csv_url(request), "prices": prices, "savings": savings}
     return TemplateResponse(request, "memberships/portal/plan.html", context)

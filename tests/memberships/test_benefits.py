@@ -115,3 +115,23 @@ def test_a_member_pays_one_query_for_discount_badge_and_field(vip, django_assert
     with django_assert_num_queries(1):
         assert benefits_for(member, T0)[0].discount_percent == Decimal("5")
         assert member_fields(member, T0)["membership"]["plan"] == "88vip"
+
+
+def test_the_savings_meter_counts_discounts_extra_points_and_vouchers_used(vip):
+    from memberships.selectors import plan_savings, savings_of
+    from rewards.services import voucher_use
+
+    member = customer(vip)
+    membership = pay(vip, member, "box", "199000").membership  # 10% off, ×2 points, a free drink (45,000) a month
+    shop = fresh(vip)
+    purchase_record(shop=shop, external_id="R-S1", amount=Decimal("90000"), member=member_of(shop, member),
+                    occurred_at=T0 + timedelta(hours=1), now=T0 + timedelta(hours=1))  # fmt: skip
+    voucher = Voucher.objects.get(member=member)
+    voucher_use(shop=shop, code=voucher.code, at=T0 + timedelta(hours=2))
+    savings = savings_of(membership, T0 + timedelta(hours=3))
+    assert savings.discounts == Decimal("10000"), "90,000 paid at 10% off: 100,000 before the discount"
+    assert savings.extra_points == 9 and savings.extra_points_value == Decimal("9"), "18 earned, 9 of them extra"
+    assert savings.vouchers_value == Decimal("45000") and savings.total == Decimal("55009")
+    assert savings.price == Decimal("199000")
+    plan = membership.plan
+    assert plan_savings(plan, T0 + timedelta(hours=3)).total == Decimal("55009")

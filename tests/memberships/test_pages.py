@@ -130,7 +130,7 @@ def test_the_portal_shows_plans_members_revenue_and_subscribers(vip, staff):
     assert "88VIP" in csv and "888" in csv
     plan = MembershipPlan.objects.get(shop=vip, code="88vip")
     detail = owner.get(reverse("memberships:plan", kwargs={"membership_plan_id": plan.pk})).content.decode()
-    assert "Lan" in detail
+    assert "Lan" in detail and "What members saved in the last 30 days" in detail
     assert client_of(staff["cashier"]).get(reverse("memberships:plans")).status_code == 403
 
 
