@@ -4,6 +4,7 @@ memberships and payments name them), export (the active plans), round-tripping."
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from loyalty import hooks
@@ -11,10 +12,12 @@ from loyalty.errors import ValidationFailed
 from loyalty.money import money_str
 from loyalty.services.config_reader import Reader, fail
 
-from .models import MembershipPlan, Pack, Period
+from .models import MembershipPlan, Pack, Period, TransferAccount
 from .services.packs import pack_save
 from .services.plans import PLAN_CODE, allowances_checked, plan_save, prices_checked
 
+BANK_BIN = re.compile(r"^\d{6}$")
+BANK_ACCOUNT = re.compile(r"^[A-Za-z0-9]{1,19}$")
 PLAN_KEYS = ("period", "prices", "trial_days", "grace_days", "benefits")
 BENEFIT_KEYS = (
     "discount_percent",
@@ -187,5 +190,39 @@ class PacksSection:
         ] or None  # fmt: skip
 
 
+class TransferAccountSection:
+    """`membership_payments`: {"bank_bin", "account_number", "account_name"}, the account members pay into by
+    transfer (VietQR in a Vietnamese shop)."""
+
+    key = "membership_payments"
+
+    def parse(self, value, ctx: hooks.ParseContext) -> dict:
+        r = Reader(value, self.key, required=("bank_bin", "account_number"), optional=("account_name",))
+        bank_bin = r.text("bank_bin", max_length=6)
+        if not BANK_BIN.match(bank_bin):
+            fail(r.at("bank_bin"), "must be the bank's six-digit NAPAS BIN")
+        account = r.text("account_number", max_length=30).replace(" ", "")
+        if not BANK_ACCOUNT.match(account):
+            fail(r.at("account_number"), "must be 1 to 19 letters and digits")
+        return {"bank_bin": bank_bin, "account_number": account, "account_name": r.text("account_name", max_length=100)}
+
+    def apply(self, shop, parsed: dict | None) -> None:
+        if parsed is None:
+            TransferAccount.objects.filter(shop=shop).delete()
+            return
+        TransferAccount.objects.update_or_create(shop=shop, defaults=parsed)
+
+    def export(self, shop) -> dict | None:
+        account = TransferAccount.objects.filter(shop=shop).first()
+        if account is None:
+            return None
+        return {
+            "bank_bin": account.bank_bin,
+            "account_number": account.account_number,
+            "account_name": account.account_name,
+        }
+
+
 hooks.config_section(MembershipsSection())
+hooks.config_section(TransferAccountSection())
 hooks.config_section(PacksSection())

@@ -316,3 +316,16 @@ class PackUse(models.Model):
 
     def __str__(self) -> str:
         return f"use of {self.purchase_id}"
+
+
+class TransferAccount(models.Model):
+    """The shop's bank account members pay memberships into by transfer (the `membership_payments` section): with
+    a NAPAS BIN in a Vietnamese shop, the member page shows a VietQR code with the amount and the reference."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="membership_transfer_account")
+    bank_bin = models.CharField(max_length=6)
+    account_number = models.CharField(max_length=19)
+    account_name = models.CharField(max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.bank_bin} {self.account_number}"

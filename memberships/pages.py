@@ -115,7 +115,7 @@ def member_card(*, request, member, **_):
     context |= _packs_and_allowances(member, context["membership"], at)
     if context["membership_has_benefits"]:
         context["savings"] = savings_text(savings_of(context["membership"], at), member.shop.currency)
-    context["can_buy_online"] = active_backend() is not None
+    context["can_buy_online"] = active_backend(member.shop) is not None
     context["new_key"] = new_key
     return context
 

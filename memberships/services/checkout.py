@@ -30,9 +30,10 @@ from loyalty.member_site.access import absolute_url
 from loyalty.money import MoneyError, money_str, parse_money
 from loyalty.services.ledger import Actor
 from loyalty.services.transactions import atomic_service
+from partners.vietqr import vietqr_payload  # the NAPAS/EMVCo payload, shared with payouts
 
 from ..errors import PriceChanged
-from ..models import Checkout, CheckoutStatus, PaymentMethod
+from ..models import Checkout, CheckoutStatus, PaymentMethod, TransferAccount
 from .lifecycle import membership_purchase
 from .plans import membership_quote, plan_get
 
@@ -103,11 +104,44 @@ class HttpBackend:
         return redirect_url
 
 
-BACKENDS = {backend.code: backend for backend in (TestBackend(), HttpBackend())}
+@dataclass(frozen=True)
+class VietQRBackend:
+    """A bank transfer to the shop's account: the checkout page shows the VietQR code with the amount and the
+    reference as the transfer's purpose; a cashier who sees the transfer confirms it at the counter."""
+
+    code: str = "vietqr"
+
+    def start(self, checkout: Checkout) -> str:
+        return reverse("memberships:checkout", kwargs={"slug": checkout.shop.slug, "reference": checkout.reference})
 
 
-def active_backend():
-    return BACKENDS.get(getattr(settings, "MEMBERSHIP_PAYMENT_BACKEND", ""))
+BACKENDS = {backend.code: backend for backend in (TestBackend(), HttpBackend(), VietQRBackend())}
+
+
+def transfer_account(shop) -> TransferAccount | None:
+    """The shop's account for VietQR transfers, when it is a Vietnamese shop in VND that has one."""
+    if shop.country != "VN" or shop.currency != "VND":
+        return None
+    return TransferAccount.objects.filter(shop_id=shop.pk).first()
+
+
+def active_backend(shop=None):
+    """The installation's backend (MEMBERSHIP_PAYMENT_BACKEND), else VietQR transfers for a shop that has an
+    account for them, else None (members buy at the counter)."""
+    backend = BACKENDS.get(getattr(settings, "MEMBERSHIP_PAYMENT_BACKEND", ""))
+    if backend is None and shop is not None and transfer_account(shop) is not None:
+        backend = BACKENDS["vietqr"]
+    return backend
+
+
+def transfer_qr_payload(checkout: Checkout) -> str | None:
+    """The VietQR payload of the checkout's transfer (the amount, the reference as its purpose), or None."""
+    account = transfer_account(checkout.shop)
+    if account is None or checkout.amount <= 0:
+        return None
+    return vietqr_payload(
+        bank_bin=account.bank_bin, account=account.account_number, amount=checkout.amount, purpose=checkout.reference
+    )
 
 
 def _new_reference() -> str:
@@ -117,7 +151,7 @@ def _new_reference() -> str:
 @atomic_service
 def checkout_start(*, member, plan_code: str, at: datetime | None = None) -> Checkout:
     """A checkout of the plan at the member's price now (in money: points are spent at the counter)."""
-    backend = active_backend()
+    backend = active_backend(member.shop)
     if backend is None:
         raise PaymentsUnavailable(_("Online payment is not set up: buy at the counter."))
     at = at or timezone.now()

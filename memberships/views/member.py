@@ -16,7 +16,9 @@ from loyalty.counter.idempotency import Refused, new_key, once
 from loyalty.errors import DomainError
 from loyalty.formats import display_locale
 from loyalty.member_site.decorators import member_view
+from loyalty.member_site.views.pages import inline_svg
 from loyalty.money import format_money
+from loyalty.qr import qr_svg
 
 from ..models import CheckoutStatus
 from ..services.checkout import (
@@ -25,6 +27,7 @@ from ..services.checkout import (
     checkout_find,
     checkout_start,
     signed_notice,
+    transfer_qr_payload,
     webhook_receive,
 )
 
@@ -39,7 +42,7 @@ def buy(request, member):
     def action() -> str:
         try:
             checkout = checkout_start(member=member, plan_code=request.POST.get("plan", ""))
-            return active_backend().start(checkout)
+            return active_backend(member.shop).start(checkout)
         except DomainError as error:
             messages.error(request, error.message)
             raise Refused(redirect(_card(member))) from None
@@ -66,6 +69,7 @@ def checkout_page(request, member, reference: str):
         "amount": format_money(checkout.amount, member.shop.currency, str(display_locale())),
         "is_open": checkout.status == CheckoutStatus.OPEN,
         "test_backend": checkout.backend == "test",
+        "transfer_qr": inline_svg(qr_svg(payload)) if (payload := transfer_qr_payload(checkout)) else None,
         "new_key": new_key,
         "shop": member.shop,
     }
@@ -77,7 +81,7 @@ def checkout_page(request, member, reference: str):
 def test_pay(request, member, reference: str):
     """The test backend's "pay" button: sends the signed webhook a gateway would send, through the same handler."""
     checkout = _own_checkout(member, reference)
-    if checkout.backend != "test" or getattr(active_backend(), "code", "") != "test":
+    if checkout.backend != "test" or getattr(active_backend(member.shop), "code", "") != "test":
         raise Http404("not a test checkout")
     body, signature = signed_notice(checkout)
     done = webhook_receive("test", body, signature)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from loyalty.services.ledger import Actor, points_adjust
 from memberships.models import Checkout, CheckoutStatus, Membership, Payment
-from memberships.services.checkout import checkout_start, signed_notice, webhook_signature
+from memberships.services.checkout import checkout_start, signed_notice, transfer_qr_payload, webhook_signature
 from tests.factories import StaffFactory, enrol
 from tests.member_site.conftest import signed_in
 
@@ -165,3 +165,30 @@ def test_an_unreachable_gateway_is_said_and_changes_nothing_but_the_checkout(vip
         response = buy(signed_in(member), vip)
     assert response.status_code == 302 and "#membership" in response.url
     assert not Checkout.objects.exists() and not Payment.objects.exists()
+
+
+def test_a_vietnamese_shop_with_an_account_shows_a_vietqr_transfer_the_cashier_confirms(db):
+    from loyalty.services.config import config_export, config_import
+    from partners.vietqr import crc16_ccitt_false
+
+    from .conftest import vip_document
+
+    document = vip_document("vietqr-shop")
+    document["membership_payments"] = {"bank_bin": "970436", "account_number": "0071 000 123456", "account_name": "X"}
+    shop = config_import(document)
+    assert config_export(shop)["membership_payments"]["account_number"] == "0071000123456"
+    member = enrol(shop, email="qr@example.com")
+    phone = signed_in(member)
+    response = buy(phone, shop)
+    checkout = Checkout.objects.get()
+    assert checkout.backend == "vietqr"
+    page = phone.get(response.url).content.decode()
+    assert "data-transfer-qr" in page and "data-test-pay" not in page
+    payload = transfer_qr_payload(checkout)
+    assert "5403888" in payload and checkout.reference in payload and payload.startswith("000201010212")
+    assert payload[-4:] == f"{crc16_ccitt_false(payload[:-4].encode()):04X}"
+    cashier = Client()
+    cashier.force_login(StaffFactory(shop=shop, role="cashier").user)
+    cashier.post(reverse("memberships:counter_confirm", kwargs={"checkout_id": checkout.pk}),
+                 {"reference": "VCB", "idempotency_key": uuid.uuid4().hex})  # fmt: skip
+    assert Membership.objects.get(member=member).plan.code == "88vip"
