@@ -1,5 +1,6 @@
 """The demo café's paid plan (`python manage.py demo`): "Sương VIP", yearly, cheaper for members with points, with
-5% off, ×1.5 points and a free coffee every month; two regulars who bought it (one partly with points)."""
+5% off, ×1.5 points and a free coffee every month; two regulars who bought it (one partly with points); and a
+prepaid pack of ten coffees, one of them bought and partly used."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from loyalty.services.ledger import Actor
 
 from .models import PaymentMethod
 from .services.lifecycle import membership_purchase
+from .services.packs import pack_buy, pack_use
 from .services.plans import membership_quote, plan_get
 
 PLAN = "suong-vip"
@@ -35,8 +37,12 @@ def add_memberships(document: dict) -> None:
                 "free_delivery": True,
                 "monthly_rewards": ["free-coffee"],
                 "member_rewards": [],
+                "allowances": [],
             },
         }
+    ]
+    document["packs"] = [
+        {"code": "coffee-10", "name": "10 coffees for the price of 8", "uses": 10, "price": "312000", "valid_days": 90}
     ]
 
 
@@ -68,3 +74,17 @@ def make_history(shop) -> None:
             actor=actor,
             at=at,
         )
+    _pack_history(shop, actor, now)
+
+
+def _pack_history(shop, actor, now) -> None:
+    """A regular bought a coffee pack two weeks ago and has had three of its coffees."""
+    member = Member.objects.select_related("shop").filter(shop=shop).order_by("pk")[2:3].first()
+    if member is None:
+        return
+    bought = pack_buy(
+        member=member, pack_code="coffee-10", amount_paid=Decimal("312000"), method=PaymentMethod.CASH,
+        actor=actor, at=now - timedelta(days=14),
+    )  # fmt: skip
+    for day in (12, 7, 2):
+        pack_use(purchase=bought, actor=actor, at=now - timedelta(days=day))
