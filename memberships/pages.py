@@ -47,6 +47,9 @@ def _offers(member, membership, at, locale: str) -> list[dict]:
                 "form": SellForm(initial={"plan": plan.code, "price": due}),
                 "renews": renews,
                 "changes": changes,
+                "trial": bool(plan.trial_days)
+                and (membership is None or not membership.trial_used)
+                and (membership is None or not membership.benefits_at(at)),
             }
         )
     return offers

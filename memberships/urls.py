@@ -9,6 +9,7 @@ app_name = "memberships"
 urlpatterns = [
     path("counter/memberships/<int:member_id>/sell/", counter.sell, name="counter_sell"),
     path("counter/memberships/<int:member_id>/cancel/", counter.cancel, name="counter_cancel"),
+    path("counter/memberships/<int:member_id>/trial/", counter.trial, name="counter_trial"),
     path("counter/memberships/checkouts/<int:checkout_id>/confirm/", counter.checkout_confirm, name="counter_confirm"),
     path("counter/memberships/<int:member_id>/packs/sell/", counter.pack_sell, name="counter_pack_sell"),
     path("counter/memberships/packs/<int:pack_purchase_id>/use/", counter.pack_use_view, name="counter_pack_use"),
@@ -16,6 +17,7 @@ urlpatterns = [
         "counter/memberships/<int:member_id>/allowances/use/", counter.allowance_use_view, name="counter_allowance_use"
     ),
     path("m/<slug:slug>/membership/buy/", member.buy, name="buy"),
+    path("m/<slug:slug>/membership/trial/", member.trial, name="trial"),
     path("m/<slug:slug>/membership/checkout/<str:reference>/", member.checkout_page, name="checkout"),
     path("m/<slug:slug>/membership/checkout/<str:reference>/test-pay/", member.test_pay, name="test_pay"),
     path("memberships/webhooks/<str:backend>/", member.webhook, name="payment_webhook"),

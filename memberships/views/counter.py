@@ -12,17 +12,23 @@ from django.views.decorators.http import require_POST
 from loyalty.counter import state
 from loyalty.counter.errors import friendly
 from loyalty.counter.idempotency import Refused, once
-from loyalty.counter.views import _member, counter_view, member_url
+from loyalty.counter.views import counter_view, member_url
 from loyalty.errors import DomainError
-from loyalty.models import Role
+from loyalty.models import Member, Role
 from loyalty.money import format_money, round_money
 
 from ..errors import PriceChanged
 from ..forms import CancelForm, PackSellForm, SellForm
 from ..models import Checkout, CheckoutStatus, Membership, PackPurchase, PaymentMethod
 from ..services.checkout import checkout_confirm as checkout_done
-from ..services.lifecycle import membership_cancel, membership_purchase
+from ..services.lifecycle import membership_cancel, membership_purchase, membership_trial_start
 from ..services.packs import allowance_use, pack_buy, pack_get, pack_use
+
+
+def _member(request, member_id) -> Member:
+    return get_object_or_404(
+        Member.objects.select_related("account", "shop"), shop=request.shop, pk=member_id, merged_into__isnull=True
+    )
 
 
 def _refuse(request, member, text: str):
@@ -70,6 +76,22 @@ def sell(request, member_id: int):
                 "date": paid.membership.ends_at.astimezone(request.shop.tz).date().isoformat(),
             },
         )
+        return member_url(member.pk) + "#membership"
+
+    return once(request, action, back=member_url(member.pk))
+
+
+@require_POST
+@counter_view
+def trial(request, member_id: int):
+    member = _member(request, member_id)
+
+    def action() -> str:
+        try:
+            started = membership_trial_start(member=member, plan_code=request.POST.get("plan", ""))
+        except DomainError as error:
+            raise _refuse(request, member, friendly(error)) from None
+        messages.success(request, _("Free trial of %(plan)s started.") % {"plan": started.plan.name})
         return member_url(member.pk) + "#membership"
 
     return once(request, action, back=member_url(member.pk))

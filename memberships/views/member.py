@@ -30,6 +30,7 @@ from ..services.checkout import (
     transfer_qr_payload,
     webhook_receive,
 )
+from ..services.lifecycle import membership_trial_start
 
 
 def _card(member) -> str:
@@ -46,6 +47,21 @@ def buy(request, member):
         except DomainError as error:
             messages.error(request, error.message)
             raise Refused(redirect(_card(member))) from None
+
+    return once(request, action, back=_card(member))
+
+
+@require_POST
+@member_view
+def trial(request, member):
+    def action() -> str:
+        try:
+            started = membership_trial_start(member=member, plan_code=request.POST.get("plan", ""))
+        except DomainError as error:
+            messages.error(request, error.message)
+            raise Refused(redirect(_card(member))) from None
+        messages.success(request, _("Your free trial of %(plan)s has started.") % {"plan": started.plan.name})
+        return _card(member)
 
     return once(request, action, back=_card(member))
 

@@ -148,3 +148,23 @@ def test_the_owner_adds_and_edits_a_plan(vip, staff):
     assert owner.post(edit, terms | {"name": "88VIP", "period": "year", "price": "999"}).status_code == 302
     vip_plan.refresh_from_db()
     assert vip_plan.prices == [{"min_points": 1000, "price": "88"}, {"price": "999"}], "the points rule stays"
+
+
+def test_a_free_trial_starts_at_the_counter_or_on_the_member_page_once(vip, staff):
+    from tests.member_site.conftest import signed_in
+
+    cashier = client_of(staff["cashier"])
+    member = enrol(vip)
+    assert "7-day free trial" in panel(cashier, member)
+    cashier.post(reverse("memberships:counter_trial", kwargs={"member_id": member.pk}),
+                 {"plan": "box", "idempotency_key": uuid.uuid4().hex})  # fmt: skip
+    assert Membership.objects.get(member=member).status == Status.TRIAL
+    assert "7-day free trial" not in panel(cashier, member)
+    other = enrol(vip, email="trial@example.com")
+    phone = signed_in(other)
+    card = phone.get(reverse("member:shop", kwargs={"slug": vip.slug})).content.decode()
+    assert 'data-trial-plan="box"' in card
+    phone.post(
+        reverse("memberships:trial", kwargs={"slug": vip.slug}), {"plan": "box", "idempotency_key": uuid.uuid4().hex}
+    )
+    assert Membership.objects.get(member=other).status == Status.TRIAL
