@@ -81,6 +81,8 @@ class Membership(models.Model):
     period_start = models.DateTimeField(help_text=_("the start of the current period"))
     ends_at = models.DateTimeField()
     grace_ends_at = models.DateTimeField()
+    anchor = models.DateTimeField(null=True, blank=True, help_text=_("where the billing cycle's periods count from"))
+    periods = models.PositiveIntegerField(default=0, help_text=_("periods paid since the anchor"))
     trial_ends_at = models.DateTimeField(null=True, blank=True, help_text=_("the end of the free trial, if any"))
     trial_used = models.BooleanField(default=False)
     cancel_at_period_end = models.BooleanField(default=False)

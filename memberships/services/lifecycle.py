@@ -20,11 +20,11 @@ from loyalty.services.transactions import atomic_service
 from loyalty.services.webhooks import points_changed, webhook_emit
 
 from ..errors import AlreadyCancelled, DuplicatePayment, PriceChanged
-from ..models import Membership, MembershipPlan, Payment, PaymentMethod, Status
+from ..models import Membership, MembershipPlan, Payment, PaymentMethod, Period, Status
 from .credit import change_credit, is_plan_change, unused_share
 from .grants import grants_take_back, month_grant
 from .messages import membership_message
-from .periods import add_days, add_period
+from .periods import add_days, add_months
 from .plans import plan_get, price_for
 
 MAX_REFERENCE = 200
@@ -138,9 +138,8 @@ def membership_purchase(
         old.period_end = max(old.period_start, at)
         old.save(update_fields=["period_end"])
     start, continues = _next_period(membership, plan, at, shop.tz)
-    end = add_period(start, plan.period, shop.tz)
-    membership = _membership_moved(
-        membership, member=member, plan=plan, start=start, end=end, at=at, fresh=not continues
+    membership, end = _membership_moved(
+        membership, member=member, plan=plan, start=start, at=at, fresh=not continues, changing=changing
     )
     entry = None
     if points:
@@ -174,20 +173,27 @@ def _payment_insert(payment: Payment) -> Payment:
     return payment
 
 
-def _membership_moved(membership, *, member, plan, start, end, at, fresh: bool) -> Membership:
-    """The membership after a payment for [start, end): a new run starts now, a continued one keeps its start."""
+def _membership_moved(membership, *, member, plan, start, at, fresh: bool, changing: bool):
+    """The membership after a payment for the period from `start`, and that period's end. A new run starts now, a
+    continued one keeps its start. Renewals of the same plan count periods from the cycle's anchor, so a cycle that
+    began on the 31st ends on the last day of short months and on the 31st again after them (no drift)."""
     tz = member.shop.tz
     if membership is None:
         membership = Membership(shop=member.shop, member=member, started_at=at)
     if fresh:
         membership.started_at, membership.trial_ends_at = at, None
         membership.period_start = start
+    if fresh or changing or membership.plan_id != plan.pk or not membership.periods or membership.anchor is None:
+        membership.anchor, membership.periods = start, 0  # a new billing cycle starts with this period
+    membership.periods += 1
+    months = 12 if plan.period == Period.YEAR else 1
+    end = add_months(membership.anchor, months * membership.periods, tz)
     membership.plan, membership.ends_at = plan, end
     membership.grace_ends_at = add_days(end, plan.grace_days, tz)
     membership.cancel_at_period_end, membership.cancelled_at = False, None
     membership.status = membership.status_at(at)
     membership.save()
-    return membership
+    return membership, end
 
 
 @atomic_service
@@ -206,6 +212,7 @@ def membership_trial_start(*, member: Member, plan_code: str, at: datetime | Non
     membership = membership or Membership(shop=member.shop, member=member)
     membership.plan, membership.started_at, membership.period_start = plan, at, at
     membership.trial_ends_at, membership.ends_at, membership.trial_used = end, end, True
+    membership.anchor, membership.periods = None, 0  # the paid cycle starts at the trial's end
     membership.grace_ends_at = add_days(end, plan.grace_days, tz)
     membership.cancel_at_period_end, membership.cancelled_at = False, None
     membership.status = Status.TRIAL

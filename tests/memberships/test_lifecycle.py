@@ -3,7 +3,7 @@ refund, early and late renewal, and the jobs that record it (idempotent for a mo
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -213,3 +213,37 @@ def test_every_change_sends_the_membership_changed_webhook(vip):
     membership = pay(vip, member).membership
     memberships_renew(as_of=membership.ends_at)
     assert WebhookDelivery.objects.filter(event="membership.changed").count() == 2
+
+
+def test_monthly_renewals_from_the_31st_follow_month_ends_without_drifting(vip):
+    """Bought at 23:30 on 31 January 2032 in Hanoi (16:30 UTC): paid months end on 29 February (a leap year),
+    31 March and 30 April at 23:30 local time — counted from the cycle's start, not from each clamped end."""
+    start = datetime(2032, 1, 31, 23, 30, tzinfo=vip.tz)
+    member = customer(vip, at=start)
+    ends = []
+    for month in range(3):
+        at = start + timedelta(days=month * 28)
+        ends.append(local(vip, pay(vip, member, "box", "199000", at=at).membership.ends_at))
+    assert ends == [datetime(2032, 2, 29, 23, 30, tzinfo=vip.tz), datetime(2032, 3, 31, 23, 30, tzinfo=vip.tz),
+                    datetime(2032, 4, 30, 23, 30, tzinfo=vip.tz)]  # fmt: skip
+
+
+def test_a_year_from_29_february_ends_on_28_february_and_the_leap_day_comes_back(vip):
+    start = datetime(2032, 2, 29, 9, 0, tzinfo=vip.tz)
+    member = customer(vip, at=start)
+    ends = [local(vip, pay(vip, member, at=start + timedelta(days=k)).membership.ends_at) for k in range(4)]
+    assert [e.date().isoformat() for e in ends] == ["2033-02-28", "2034-02-28", "2035-02-28", "2036-02-29"]
+
+
+def test_a_monthly_membership_in_new_york_keeps_its_local_hour_across_the_clock_change(db):
+    from loyalty.services.config import config_import
+
+    from .conftest import vip_document
+
+    shop = config_import(vip_document("ny-club", tz="America/New_York"))
+    start = datetime(2031, 3, 1, 10, 0, tzinfo=shop.tz)  # before the clocks go forward on 9 March
+    member = customer(shop, at=start)
+    membership = pay(shop, member, "box", "199000", at=start).membership
+    assert local(shop, membership.ends_at) == datetime(2031, 4, 1, 10, 0, tzinfo=shop.tz)
+    elapsed = membership.ends_at.astimezone(UTC) - start.astimezone(UTC)
+    assert elapsed == timedelta(days=31, hours=-1), "a month with a 23-hour day"
