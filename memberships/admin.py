@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from loyalty.admin import ReadOnlyAdmin
 
-from .models import Membership, MembershipPlan, MonthlyGrant, Payment
+from .models import Checkout, Membership, MembershipPlan, MonthlyGrant, Pack, PackPurchase, Payment
 
 
 @admin.register(MembershipPlan)
@@ -39,3 +39,25 @@ class MonthlyGrantAdmin(ReadOnlyAdmin):
     list_display = ["membership", "month", "reward_code", "voucher", "granted_at"]
     list_select_related = ["membership__member", "voucher"]
     search_fields = ["membership__member__phone", "reward_code"]
+
+
+@admin.register(Checkout)
+class CheckoutAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "member", "plan", "amount", "backend", "status", "created_at", "closed_at"]
+    list_filter = ["status", "backend"]
+    list_select_related = ["member", "plan"]
+    search_fields = ["=reference", "member__phone", "external_id"]
+
+
+@admin.register(Pack)
+class PackAdmin(ReadOnlyAdmin):
+    list_display = ["code", "name", "shop", "uses", "price", "valid_days", "active"]
+    list_select_related = ["shop"]
+    search_fields = ["code", "name", "=shop__slug"]
+
+
+@admin.register(PackPurchase)
+class PackPurchaseAdmin(ReadOnlyAdmin):
+    list_display = ["member", "pack", "uses", "used", "amount", "bought_at", "expires_at"]
+    list_select_related = ["member", "pack"]
+    search_fields = ["member__phone", "=pack__code", "reference"]

@@ -16,7 +16,7 @@ from loyalty.services.ledger import Actor, points_adjust
 from memberships.models import Membership, MembershipPlan, Payment, Status
 from tests.factories import StaffFactory, enrol
 
-from .conftest import pay
+from .conftest import member_of, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +168,30 @@ def test_a_free_trial_starts_at_the_counter_or_on_the_member_page_once(vip, staf
         reverse("memberships:trial", kwargs={"slug": vip.slug}), {"plan": "box", "idempotency_key": uuid.uuid4().hex}
     )
     assert Membership.objects.get(member=other).status == Status.TRIAL
+
+
+def test_the_counter_panel_costs_the_same_queries_however_long_the_membership_history(vip, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from memberships.services.packs import pack_buy, pack_use
+
+    cashier = client_of(staff["cashier"])
+    short, long_ = enrol(vip), enrol(vip)
+    pay(vip, short, "box", "199000", at=timezone.now())
+    pack_buy(member=member_of(vip, short), pack_code="wash-10", amount_paid=Decimal("400000"))
+    start = timezone.now() - timedelta(days=200)
+    for month in range(6):
+        pay(vip, long_, "box", "199000", at=start + timedelta(days=30 * month))
+    pay(vip, long_, "box", "199000", at=timezone.now())
+    for _ in range(3):
+        bought = pack_buy(member=member_of(vip, long_), pack_code="wash-10", amount_paid=Decimal("400000"))
+        pack_use(purchase=bought)
+
+    def queries(member) -> int:
+        panel(cashier, member)
+        with CaptureQueriesContext(connection) as captured:
+            panel(cashier, member)
+        return len(captured)
+
+    assert queries(short) == queries(long_)
