@@ -11,6 +11,7 @@ from django.utils import timezone
 from loyalty import hooks
 from loyalty.counter.idempotency import new_key
 from loyalty.formats import display_locale
+from loyalty.models import Role
 from loyalty.money import format_money
 from loyalty.services.ledger import points_available
 
@@ -99,7 +100,9 @@ def counter_member(*, request, member, **_):
     context |= _packs_and_allowances(member, context["membership"], at)
     context["pack_offers"] = _pack_offers(member, locale)
     context["offers"] = _offers(member, context["membership"], at, locale)
-    context["cancel_form"] = CancelForm() if context["membership_has_benefits"] else None
+    acting = getattr(request, "acting", None)
+    may_cancel = acting is not None and Role.at_least(acting.role, Role.MANAGER)
+    context["cancel_form"] = CancelForm() if context["membership_has_benefits"] and may_cancel else None
     context["checkouts"] = list(
         Checkout.objects.filter(member_id=member.pk, status=CheckoutStatus.OPEN).select_related("plan")[:5]
     )

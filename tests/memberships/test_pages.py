@@ -195,3 +195,12 @@ def test_the_counter_panel_costs_the_same_queries_however_long_the_membership_hi
         return len(captured)
 
     assert queries(short) == queries(long_)
+
+
+def test_the_cancel_form_is_a_managers_and_the_portal_member_page_lists_payments(vip, staff):
+    member = enrol(vip, name="Hoa")
+    pay(vip, member, at=timezone.now(), reference="SLIP-42")
+    assert "Cancel the membership" not in panel(client_of(staff["cashier"]), member)
+    assert "Cancel the membership" in panel(client_of(staff["manager"]), member)
+    page = client_of(staff["owner"]).get(reverse("portal:member", kwargs={"member_id": member.pk})).content.decode()
+    assert 'id="member-membership"' in page and "SLIP-42" in page and "88VIP" in page
