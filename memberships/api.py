@@ -1,5 +1,5 @@
 """The till API's membership endpoints (pos-api.md, docs/memberships.md): the quote, the payment that starts or
-renews a membership, and a cancellation."""
+renews a membership, a cancellation, and prepaid packs (sold, listed, used one at a time)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from loyalty.errors import NotFound
 from loyalty.money import money_str
 from loyalty.services.members import member_get
 
-from .models import Membership, PaymentMethod
+from .models import Membership, PackPurchase, PaymentMethod
 from .services.lifecycle import membership_cancel, membership_purchase
+from .services.packs import pack_buy, pack_use, packs_of
 from .services.plans import membership_quote, plan_get
 
 router = Router(tags=["memberships"])
@@ -146,3 +147,72 @@ def cancel(request, member_id: str, payload: CancelIn):
         membership=membership, at_once=payload.at_once, refund=payload.refund, actor=actor_of(request), at=at
     )
     return Status(200, {"membership": membership_out(done, done.period_start, at)})
+
+
+# ---------------------------------------------------------------- prepaid packs
+
+
+class PackOut(Schema):
+    id: str
+    pack: str
+    name: str
+    uses: int
+    used: int
+    remaining: int
+    expires_at: datetime
+
+
+class PackIn(s.Strict):
+    member: str | None = Field(None, max_length=40)
+    member_lookup: str | None = Field(None, max_length=500)
+    pack: str = Field(..., min_length=1, max_length=60)
+    amount_paid: s.Money
+    payment_reference: str | None = Field(None, max_length=200)
+    points: int = Field(0, ge=0, le=10**9)
+    payment_method: str | None = Field(None, max_length=20)
+
+
+class PackEnvelope(Schema):
+    pack: PackOut
+
+
+def pack_out(bought: PackPurchase) -> dict:
+    return {
+        "id": str(bought.pk),
+        "pack": bought.pack.code,
+        "name": bought.pack.name,
+        "uses": bought.uses,
+        "used": bought.used,
+        "remaining": bought.remaining,
+        "expires_at": bought.expires_at,
+    }
+
+
+@router.get("/members/{member_id}/packs", response={200: list[PackOut], **ERRORS}, summary="A member's open packs")
+def member_packs(request, member_id: str):
+    member = member_get(request.auth.shop, member_id)
+    return Status(200, [pack_out(bought) for bought in packs_of(member, timezone.now())])
+
+
+@router.post("/packs", response={201: PackEnvelope, **ERRORS}, summary="Sell a prepaid pack")
+def pack_sell(request, payload: PackIn):
+    shop = request.auth.shop
+    bought = pack_buy(
+        member=member_named(shop, payload.member, payload.member_lookup),
+        pack_code=payload.pack,
+        amount_paid=money_field(payload.amount_paid, shop.currency, "amount_paid"),
+        points=payload.points,
+        method=payload.payment_method or PaymentMethod.OTHER,
+        reference=payload.payment_reference or "",
+        actor=actor_of(request),
+    )
+    return Status(201, {"pack": pack_out(bought)})
+
+
+@router.post("/packs/{pack_id}/uses", response={201: PackEnvelope, **ERRORS}, summary="Use one use of a pack")
+def pack_use_one(request, pack_id: str):
+    pk = int(pack_id) if pack_id.isdigit() and len(pack_id) < 19 else 0
+    bought = PackPurchase.objects.select_related("pack").filter(shop=request.auth.shop, pk=pk).first()
+    if bought is None:
+        raise NotFound("No pack has this id.", code="pack_not_found")
+    return Status(201, {"pack": pack_out(pack_use(purchase=bought, actor=actor_of(request)))})

@@ -112,3 +112,26 @@ def test_a_payment_reference_is_one_charge(shop):
     assert first.status_code == 201
     again = pay(till, member, "888", payment_reference="BANK-1")  # another idempotency key, the same charge
     assert again.status_code == 409 and error_code(again) == "duplicate_payment"
+
+
+def test_a_till_sells_a_pack_and_uses_it_until_none_is_left(db):
+    from loyalty.services.config import config_import as imported
+
+    from .conftest import WASH_PACK
+
+    document = vip_document("till-packs")
+    document["packs"] = [WASH_PACK | {"uses": 2}]
+    till = Till(imported(document), role="cashier")
+    member = enrolled(till)
+    sold = till.post("/packs", {"member": member, "pack": "wash-10", "amount_paid": "400000", "payment_method": "card"})
+    assert sold.status_code == 201, sold.content
+    pack = sold.json()["pack"]
+    assert (pack["uses"], pack["remaining"]) == (2, 2)
+    assert till.post(f"/packs/{pack['id']}/uses").json()["pack"]["remaining"] == 1
+    assert till.post(f"/packs/{pack['id']}/uses").status_code == 201
+    spent = till.post(f"/packs/{pack['id']}/uses")
+    assert spent.status_code == 409 and error_code(spent) == "nothing_left"
+    assert till.get(f"/members/{member}/packs").json() == []
+    assert error_code(till.post("/packs/999999/uses")) == "pack_not_found"
+    assert error_code(till.post("/packs/abc/uses")) == "pack_not_found"
+    assert till.post("/packs", {"member": member, "pack": "wash-10", "amount_paid": "1"}).status_code == 409
