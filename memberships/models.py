@@ -290,6 +290,9 @@ class PackPurchase(models.Model):
     )
     bought_at = models.DateTimeField()
     expires_at = models.DateTimeField()
+    refunded_amount = models.DecimalField(**MONEY, default=Decimal(0))
+    refunded_points = models.PositiveIntegerField(default=0)
+    refunded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["expires_at", "id"]

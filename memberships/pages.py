@@ -103,6 +103,7 @@ def counter_member(*, request, member, **_):
     acting = getattr(request, "acting", None)
     may_cancel = acting is not None and Role.at_least(acting.role, Role.MANAGER)
     context["cancel_form"] = CancelForm() if context["membership_has_benefits"] and may_cancel else None
+    context["may_refund"] = may_cancel
     context["checkouts"] = list(
         Checkout.objects.filter(member_id=member.pk, status=CheckoutStatus.OPEN).select_related("plan")[:5]
     )

@@ -16,6 +16,9 @@ urlpatterns = [
     path(
         "counter/memberships/<int:member_id>/allowances/use/", counter.allowance_use_view, name="counter_allowance_use"
     ),
+    path(
+        "counter/memberships/packs/<int:pack_purchase_id>/refund/", counter.pack_refund_view, name="counter_pack_refund"
+    ),
     path("m/<slug:slug>/membership/buy/", member.buy, name="buy"),
     path("m/<slug:slug>/membership/trial/", member.trial, name="trial"),
     path("m/<slug:slug>/membership/checkout/<str:reference>/", member.checkout_page, name="checkout"),

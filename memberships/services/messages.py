@@ -13,6 +13,7 @@ from loyalty.services.notifications import Money, message_event, notify
 message_event("membership_receipt", MessageKind.TRANSACTIONAL, _("Membership receipt"))
 message_event("membership_reminder", MessageKind.TRANSACTIONAL, _("Membership renewal reminder"))
 message_event("membership_changed", MessageKind.TRANSACTIONAL, _("Membership changed"))
+message_event("pack_receipt", MessageKind.TRANSACTIONAL, _("Prepaid pack receipt"))
 
 
 def membership_message(membership, event: str, at: datetime, *, payment=None, dedupe_key: str | None = None):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from loyalty.errors import DomainError, NotFound, ValidationFailed
 from loyalty.models import EntryKind, Member
-from loyalty.money import money_str
-from loyalty.services.ledger import Actor, account_lock, points_spend, spend_lots
+from loyalty.money import money_str, round_money
+from loyalty.services.ledger import Actor, account_lock, points_give_back, points_spend, spend_lots
+from loyalty.services.notifications import Money, notify
 from loyalty.services.transactions import atomic_service
 from loyalty.services.webhooks import points_changed
 
@@ -97,6 +98,40 @@ def pack_buy(
             purchase.save(force_insert=True)
     except IntegrityError:
         raise DuplicatePayment(_("A payment with this reference is recorded already.")) from None
+    member.shop = shop
+    notify(
+        member=member,
+        event="pack_receipt",
+        context={"pack": pack.name, "amount": Money(amount_paid, shop.currency), "uses": pack.uses,
+                 "points_redeemed": points, "ends_at": purchase.expires_at},
+        dedupe_key=f"pack-purchase:{purchase.pk}",
+        at=at,
+    )  # fmt: skip
+    return purchase
+
+
+@atomic_service
+def pack_refund(*, purchase: PackPurchase, actor: Actor | None = None, at: datetime | None = None) -> PackPurchase:
+    """Give back the unused uses' share of what the pack cost (money rounded once, half up; points rounded down, as
+    lots with the dates of the lots they came from) and close it: no use is left."""
+    at = at or timezone.now()
+    account = account_lock(purchase.member.account_id)  # the one lock order: the account, then the pack
+    purchase = (
+        PackPurchase.objects.select_for_update().select_related("shop", "pack", "points_entry").get(pk=purchase.pk)
+    )
+    if purchase.refunded_at is not None or purchase.remaining == 0:
+        raise NothingLeft(_("Nothing is left of this pack to refund."))
+    share = Decimal(purchase.remaining) / Decimal(purchase.uses)
+    purchase.refunded_amount = min(round_money(purchase.amount * share, purchase.shop.currency), purchase.amount)
+    purchase.refunded_points = int((purchase.points * share).to_integral_value(ROUND_FLOOR))
+    purchase.refunded_at, purchase.used = at, purchase.uses
+    purchase.save(update_fields=["refunded_amount", "refunded_points", "refunded_at", "used"])
+    if purchase.refunded_points and purchase.points_entry_id:
+        points_give_back(
+            account=account, actor=actor or Actor(shop=purchase.shop), spend=purchase.points_entry,
+            points=purchase.refunded_points, at=at, reason=f"pack {purchase.pack.code} refunded",
+        )  # fmt: skip
+        points_changed(purchase.shop, account, change=purchase.refunded_points, reason="pack_refund")
     return purchase
 
 

@@ -22,7 +22,7 @@ from ..forms import CancelForm, PackSellForm, SellForm
 from ..models import Checkout, CheckoutStatus, Membership, PackPurchase, PaymentMethod
 from ..services.checkout import checkout_confirm as checkout_done
 from ..services.lifecycle import membership_cancel, membership_purchase, membership_trial_start
-from ..services.packs import allowance_use, pack_buy, pack_get, pack_use
+from ..services.packs import allowance_use, pack_buy, pack_get, pack_refund, pack_use
 
 
 def _member(request, member_id) -> Member:
@@ -209,6 +209,31 @@ def allowance_use_view(request, member_id: int):
             raise _refuse(request, member, friendly(error)) from None
         messages.success(
             request, _("%(name)s used: %(left)s left this month.") % {"name": used.name, "left": used.left}
+        )
+        return member_url(member.pk) + "#membership"
+
+    return once(request, action, back=member_url(member.pk))
+
+
+@require_POST
+@counter_view
+def pack_refund_view(request, pack_purchase_id: int):
+    """A manager refunds what is left of a pack (its unused uses' share)."""
+    bought = get_object_or_404(
+        PackPurchase.objects.select_related("member", "pack"), pk=pack_purchase_id, shop=request.shop
+    )
+    member = bought.member
+
+    def action() -> str:
+        if not Role.at_least(request.acting.role, Role.MANAGER):
+            raise _refuse(request, member, _("Only a manager can refund a pack."))
+        try:
+            done = pack_refund(purchase=bought, actor=state.actor(request))
+        except DomainError as error:
+            raise _refuse(request, member, friendly(error)) from None
+        amount = format_money(done.refunded_amount, request.shop.currency)
+        messages.success(
+            request, _("%(pack)s refunded: hand back %(amount)s.") % {"pack": done.pack.name, "amount": amount}
         )
         return member_url(member.pk) + "#membership"
 

@@ -92,3 +92,36 @@ def test_the_counter_sells_a_pack_and_uses_it_and_the_card_shows_what_is_left(vi
     assert "10 washes for the price of 8: 9 of 10 left" in panel
     card = signed_in(member_of(vip, member)).get(reverse("member:shop", kwargs={"slug": vip.slug})).content.decode()
     assert "9 of 10 left" in card
+
+
+def test_a_refund_gives_back_the_unused_uses_share_and_closes_the_pack(vip):
+    from loyalty.models import Message
+    from loyalty.services.invariants import ledger_violations
+    from memberships.services.packs import pack_refund
+
+    member = customer(vip, points=1000)
+    member.email = "packs@example.com"
+    member.save(update_fields=["email"])
+    bought = pack_buy(member=member, pack_code="wash-10", amount_paid=Decimal("399001"), points=999, at=T0)
+    assert Message.objects.filter(event="pack_receipt", member=member).count() == 1
+    for _ in range(3):
+        pack_use(purchase=bought, at=T0)
+    done = pack_refund(purchase=bought, at=T0 + timedelta(days=1))
+    assert done.refunded_amount == Decimal("279301") and done.refunded_points == 699, "7 of 10 uses unused"
+    assert done.remaining == 0
+    with pytest.raises(NothingLeft):
+        pack_refund(purchase=done, at=T0 + timedelta(days=2))
+    member.account.refresh_from_db()
+    assert member.account.points_balance == 1 + 699 and ledger_violations([member.account_id]) == []
+
+
+def test_only_a_manager_refunds_a_pack_at_the_counter(vip):
+    member = customer(vip)
+    bought = pack_buy(member=member, pack_code="wash-10", amount_paid=Decimal("400000"), at=T0)
+    url = reverse("memberships:counter_pack_refund", kwargs={"pack_purchase_id": bought.pk})
+    for role in ("cashier", "manager"):
+        client = Client()
+        client.force_login(StaffFactory(shop=vip, role=role).user)
+        client.post(url, {"idempotency_key": uuid.uuid4().hex})
+        bought.refresh_from_db()
+        assert (bought.refunded_at is not None) == (role == "manager")
