@@ -211,7 +211,7 @@ def pack_sell(request, payload: PackIn):
 
 @router.post("/packs/{pack_id}/uses", response={201: PackEnvelope, **ERRORS}, summary="Use one use of a pack")
 def pack_use_one(request, pack_id: str):
-    pk = int(pack_id) if pack_id.isdigit() and len(pack_id) < 19 else 0
+    pk = int(pack_id) if pack_id.isascii() and pack_id.isdigit() and len(pack_id) < 19 else 0
     bought = PackPurchase.objects.select_related("pack").filter(shop=request.auth.shop, pk=pk).first()
     if bought is None:
         raise NotFound("No pack has this id.", code="pack_not_found")

@@ -134,4 +134,5 @@ def test_a_till_sells_a_pack_and_uses_it_until_none_is_left(db):
     assert till.get(f"/members/{member}/packs").json() == []
     assert error_code(till.post("/packs/999999/uses")) == "pack_not_found"
     assert error_code(till.post("/packs/abc/uses")) == "pack_not_found"
+    assert error_code(till.post("/packs/%C2%B2/uses")) == "pack_not_found", "a superscript two is a digit to Python"
     assert till.post("/packs", {"member": member, "pack": "wash-10", "amount_paid": "1"}).status_code == 409
