@@ -117,7 +117,9 @@ def pack_refund(*, purchase: PackPurchase, actor: Actor | None = None, at: datet
     at = at or timezone.now()
     account = account_lock(purchase.member.account_id)  # the one lock order: the account, then the pack
     purchase = (
-        PackPurchase.objects.select_for_update().select_related("shop", "pack", "points_entry").get(pk=purchase.pk)
+        PackPurchase.objects.select_for_update(of=("self",))
+        .select_related("shop", "pack", "points_entry")
+        .get(pk=purchase.pk)
     )
     if purchase.refunded_at is not None or purchase.remaining == 0:
         raise NothingLeft(_("Nothing is left of this pack to refund."))
