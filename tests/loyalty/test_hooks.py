@@ -190,9 +190,12 @@ def test_a_member_field_fills_the_api_member(shop):
     from loyalty.api.present import member_out
 
     member = enrol(shop)
+    installed = hooks._member_fields.get("membership")  # the memberships app's own field, put back afterwards
     hooks.member_field("membership")(lambda who, at: {"plan": "vip", "status": "active", "ends_at": None})
     try:
         shown = member_out(member, timezone.now())
     finally:
         del hooks._member_fields["membership"]
+        if installed is not None:
+            hooks._member_fields["membership"] = installed
     assert shown["membership"] == {"plan": "vip", "status": "active", "ends_at": None}
