@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferralsConfig(AppConfig):
     name = "referrals"
+    verbose_name = _("Referrals")
     default_auto_field = "django.db.models.BigAutoField"
+    api_router = "referrals.api.router"
+
+    def ready(self) -> None:
+        from . import (
+            config,  # noqa: F401  (the `referral` configuration section)
+            handlers,  # noqa: F401  (enrolments, first purchases and refunds)
+        )
+        from .services import approval  # noqa: F401  (the referrals_approved job, the approval message)
