@@ -4,28 +4,54 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.errors import ValidationFailed
-from loyalty.models import Shop
+from loyalty.models import Program, Shop
 from rewards.models import Reward
 
 from ..models import Milestone, ReferralProgram
 
 MAX_MILESTONES = 20
 
+# Per process: the shop's program id → (its updated_at when judged, whether the shop runs a referral program).
+# Saving or removing the referral program marks the shop's program as changed, so the pages and the purchase path
+# of a shop without referrals pay no query for this app, and a shop that starts one is seen at once.
+_RUNNING: dict[int, tuple] = {}
+_RUNNING_LIMIT = 4096
 
-def program_of(shop: Shop) -> ReferralProgram | None:
-    """The shop's referral program when it runs one (enabled), else None."""
-    program = getattr(shop, "_referral_program", None)
-    if program is None:
-        program = ReferralProgram.objects.select_related("referee_reward").filter(shop=shop).first() or False
-        shop._referral_program = program  # one query per request or job run for the shop
-    return program if program and program.enabled else None
+
+def referrals_running(shop: Shop, program: Program | None = None) -> bool:
+    """Whether the shop runs an enabled referral program; `program`: the shop's own, when the caller holds it."""
+    program = program if program is not None and program.shop_id == shop.pk else shop.program
+    cached = _RUNNING.get(program.pk)
+    if cached is not None and program.updated_at <= cached[0]:
+        return cached[1]
+    if len(_RUNNING) >= _RUNNING_LIMIT:
+        _RUNNING.clear()
+    running = ReferralProgram.objects.filter(shop_id=shop.pk, enabled=True).exists()
+    _RUNNING[program.pk] = (program.updated_at, running)
+    return running
+
+
+def program_of(shop: Shop, program: Program | None = None) -> ReferralProgram | None:
+    """The shop's referral program when it runs one (enabled), else None; read once per shop object."""
+    cached = shop.__dict__.get("_referral_program")
+    if cached is None:
+        found = referrals_running(shop, program) and (
+            ReferralProgram.objects.select_related("referee_reward").filter(shop=shop).first()
+        )
+        cached = shop.__dict__["_referral_program"] = found or False
+    return cached if cached and cached.enabled else None
 
 
 def program_forget(shop: Shop) -> None:
+    """The shop's program changed: every process sees it at its next look (the program's updated_at)."""
     shop.__dict__.pop("_referral_program", None)
+    Program.objects.filter(shop_id=shop.pk).update(updated_at=timezone.now())
+    if hasattr(shop, "program"):
+        shop.program.refresh_from_db(fields=["updated_at"])
 
 
 def review_days(program: ReferralProgram | None, shop: Shop) -> int:
