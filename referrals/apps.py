@@ -15,6 +15,7 @@ class ReferralsConfig(AppConfig):
 
         from . import (
             config,  # noqa: F401  (the `referral` configuration section)
+            demo,  # noqa: F401  (the demo café's referral program and referrals)
             handlers,  # noqa: F401  (enrolments, first purchases and refunds)
             pages,  # noqa: F401  (the card, counter and portal member page sections)
         )
