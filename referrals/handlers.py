@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from loyalty import hooks
 
-from .services.life import referral_converted, referral_refunded, referral_signup
+from .services.life import referral_converted, referral_refunded, referral_signup, referrals_merged
 
 
 @hooks.on(hooks.MemberEnrolled)
@@ -27,3 +27,8 @@ def purchase_recorded(event: hooks.PurchaseRecorded) -> None:
 def purchase_refunded(event: hooks.PurchaseRefunded) -> None:
     if event.complete:
         referral_refunded(purchase=event.purchase, refund=event.refund, at=event.at)
+
+
+@hooks.on(hooks.MembersMerged)
+def members_merged(event: hooks.MembersMerged) -> None:
+    referrals_merged(keep=event.keep, duplicate=event.duplicate, at=event.at)

@@ -63,6 +63,8 @@ class Reason(models.TextChoices):
     WEEKLY_CAP = "weekly_cap", _("The referrer reached the week's limit of approved referrals.")
     SAME_DEVICE = "same_device", _("Several sign-ups with this code from one browser in a short time.")
     OWNER_REJECTED = "owner_rejected", _("Rejected by the shop after review.")
+    SAME_PERSON = "same_person", _("The friend and the referrer turned out to be one person (members merged).")
+    ALREADY_REFERRED = "already_referred", _("The friend already had a referrer (members merged: the first wins).")
     REFUNDED = "refunded", _("The friend's first purchase was refunded in full.")
     REFUNDED_AFTER_APPROVAL = (
         "refunded_after_approval",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from loyalty.errors import DomainError, NotFound
@@ -18,6 +19,8 @@ from rewards.services import voucher_issue
 from ..models import Reason, Referral, Review, Status
 from .fraud import held_for_review, rejection_reason
 from .programs import program_of, review_days
+
+OPEN = (Status.SIGNED_UP, Status.PURCHASED)
 
 
 class ReferralDecided(DomainError):
@@ -94,6 +97,34 @@ def referral_refunded(*, purchase, refund, at: datetime) -> Referral | None:
     return referral
 
 
+def _close(referral: Referral, reason: str, at: datetime) -> None:
+    """Reject an open referral (an approved or closed one stays as it is)."""
+    if referral.status in OPEN:
+        referral.status, referral.reason, referral.closed_at = Status.REJECTED, reason, at
+        referral.save(update_fields=["status", "reason", "closed_at"])
+
+
+def referrals_merged(*, keep: Member, duplicate: Member, at: datetime) -> None:
+    """Support merged a customer who enrolled twice: the duplicate's referrals as referrer move to the kept member;
+    as a friend, the kept member keeps one referrer, the first. One person referring themselves is rejected."""
+    for own in Referral.objects.select_for_update().filter(
+        Q(referrer=duplicate, referee=keep) | Q(referrer=keep, referee=duplicate)
+    ):
+        _close(own, Reason.SAME_PERSON, at)
+    Referral.objects.filter(referrer=duplicate).exclude(referee=keep).update(referrer=keep)
+    theirs = Referral.objects.select_for_update().filter(referee=duplicate).exclude(referrer=keep).first()
+    if theirs is None:
+        return
+    kept = Referral.objects.select_for_update().filter(referee=keep).first()
+    if kept is None:
+        theirs.referee = keep
+        theirs.save(update_fields=["referee"])
+    elif (theirs.created_at, theirs.pk) < (kept.created_at, kept.pk):
+        _close(kept, Reason.ALREADY_REFERRED, at)
+    else:
+        _close(theirs, Reason.ALREADY_REFERRED, at)
+
+
 # ---------------------------------------------------------------- the owner's review queue
 
 
@@ -106,7 +137,7 @@ def _held(shop, referral_id) -> Referral:
     )
     if referral is None:
         raise NotFound("Referral not found.", code="referral_not_found")
-    if referral.review != Review.PENDING:
+    if referral.review != Review.PENDING or referral.status not in OPEN:
         raise ReferralDecided("This referral was already reviewed.")
     return referral
 

@@ -138,3 +138,29 @@ def test_the_ladder_rewards_each_milestone_once_at_5_10_25_50(razors):
         expected = sorted(code for count, code in [(5, "shave-cream"), (10, "razor"), (25, "premium-razor"),
                                                    (50, "year-of-shaves")] if count <= target)  # fmt: skip
         assert voucher_rewards(referrer) == expected, target
+
+
+def test_a_merge_moves_the_duplicates_referrals_and_the_first_referrer_wins(razors):
+    from loyalty.services.ledger import Actor
+    from loyalty.services.members import members_merge
+
+    first, second, duplicate_referrer = referrer_of(razors), referrer_of(razors), referrer_of(razors)
+    kept_friend = friend(razors, first, at=T0)
+    twin = friend(razors, second, at=T0 + timedelta(hours=1))
+    made_by_duplicate = friend(razors, duplicate_referrer)
+    keep = referrer_of(razors)
+    members_merge(keep=keep, duplicate=duplicate_referrer, actor=Actor(shop=razors))
+    assert referral_of(made_by_duplicate).referrer == keep
+    members_merge(keep=kept_friend, duplicate=twin, actor=Actor(shop=razors))
+    assert referral_of(kept_friend).status == Status.SIGNED_UP
+    assert (referral_of(twin).status, referral_of(twin).reason) == (Status.REJECTED, Reason.ALREADY_REFERRED)
+
+
+def test_a_merge_of_a_referrer_with_their_own_friend_rejects_the_referral(razors):
+    from loyalty.services.ledger import Actor
+    from loyalty.services.members import members_merge
+
+    referrer = referrer_of(razors)
+    same_person = friend(razors, referrer)
+    members_merge(keep=referrer, duplicate=same_person, actor=Actor(shop=razors))
+    assert (referral_of(same_person).status, referral_of(same_person).reason) == (Status.REJECTED, Reason.SAME_PERSON)
