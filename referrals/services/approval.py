@@ -24,7 +24,7 @@ from rewards.models import VoucherSource
 from rewards.services import voucher_issue
 
 from ..models import MilestoneAward, Reason, Referral, Review, Status
-from .programs import program_of
+from .programs import program_settings
 
 message_event("referral_approved", "marketing", _("Referral approved"))
 
@@ -63,7 +63,7 @@ def referral_approve(*, referral_id: int, as_of: datetime) -> Referral | None:
     if referral is None:
         return None
     shop, at = referral.shop, approval_moment(referral)
-    program = program_of(shop)
+    program = program_settings(shop)
     if program is not None and program.max_per_week and _approved_in_week(referral, at) >= program.max_per_week:
         referral.status, referral.reason, referral.closed_at = Status.REJECTED, Reason.WEEKLY_CAP, at
         referral.save(update_fields=["status", "reason", "closed_at"])

@@ -18,7 +18,7 @@ from rewards.services import voucher_issue
 
 from ..models import Reason, Referral, Review, Status
 from .fraud import held_for_review, rejection_reason
-from .programs import program_of, review_days
+from .programs import program_of, program_settings, review_days
 
 OPEN = (Status.SIGNED_UP, Status.PURCHASED)
 
@@ -70,7 +70,7 @@ def referral_converted(*, friend: Member, purchase) -> Referral | None:
     referral = Referral.objects.select_for_update().filter(referee=friend, status=Status.SIGNED_UP).first()
     if referral is None:
         return None
-    days = review_days(program_of(friend.shop), friend.shop)
+    days = review_days(program_settings(friend.shop), friend.shop)
     referral.status = Status.PURCHASED
     referral.purchase = purchase
     referral.purchased_at = purchase.occurred_at

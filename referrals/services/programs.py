@@ -46,6 +46,11 @@ def program_of(shop: Shop, program: Program | None = None) -> ReferralProgram | 
     return cached if cached and cached.enabled else None
 
 
+def program_settings(shop: Shop) -> ReferralProgram | None:
+    """The shop's program row, running or not: referrals under way when it was switched off still go on."""
+    return ReferralProgram.objects.select_related("referee_reward").filter(shop=shop).first()
+
+
 def program_forget(shop: Shop) -> None:
     """The shop's program changed: every process sees it at its next look (the program's updated_at)."""
     shop.__dict__.pop("_referral_program", None)

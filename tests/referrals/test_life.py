@@ -10,7 +10,7 @@ from loyalty.errors import ValidationFailed
 from loyalty.models import EntryKind, LedgerEntry
 from loyalty.services.config import config_import
 from loyalty.services.invariants import ledger_violations
-from referrals.models import MilestoneAward, Reason, Status
+from referrals.models import MilestoneAward, Reason, Referral, Status
 from rewards.models import Voucher
 from tests.factories import enrol
 
@@ -164,3 +164,17 @@ def test_a_merge_of_a_referrer_with_their_own_friend_rejects_the_referral(razors
     same_person = friend(razors, referrer)
     members_merge(keep=referrer, duplicate=same_person, actor=Actor(shop=razors))
     assert (referral_of(same_person).status, referral_of(same_person).reason) == (Status.REJECTED, Reason.SAME_PERSON)
+
+
+def test_switching_the_program_off_counts_no_new_sign_up_but_lets_those_under_way_be_approved(db):
+    shop = config_import(referral_document("paused", referrer_points=10))
+    referrer = referrer_of(shop)
+    under_way = friend(shop, referrer)
+    buy(shop, under_way)
+    shop = config_import(referral_document("paused", referrer_points=10, enabled=False), update=True)
+    later = friend(shop, referrer)
+    assert not Referral.objects.filter(referee=later).exists()
+    approve(DUE)
+    assert referral_of(under_way).status == Status.APPROVED
+    referrer.account.refresh_from_db()
+    assert referrer.account.points_balance == 10
