@@ -1,4 +1,4 @@
-"""The demo café's referral program (`python manage.py demo`): a friend's welcome gift, points for the referrer, a
+"""The demo café's referral program (`python manage.py demo`): the friend's 10% off, points for the referrer, a
 ladder of rewards, the leaderboard, and one regular's referrals in every state (approved by the job, bought and
 waiting, only signed up, rejected for the referrer's own email, voided by a refund, held for review)."""
 
@@ -17,24 +17,14 @@ from loyalty.services.refunds import purchase_refund
 
 from .services.approval import referrals_approve
 
-WELCOME = {
-    "code": "friend-welcome",
-    "name": "15% off your first visit",
-    "kind": "percent_off",
-    "points": 0,
-    "value": "15",
-    "max_discount": "40000",
-    "voucher_valid_days": 30,
-}
 FRIENDS = ["Phan Gia Hân", "Vũ Đức Huy", "Đặng Mỹ Linh", "Bùi Quang Nam", "Hồ Ngọc Quỳnh"]
 
 
 @hooks.demo_document
 def add_referral(document: dict) -> None:
-    document["rewards"].append(WELCOME)
     document["referral"] = {
         "enabled": True,
-        "referee_reward": "friend-welcome",
+        "referee_reward": "ten-percent",  # the catalogue's 10% off, given to the friend
         "referrer_points": 20,
         "review_days": 14,
         "max_per_week": 10,

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
@@ -49,6 +50,8 @@ def in_a_browser(steps) -> None:
                 browser.close()
         except BaseException as error:  # judged by the test, in its own thread
             failure.append(error)
+        finally:
+            connection.close()  # the thread's own database connection
 
     thread = threading.Thread(target=run, name="referral-browser")
     thread.start()
