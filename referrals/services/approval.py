@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from loyalty import hooks
@@ -153,16 +152,11 @@ def _announce(referral: Referral, referrer: Member, points: int, awards: list[Mi
     )
 
 
-def clawback(*, referral: Referral, refund) -> None:
-    """Take the referrer's points for this referral back through the ledger (a debt where they were spent).
-    Milestone rewards already given stay."""
+def clawback(*, referral: Referral, refund, account) -> None:
+    """Take the referrer's points for this referral back through the ledger (a debt where they were spent), on
+    the referrer's account the caller locked. Milestone rewards already given stay."""
     entry = referral.points_entry
-    if entry is None:
-        return
-    referrer = member_current(referral.referrer)
-    account = account_lock(referrer.account_id)
-    already = entry.reversals.filter(Q(kind=EntryKind.REVERSE)).exists()
-    if already:
+    if entry is None or entry.reversals.filter(kind=EntryKind.REVERSE).exists():
         return
     points_reverse(
         account=account, actor=Actor(shop=referral.shop), lot=entry, points=entry.points, refund=refund,

@@ -12,11 +12,14 @@ from django.utils import timezone
 
 from loyalty.errors import DomainError, NotFound
 from loyalty.models import Member
+from loyalty.services.ledger import account_lock
 from loyalty.services.members import referrer_by_code
+from loyalty.services.notifications import member_current
 from rewards.models import VoucherSource
 from rewards.services import voucher_issue
 
 from ..models import Reason, Referral, Review, Status
+from .approval import clawback
 from .fraud import held_for_review, rejection_reason
 from .programs import program_of, program_settings, review_days
 
@@ -81,14 +84,23 @@ def referral_converted(*, friend: Member, purchase) -> Referral | None:
 
 def referral_refunded(*, purchase, refund, at: datetime) -> Referral | None:
     """A refund that completes the friend's converting purchase: before approval the referral is voided; after
-    it, voided too and the referrer's points are clawed back (approval.clawback). A partial refund keeps it."""
-    referral = Referral.objects.select_for_update().filter(purchase=purchase).first()
-    if referral is None or referral.status not in (Status.PURCHASED, Status.APPROVED):
+    it, voided too and the referrer's points are clawed back (approval.clawback). A partial refund keeps it.
+    The referrer's account is locked before the referral row, the order the approval job takes them in."""
+    referrer_id = Referral.objects.filter(purchase=purchase).values_list("referrer_id", flat=True).first()
+    if referrer_id is None:
+        return None
+    referrer = member_current(Member.objects.select_related("shop").get(pk=referrer_id))
+    account = account_lock(referrer.account_id)
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("shop", "points_entry")
+        .filter(purchase=purchase, status__in=[Status.PURCHASED, Status.APPROVED])
+        .first()
+    )
+    if referral is None:
         return None
     if referral.status == Status.APPROVED:
-        from .approval import clawback  # approval imports this module
-
-        clawback(referral=referral, refund=refund)
+        clawback(referral=referral, refund=refund, account=account)
         reason = Reason.REFUNDED_AFTER_APPROVAL
     else:
         reason = Reason.REFUNDED

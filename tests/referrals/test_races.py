@@ -64,3 +64,28 @@ def test_two_runs_of_the_job_for_one_moment_approve_each_referral_once(shop):
     assert referrer.account.points_balance == 80
     assert MilestoneAward.objects.filter(referrer=referrer).count() == 1
     assert ledger_violations() == []
+
+
+def test_a_full_refund_racing_the_approval_voids_the_referral_and_leaves_no_points_either_way(shop):
+    """The refund locks the referrer's account before the referral row, as the job does: no deadlock, and
+    whichever wins, the referral ends voided and the referrer's points are 0 (given and clawed back, or never)."""
+    from loyalty.models import Shop
+    from loyalty.services.refunds import purchase_refund
+
+    referrer = referrer_of(shop)
+    new = friend(shop, referrer)
+    first = buy(shop, new)
+
+    def act(i, own):
+        if i == 0:
+            return referrals_approve(as_of=DUE)
+        return purchase_refund(shop=own, purchase_id=first.pk, amount=first.amount, external_id="RF-1", now=DUE)
+
+    results = race(2, act, prepare=lambda i: Shop.objects.get(pk=shop.pk))
+
+    assert not any(isinstance(r, BaseException) for r in results), results
+    referral = Referral.objects.get(referee=new)
+    assert referral.status == Status.VOIDED
+    referrer.account.refresh_from_db()
+    assert referrer.account.points_balance == 0
+    assert ledger_violations() == []
