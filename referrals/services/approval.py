@@ -18,6 +18,7 @@ from loyalty.models import EntryKind, Member
 from loyalty.services.ledger import Actor, account_lock, lot_create, points_reverse
 from loyalty.services.notifications import member_current, message_event, notify
 from loyalty.services.rules import lot_expiry
+from loyalty.services.tiers import tier_upgrade_if_reached
 from loyalty.services.webhooks import points_changed, webhook_emit
 from rewards.models import VoucherSource
 from rewards.services import voucher_issue
@@ -83,6 +84,8 @@ def referral_approve(*, referral_id: int, as_of: datetime) -> Referral | None:
             event_key=f"referral:{referral.pk}",
         )
         points_changed(shop, account, change=points, reason="referral")
+        tiers = list(account.program.tiers.order_by("threshold"))  # referral points count in points_earned
+        tier_upgrade_if_reached(account=account, program=account.program, tiers=tiers, shop=shop, as_of=at)
     referral.save(update_fields=["status", "approved_at", "points_entry"])
     awards = milestones_reached(referral=referral, referrer=referrer, program=program, at=at)
     _announce(referral, referrer, points, awards)

@@ -178,3 +178,15 @@ def test_switching_the_program_off_counts_no_new_sign_up_but_lets_those_under_wa
     assert referral_of(under_way).status == Status.APPROVED
     referrer.account.refresh_from_db()
     assert referrer.account.points_balance == 10
+
+
+def test_referrer_points_move_the_referrer_up_a_tier_at_once(db):
+    doc = referral_document("tiers", referrer_points=100)
+    levels = [{"code": "green", "name": "Green", "threshold": 0}, {"code": "gold", "name": "Gold", "threshold": 100}]
+    doc["program"]["tiers"] = {"basis": "points_earned", "window": "lifetime", "levels": levels}
+    shop = config_import(doc)
+    referrer = referrer_of(shop)
+    buy(shop, friend(shop, referrer))
+    approve(DUE)
+    referrer.account.refresh_from_db()
+    assert referrer.account.tier.code == "gold"
