@@ -214,3 +214,33 @@ def test_the_portal_member_page_shows_their_referrals_and_who_invited_them(shop,
     invited = shop.members.get(name="Bought Friend")
     html = manager.get(reverse("portal:member", args=[invited.pk])).content.decode()
     assert "Invited by" in html and "Linh Tran" in html
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm: the program's rules, translations
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_pages_read_a_fixed_number_of_queries_whatever_the_referrals(shop, linh):
+    phone, counter, manager = signed_in(linh), staff_client(shop, "cashier"), staff_client(shop, "manager")
+    urls = [
+        (phone, reverse("member:shop", kwargs={"slug": shop.slug})),
+        (counter, reverse("counter:member", kwargs={"member_id": linh.pk})),
+        (manager, reverse("portal:member", args=[linh.pk])),
+        (manager, reverse("referrals:referrals")),
+        (manager, reverse("referrals:funnel")),
+    ]
+    bought = NOW - timedelta(days=20)
+    buy(shop, friend(shop, linh, at=bought), at=bought)
+    approve(NOW)
+    few = [_queries(client, url) for client, url in urls]
+    for _ in range(6):
+        buy(shop, friend(shop, linh, at=bought), at=bought)
+    friend(shop, linh, email="linh@example.com")
+    approve(NOW)
+    assert [_queries(client, url) for client, url in urls] == few
