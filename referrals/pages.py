@@ -49,7 +49,7 @@ def member_card(*, member, request=None, **_kwargs):
             "program": program,
             "code": member.referral_code,
             "link": link,
-            "qr": inline_svg(qr_svg(link)),
+            "qr": inline_svg(qr_svg(link).replace(b' id="qr-path"', b"")),  # the card's QR has that id
             "ladder": ladder_of(member, program),
             "counts": _counts(member),
             "may_choose_code": not VanityCode.objects.filter(member=member).exists(),

@@ -171,6 +171,10 @@ def test_the_table_filters_by_status_and_referrer_and_exports_csv(shop, history)
     assert "The friend&#x27;s email is the referrer&#x27;s own." in html
     only = manager.get(url, {"status": "approved", "referrer": history.pk}).content.decode()
     assert "1 referral" in only and "New Friend" not in only
+    fragment = manager.get(url, {"status": "rejected"}, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.startswith('\n<div id="referrals-results">') or fragment.lstrip().startswith("<div")
+    assert "<nav" not in fragment and "Own Email" in fragment
+    assert 'href="/portal/referrals/"' in html, "the portal's navigation links the referrals"
     rows = manager.get(url, {"export": "csv"}).content.decode("utf-8").splitlines()
     assert rows[0].startswith("Joined,Referrer,Friend,Status,Why")
     assert len(rows) == 4 and any("own_email" in row or "own" in row for row in rows[1:])
