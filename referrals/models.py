@@ -163,3 +163,10 @@ class VanityCode(models.Model):
     member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="vanity_code")
     drawn_code = models.CharField(max_length=16, unique=True)
     at = models.DateTimeField()
+
+
+class LeaderboardEntry(models.Model):
+    """A member who chose to appear on their shop's referral leaderboard (first name and initial only)."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="referral_leaderboard")
+    at = models.DateTimeField()

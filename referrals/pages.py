@@ -18,7 +18,7 @@ from loyalty.member_site.views.pages import inline_svg
 from loyalty.qr import qr_svg
 from loyalty.services.rules import first_of_month
 
-from .models import Referral, Status, VanityCode
+from .models import LeaderboardEntry, Referral, Status, VanityCode
 from .selectors import ladder_of, leaderboard
 from .services.programs import program_of
 
@@ -54,6 +54,7 @@ def member_card(*, member, request=None, **_kwargs):
             "counts": _counts(member),
             "may_choose_code": not VanityCode.objects.filter(member=member).exists(),
             "leaders": leaderboard(member.shop, start=start, end=end) if program.leaderboard else None,
+            "on_leaderboard": LeaderboardEntry.objects.filter(member=member).exists() if program.leaderboard else False,
         }
     }
 

@@ -97,10 +97,11 @@ class Leader:
 
 
 def leaderboard(shop: Shop, *, start: datetime, end: datetime, size: int = 5) -> list[Leader]:
-    """The month's top referrers by approved referrals, shown as first name and initial only (an erased
-    member's referrals count, shown without a name)."""
+    """The month's top referrers by approved referrals among the members who chose to appear, shown as first
+    name and initial only."""
     rows = (
         Referral.objects.filter(shop=shop, status=Status.APPROVED, approved_at__gte=start, approved_at__lt=end)
+        .filter(referrer__referral_leaderboard__isnull=False, referrer__erased_at__isnull=True)
         .values("referrer__name", "referrer__erased_at", "referrer_id")
         .annotate(n=Count("id"))
         .order_by("-n", "referrer_id")[:size]

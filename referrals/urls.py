@@ -9,6 +9,7 @@ app_name = "referrals"
 urlpatterns = [
     path("r/<str:code>/", public.link, name="link"),
     path("m/<slug:slug>/referral-code/", member.vanity, name="vanity"),
+    path("m/<slug:slug>/referral-leaderboard/", member.leaderboard, name="leaderboard"),
     path("portal/referrals/", portal.referral_list, name="referrals"),
     path("portal/referrals/review/", portal.review, name="review"),
     path("portal/referrals/<int:referral_id>/clear/", portal.review_clear, name="review_clear"),

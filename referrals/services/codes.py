@@ -13,7 +13,7 @@ from loyalty.errors import DomainError, ValidationFailed
 from loyalty.models import Member
 from loyalty.services.members import code_normalise
 
-from ..models import VanityCode
+from ..models import LeaderboardEntry, VanityCode
 
 VANITY = re.compile(r"^[A-Z0-9]{4,12}$")
 
@@ -58,3 +58,13 @@ def vanity_code_set(*, member: Member, code: str) -> Member:
         raise ValidationFailed(fields={"code": _("This code is taken. Try another.")}, code="code_taken") from None
     member.referral_code = key
     return member
+
+
+@transaction.atomic
+def leaderboard_choose(*, member: Member, shown: bool) -> bool:
+    """The member chooses whether their first name and initial appear on the shop's referral leaderboard."""
+    if shown:
+        LeaderboardEntry.objects.get_or_create(member=member, defaults={"at": timezone.now()})
+    else:
+        LeaderboardEntry.objects.filter(member=member).delete()
+    return shown

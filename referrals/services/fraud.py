@@ -26,7 +26,7 @@ YMAIL_DOMAINS = {"ymail.com", "rocketmail.com"}
 # referral waits for the owner's review.
 DEVICE_WINDOW = timedelta(hours=24)
 DEVICE_LIMIT = 2
-PUBLIC_CHANNELS = {"join_page", "referral_link"}
+PUBLIC_CHANNELS = {"join_page"}  # /r/ links join through the join page
 
 
 def email_normalise(email: str) -> str:

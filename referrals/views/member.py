@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from loyalty.errors import DomainError
 from loyalty.member_site.decorators import member_view
 
-from ..services.codes import vanity_code_set
+from ..services.codes import leaderboard_choose, vanity_code_set
 
 
 @require_POST
@@ -22,6 +22,14 @@ def vanity(request, member):
         messages.error(request, next(iter(error.fields.values()), error.message))
     else:
         messages.success(request, _("Your referral code is now %(code)s.") % {"code": member.referral_code})
+    return redirect(f"{_card_url(member)}#referral-program")
+
+
+@require_POST
+@member_view
+def leaderboard(request, member):
+    shown = leaderboard_choose(member=member, shown=request.POST.get("shown") == "1")
+    messages.success(request, _("You are on the leaderboard.") if shown else _("You are off the leaderboard."))
     return redirect(f"{_card_url(member)}#referral-program")
 
 

@@ -122,7 +122,13 @@ def test_the_card_shows_the_code_link_qr_and_ladder_progress(shop, linh):
     assert linh.referral_code in html and f"/r/{linh.referral_code}/" in html
     assert "2 more friends to Shave Cream" in html and "3 friends approved" in html
     assert "<svg" in html.split('id="referral-program"')[1]
-    assert "This month's top referrers" in html and "Linh T." in html
+    assert "This month's top referrers" in html and "Linh T." not in html, "only members who chose to appear"
+    phone = signed_in(linh)
+    assert phone.post(reverse("referrals:leaderboard", kwargs={"slug": shop.slug}), {"shown": "1"}).status_code == 302
+    html = phone.get(reverse("member:shop", kwargs={"slug": shop.slug})).content.decode()
+    assert "Linh T. · 3 friends" in html and "Take me off the leaderboard" in html
+    phone.post(reverse("referrals:leaderboard", kwargs={"slug": shop.slug}), {"shown": "0"})
+    assert "Linh T." not in phone.get(reverse("member:shop", kwargs={"slug": shop.slug})).content.decode()
 
 
 def test_a_vanity_code_is_chosen_once_and_the_old_link_keeps_working(shop, linh):
@@ -248,3 +254,14 @@ def test_the_pages_read_a_fixed_number_of_queries_whatever_the_referrals(shop, l
     friend(shop, linh, email="linh@example.com")
     approve(NOW)
     assert [_queries(client, url) for client, url in urls] == few
+
+
+@pytest.mark.parametrize("name", ["vanity", "leaderboard"])
+def test_a_member_of_another_shop_gets_404_for_this_shops_member_actions(shop, linh, name):
+    other_shop = config_import(referral_document("another-shop"))
+    stranger = signed_in(enrol(other_shop, name="Stranger"))
+    url = reverse(f"referrals:{name}", kwargs={"slug": shop.slug})
+    assert stranger.post(url, {"code": "STRANGER1", "shown": "1"}).status_code == 404
+    assert Client().post(url, {"code": "ANON1234"}).status_code == 302, "signed out: to sign-in"
+    linh.refresh_from_db()
+    assert linh.referral_code != "STRANGER1"
