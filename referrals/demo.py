@@ -16,6 +16,7 @@ from loyalty.services.purchases import purchase_record
 from loyalty.services.refunds import purchase_refund
 
 from .services.approval import referrals_approve
+from .services.codes import leaderboard_choose
 
 FRIENDS = ["Phan Gia Hân", "Vũ Đức Huy", "Đặng Mỹ Linh", "Bùi Quang Nam", "Hồ Ngọc Quỳnh"]
 
@@ -68,3 +69,4 @@ def make_history(shop) -> None:
     for index in range(3):  # one browser, three sign-ups within the hour on the join page: the third waits
         join(f"Khách {index + 1}", 1, channel="join_page", device="demo-shared-tablet")
     referrals_approve(as_of=now)
+    leaderboard_choose(member=referrer, shown=True)
