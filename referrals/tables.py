@@ -11,6 +11,14 @@ from .models import Reason
 
 ERASED = _("(erased)")
 WAITING = _("waiting for review")
+# Where the friend joined (member_enrol's channel), as the owner reads it.
+CHANNELS = {
+    "join_page": _("Join page"),
+    "counter": _("Counter"),
+    "till": _("Till API"),
+    "portal": _("Portal"),
+    "import": _("Import"),
+}
 
 
 def person(member) -> str:
@@ -47,6 +55,9 @@ class ReferralTable(PortalTable):
     def render_status(self, record) -> str:
         text = record.get_status_display()
         return f"{text} · {WAITING}" if record.held else text
+
+    def render_channel(self, value) -> str:
+        return str(CHANNELS.get(value, value))
 
     def render_reason(self, value) -> str:
         return str(Reason(value).label) if value in Reason.values else value

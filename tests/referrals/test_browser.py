@@ -73,6 +73,7 @@ def test_link_landing_join_first_purchase_approval_and_the_referrers_reward(shop
         pytest.fail(f"Chromium is not installed at {CHROMIUM} (CI installs it).", pytrace=False)
     linh = enrol(shop, name="Linh Tran", channel="till")
     cashier = StaffFactory(shop=shop, role="cashier").user
+    owner = StaffFactory(shop=shop, role="owner").user
     url = live_server.url
 
     def open_page(browser, cookies=(), **device):
@@ -124,5 +125,12 @@ def test_link_landing_join_first_purchase_approval_and_the_referrers_reward(shop
         expect(section).to_contain_text("You reached every reward of the ladder")
         expect(referrer.get_by_role("region", name="Your vouchers")).to_contain_text("Razor")
         shot(referrer, "04-referrer-reward")
+
+        portal = open_page(browser, session_of(owner, url), **PHONE)
+        portal.goto("/portal/referrals/")
+        expect(portal.get_by_role("heading", name="Referrals", exact=True)).to_be_visible()
+        expect(portal.locator("table")).to_contain_text("Minh Le")
+        expect(portal.locator("table")).to_contain_text("Approved")
+        shot(portal, "05-owner-table")
 
     in_a_browser(steps)
