@@ -72,6 +72,16 @@ class PurchaseRefunded:
 
 
 @dataclass(frozen=True)
+class MembersMerged:
+    """Support merged `duplicate` into `keep` (the core moved its points, wallet, stamps, vouchers and purchases);
+    the apps move what they hold of the duplicate."""
+
+    keep: Any
+    duplicate: Any
+    at: datetime
+
+
+@dataclass(frozen=True)
 class VoucherRedeemed:
     """A reward bought with points: its voucher was issued."""
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote, urlencode
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from loyalty.counter.present import money, reward_value
@@ -81,8 +81,13 @@ def tier_progress(account, at: datetime, shop) -> TierProgress | None:
 
 
 def referral_url(member: Member) -> str:
-    join = reverse("join", kwargs={"slug": member.shop.slug})
-    return absolute_url(f"{join}?{urlencode({'ref': member.referral_code})}")
+    """The referral program's own link (/r/<code>, when an app serves the URL `referrals:link`), else the join
+    page carrying the code."""
+    try:
+        return absolute_url(reverse("referrals:link", kwargs={"code": member.referral_code}))
+    except NoReverseMatch:
+        join = reverse("join", kwargs={"slug": member.shop.slug})
+        return absolute_url(f"{join}?{urlencode({'ref': member.referral_code})}")
 
 
 def share_links(url: str, text: str) -> dict[str, str]:

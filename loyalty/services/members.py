@@ -408,7 +408,8 @@ def _as_json(value):
 def members_merge(*, keep: Member, duplicate: Member, actor: Actor, at: datetime | None = None) -> Member:
     """Support merges a customer who enrolled twice. The duplicate's lots are consumed by one `merge` entry and
     mirrored as `merge` lots with the same dates on the kept account; wallet money, stamps, vouchers and
-    purchases move to the kept member; the duplicate is closed, nothing is deleted (LEDGER.md: Merge)."""
+    purchases move to the kept member, the program apps move theirs (hooks.MembersMerged); the duplicate is
+    closed, nothing is deleted (LEDGER.md: Merge)."""
     at = at or timezone.now()
     if keep.pk == duplicate.pk or keep.shop_id != duplicate.shop_id:
         raise ValidationFailed(fields={"duplicate": "must be another member of the same shop"})
@@ -426,6 +427,7 @@ def members_merge(*, keep: Member, duplicate: Member, actor: Actor, at: datetime
     Card.objects.filter(member=duplicate, blocked_at__isnull=True).update(blocked_at=at)
     duplicate.merged_into = keep
     duplicate.save(update_fields=["merged_into"])
+    hooks.emit(hooks.MembersMerged(keep=keep, duplicate=duplicate, at=at))
     return keep
 
 
