@@ -81,48 +81,6 @@ def customers_of(partner: Partner) -> QuerySet[Binding]:
     return Binding.objects.filter(partner=partner).select_related("member").order_by("-bound_at")
 
 
-def first_name(name: str) -> str:
-    """What a partner sees of a customer: the first word of the name (Vietnamese names put the given name last,
-    so a shop's partner sees the word people call them by: the last one)."""
-    words = (name or "").split()
-    if not words:
-        return "—"
-    return words[-1] if _vietnamese_order(words) else words[0]
-
-
-def _vietnamese_order(words: list[str]) -> bool:
-    return len(words) >= 2 and words[0] in VIETNAMESE_FAMILY_NAMES
-
-
-VIETNAMESE_FAMILY_NAMES = frozenset(
-    [
-        "Nguyễn",
-        "Trần",
-        "Lê",
-        "Phạm",
-        "Hoàng",
-        "Huỳnh",
-        "Phan",
-        "Vũ",
-        "Võ",
-        "Đặng",
-        "Bùi",
-        "Đỗ",
-        "Hồ",
-        "Ngô",
-        "Dương",
-        "Lý",
-        "Đinh",
-        "Trịnh",
-        "Đoàn",
-        "Lâm",
-        "Mai",
-        "Trương",
-        "Cao",
-    ]
-)
-
-
 def commissions_of(partner: Partner) -> QuerySet[Commission]:
     return Commission.objects.filter(partner=partner).select_related("purchase", "member", "payout")
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from loyalty.models import Member, Shop
+from loyalty.names import public_name
 
 from .models import LinkVisit, Milestone, Referral, Review, Status
 
@@ -102,15 +103,8 @@ def leaderboard(shop: Shop, *, start: datetime, end: datetime, size: int = 5) ->
     rows = (
         Referral.objects.filter(shop=shop, status=Status.APPROVED, approved_at__gte=start, approved_at__lt=end)
         .filter(referrer__referral_leaderboard__isnull=False, referrer__erased_at__isnull=True)
-        .values("referrer__name", "referrer__erased_at", "referrer_id")
+        .values("referrer__name", "referrer_id")
         .annotate(n=Count("id"))
         .order_by("-n", "referrer_id")[:size]
     )
-    return [Leader(name=_short(row["referrer__name"], row["referrer__erased_at"]), approved=row["n"]) for row in rows]
-
-
-def _short(name: str, erased) -> str:
-    parts = (name or "").split()
-    if erased or not parts:
-        return "—"
-    return f"{parts[0]} {parts[-1][0]}." if len(parts) > 1 else parts[0]
+    return [Leader(name=public_name(row["referrer__name"]), approved=row["n"]) for row in rows]

@@ -83,6 +83,9 @@ class VoucherSource(models.TextChoices):
     REFERRAL = "referral", _("Referral")
     MILESTONE = "milestone", _("Referral milestone")
     MEMBERSHIP = "membership", _("Membership")
+    CHALLENGE = "challenge", _("Challenge completed")
+    SURPRISE = "surprise", _("Surprise reward")
+    LEADERBOARD = "leaderboard", _("Leaderboard prize")
     BIRTHDAY = "birthday", _("Birthday")
     MANUAL = "manual", _("Given by staff")
 

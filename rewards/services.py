@@ -56,7 +56,7 @@ def reward_get(shop, code: str) -> Reward:
     return reward
 
 
-def _take_stock(reward: Reward) -> None:
+def reward_stock_take(reward: Reward) -> None:
     """One conditional UPDATE: stock is never oversold, whatever the concurrency."""
     if reward.stock is None:
         return
@@ -120,7 +120,7 @@ def reward_redeem(*, member: Member, reward_code: str, actor: Actor, at: datetim
         raise OutOfStock("This reward is out of stock.")
     if reason == "limit_reached":
         raise LimitReached("This member has reached the limit for this reward.")
-    _take_stock(reward)
+    reward_stock_take(reward)
     entry = None
     if reward.points:
         entry = points_spend(

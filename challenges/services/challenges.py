@@ -17,13 +17,14 @@ from loyalty.models import EntryKind, Member, Purchase, TierLevel
 from loyalty.services.ledger import Actor, lot_create
 from loyalty.services.rules import lot_expiry
 from loyalty.services.webhooks import points_changed
+from rewards.models import VoucherSource
 from rewards.services import voucher_issue
 
 from ..models import BadgeKind, Challenge, Progress
 from .badges import badge_give
 from .goals import local_midnight, progress_of
 
-VOUCHER_SOURCE = "challenge"
+VOUCHER_SOURCE = VoucherSource.CHALLENGE
 
 
 def open_challenges(shop, moment: datetime):

@@ -13,15 +13,16 @@ from django.utils import timezone
 
 from loyalty import hooks
 from loyalty.models import Member, Purchase
+from loyalty.names import public_name
 from loyalty.services.sql import insert_unless_conflict
-from partners.selectors import VIETNAMESE_FAMILY_NAMES
+from rewards.models import VoucherSource
 from rewards.services import voucher_issue
 
 from ..models import Board, Community, LeaderboardAward, LeaderboardPrize, MemberPreference
 from .badges import badge_give
 from .goals import KEPT
 
-VOUCHER_SOURCE = "leaderboard"
+VOUCHER_SOURCE = VoucherSource.LEADERBOARD
 TOP = 10
 
 
@@ -31,19 +32,6 @@ class Place:
     member_id: int
     display_name: str
     score: int
-
-
-def display_name(name: str) -> str:
-    """The given name and the family name's initial, nothing more ("Anna K."). A Vietnamese name puts the family
-    name first and the given name last: "Nguyễn Thu Linh" is "Linh N." (the partners' page reads names so too)."""
-    words = (name or "").split()
-    if not words:
-        return "—"
-    if len(words) == 1:
-        return words[0]
-    vietnamese = words[0] in VIETNAMESE_FAMILY_NAMES
-    given, family = (words[-1], words[0]) if vietnamese else (words[0], words[-1])
-    return f"{given} {family[0].upper()}."
 
 
 def month_bounds(month: date, tz) -> tuple[datetime, datetime]:
@@ -75,7 +63,7 @@ def leaderboard(shop, month: date, *, limit: int = TOP) -> list[Place]:
         Place(
             place=index,
             member_id=row["member_id"],
-            display_name=display_name(names[row["member_id"]]),
+            display_name=public_name(names[row["member_id"]]),
             score=row["score"],
         )
         for index, row in enumerate(places, start=1)

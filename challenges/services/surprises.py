@@ -15,12 +15,12 @@ from loyalty.models import Member, Purchase, Refund
 from loyalty.services.ledger import Actor
 from loyalty.services.sql import insert_unless_conflict
 from rewards.errors import OutOfStock
-from rewards.models import VoucherStatus
-from rewards.services import _take_stock, voucher_close, voucher_issue
+from rewards.models import VoucherSource, VoucherStatus
+from rewards.services import reward_stock_take, voucher_close, voucher_issue
 
 from ..models import Surprise, SurpriseWin
 
-VOUCHER_SOURCE = "surprise"
+VOUCHER_SOURCE = VoucherSource.SURPRISE
 
 
 def draw_wins(surprise: Surprise, *, shop_id: int, external_id: str) -> bool:
@@ -47,7 +47,7 @@ def _win(surprise: Surprise, purchase: Purchase, member: Member, at: datetime) -
     if SurpriseWin.objects.filter(surprise=surprise, purchase=purchase).exists():
         return None
     try:
-        _take_stock(surprise.reward)  # a surprise gives from the reward's stock like a redemption
+        reward_stock_take(surprise.reward)  # a surprise gives from the reward's stock like a redemption
     except OutOfStock:
         return None
     voucher = voucher_issue(reward=surprise.reward, member=member, source=VOUCHER_SOURCE, at=at)

@@ -18,6 +18,7 @@ from loyalty.member_site.access import members_of_user
 from loyalty.member_site.decorators import member_view
 from loyalty.models import Shop
 from loyalty.money import format_money
+from loyalty.names import public_name
 from loyalty.points_names import points_phrase
 from loyalty.portal.forms import add_domain_error
 from rewards.models import Reward
@@ -26,7 +27,7 @@ from ..forms import IdeaForm
 from ..models import Community, Idea, IdeaVote, Impact
 from ..selectors import impact_figures
 from ..services.ideas import idea_get, idea_post, idea_vote
-from ..services.leaderboards import display_name, leaderboard, leaderboard_opt_in, month_of
+from ..services.leaderboards import leaderboard, leaderboard_opt_in, month_of
 
 IDEAS_SHOWN = 30
 
@@ -72,7 +73,7 @@ def _context(request, shop: Shop, form=None) -> dict:
         voted = set()
         if member is not None:
             voted = set(IdeaVote.objects.filter(member=member, idea__in=ideas).values_list("idea_id", flat=True))
-        context["ideas"] = [(idea, display_name(idea.member.name), idea.pk in voted) for idea in ideas]
+        context["ideas"] = [(idea, public_name(idea.member.name), idea.pk in voted) for idea in ideas]
     return context
 
 

@@ -30,7 +30,7 @@ from loyalty.member_site.access import absolute_url
 from loyalty.money import MoneyError, money_str, parse_money
 from loyalty.services.ledger import Actor
 from loyalty.services.transactions import atomic_service
-from partners.vietqr import vietqr_payload  # the NAPAS/EMVCo payload, shared with payouts
+from loyalty.vietqr import vietqr_payload
 
 from ..errors import PriceChanged
 from ..models import Checkout, CheckoutStatus, PaymentMethod, TransferAccount

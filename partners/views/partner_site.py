@@ -28,6 +28,7 @@ from loyalty.errors import ValidationFailed
 from loyalty.formats import display_locale
 from loyalty.member_site.access import absolute_url, passwordless_user
 from loyalty.money import format_money
+from loyalty.names import given_name
 from loyalty.portal.forms import add_domain_error
 from loyalty.qr import qr_svg
 
@@ -36,7 +37,6 @@ from ..models import Partner
 from ..selectors import (
     commissions_of,
     customers_of,
-    first_name,
     partner_figures,
     partner_link_path,
     partners_of_user,
@@ -107,10 +107,10 @@ def page_context(partner: Partner, form: PayoutDetailsForm | None = None) -> dic
         "link": absolute_url(partner_link_path(partner)),
         "figures": {name: format_money(value, currency, locale) for name, value in vars(figures).items()},
         "customers": [
-            {"name": first_name(binding.member.name), "since": binding.bound_at} for binding in customers_of(partner)
+            {"name": given_name(binding.member.name), "since": binding.bound_at} for binding in customers_of(partner)
         ],
         "commissions": [
-            {"commission": c, "customer": first_name(c.member.name), "amount": format_money(c.amount, currency, locale)}
+            {"commission": c, "customer": given_name(c.member.name), "amount": format_money(c.amount, currency, locale)}
             for c in commissions
         ],
         "min_payout": format_money(partner.plan.min_payout, currency, locale),

@@ -17,6 +17,7 @@ from loyalty.formats import display_locale
 from loyalty.member_site.access import absolute_url
 from loyalty.models import Role
 from loyalty.money import format_money
+from loyalty.names import given_name
 from loyalty.portal.decorators import staff_required
 from loyalty.portal.forms import add_domain_error
 from loyalty.portal.tables import csv_response, csv_url, wants_csv
@@ -24,7 +25,7 @@ from loyalty.portal.tables import csv_response, csv_url, wants_csv
 from ..filters import PartnerFilter
 from ..forms import ApproveForm, PartnerForm, PlanForm
 from ..models import Application, ApplicationStatus, Partner, PartnerProgram, Plan
-from ..selectors import commissions_of, customers_of, first_name, partner_figures, partner_link_path, partner_report
+from ..selectors import commissions_of, customers_of, partner_figures, partner_link_path, partner_report
 from ..services import applications as application_services
 from ..services.programs import partner_save, partner_set_active, plan_save
 from ..tables import ApplicationTable, CommissionTable, PartnerReportTable, PayoutTable, PlanTable
@@ -93,7 +94,7 @@ def partner_detail(request, partner_id: int):
         "link": absolute_url(partner_link_path(partner)),
         "figures": {name: format_money(value, currency, locale) for name, value in vars(figures).items()},
         "can_pay": figures.balance > 0 and figures.balance >= partner.plan.min_payout,
-        "customers": [(binding, first_name(binding.member.name)) for binding in customers_of(partner)[:RECENT]],
+        "customers": [(binding, given_name(binding.member.name)) for binding in customers_of(partner)[:RECENT]],
         "customer_count": partner.bindings.count(),
         "commissions": commissions,
         "payouts": payouts,

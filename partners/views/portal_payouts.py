@@ -20,6 +20,7 @@ from loyalty.portal.decorators import staff_required
 from loyalty.portal.forms import add_domain_error
 from loyalty.portal.tables import csv_response, csv_url, wants_csv
 from loyalty.qr import qr_svg
+from loyalty.vietqr import can_pay_by_vietqr, vietqr_payload
 
 from ..filters import CommissionFilter, PayoutFilter
 from ..forms import PaidForm
@@ -27,7 +28,6 @@ from ..models import Commission, Partner, Payout, PayoutMethod, PayoutStatus
 from ..services.payouts import payout_create, payout_mark_paid, payout_pay_store_credit
 from ..services.programs import partner_member
 from ..tables import CommissionTable, PayoutTable, StatementLineTable
-from ..vietqr import can_pay_by_vietqr, vietqr_payload
 
 PER_PAGE = 50
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from challenges.models import Idea, IdeaStatus, LeaderboardAward
 from challenges.services.ideas import IDEAS_PER_DAY, idea_post
-from challenges.services.leaderboards import display_name, leaderboard, leaderboard_opt_in, leaderboard_prizes
+from challenges.services.leaderboards import leaderboard, leaderboard_opt_in, leaderboard_prizes
+from loyalty.names import public_name
 from loyalty.services.config import config_import
 from loyalty.services.privacy import member_erase
 from rewards.models import Voucher
@@ -44,10 +45,10 @@ def test_only_members_who_opted_in_are_on_the_board(db):
 
 
 def test_names_are_the_given_name_and_an_initial_only():
-    assert display_name("Nguyễn Thu Linh") == "Linh N."
-    assert display_name("Anna Maria Kowalska") == "Anna K."
-    assert display_name("Cher") == "Cher"
-    assert display_name("") == "—"
+    assert public_name("Nguyễn Thu Linh") == "Linh N."
+    assert public_name("Anna Maria Kowalska") == "Anna K."
+    assert public_name("Cher") == "Cher"
+    assert public_name("") == "—"
 
 
 def test_the_board_counts_the_months_visits_by_the_shops_clock_less_full_refunds(db):

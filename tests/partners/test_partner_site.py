@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from loyalty.models import Member, StaffMembership
+from loyalty.names import given_name
 from partners.models import Application, ApplicationStatus, Partner
-from partners.selectors import first_name
 from partners.services.commissions import commissions_approve
 from partners.services.payouts import payout_create, payout_mark_paid
 from tests.factories import StaffFactory, UserFactory
@@ -123,7 +123,7 @@ def test_the_link_qr_code_is_an_svg_of_the_link(earning):
     [("Nguyễn Thị Lan", "Lan"), ("Trần Minh", "Minh"), ("Jane Doe", "Jane"), ("", "—"), ("Madonna", "Madonna")],
 )
 def test_customers_are_shown_by_the_name_people_call_them(name, shown):
-    assert first_name(name) == shown
+    assert given_name(name) == shown
 
 
 # ---------------------------------------------------------------- applying

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from partners.vietqr import can_pay_by_vietqr, crc16_ccitt_false, vietqr_payload
+from loyalty.vietqr import can_pay_by_vietqr, crc16_ccitt_false, vietqr_payload
 
 from .conftest import partner_of
 

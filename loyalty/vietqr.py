@@ -1,4 +1,5 @@
-"""VietQR: the NAPAS bank-transfer QR, an EMVCo merchant-presented QR payload.
+"""VietQR: the NAPAS bank-transfer QR, an EMVCo merchant-presented QR payload (partner payouts, membership
+payments by transfer).
 
 Every field is ID (2 digits) + length (2 digits) + value. The root holds 00 payload format "01", 01 point of
 initiation ("11" static, "12" with an amount), 38 the consumer account information (00 the NAPAS GUID
@@ -66,11 +67,12 @@ def vietqr_payload(*, bank_bin: str, account: str, amount: Decimal | None = None
     return payload + f"{crc16_ccitt_false(payload.encode('ascii')):04X}"
 
 
-def can_pay_by_vietqr(shop, partner) -> bool:
-    """A Vietnamese shop paying in VND a partner with a bank BIN and an account number."""
+def can_pay_by_vietqr(shop, payee) -> bool:
+    """A Vietnamese shop in VND, and a payee (a partner, the shop's own account) with a bank BIN and an account
+    number."""
     return (
         shop.country == "VN"
         and shop.currency == "VND"
-        and bool(BIN.match(partner.bank_bin))
-        and bool(ACCOUNT.match(partner.bank_account))
+        and bool(BIN.match(payee.bank_bin))
+        and bool(ACCOUNT.match(payee.bank_account))
     )
