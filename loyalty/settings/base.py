@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "referrals",
     "partners",
     "memberships",
+    "insights",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,264 @@
+"""The program report: the figures behind the dashboard and `GET /api/v1/reports/program`, for a period of the
+shop's calendar (`to` exclusive), the whole shop or one location. A fixed number of aggregate queries, whatever
+the shop's size: no member's rows ever reach Python. What each figure means is in FIGURE_NOTES (the dashboard
+says it under the figure) and docs/insights.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.apps import apps
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.utils import timezone
+
+from loyalty.errors import ValidationFailed
+from loyalty.models import Account, EntryKind, LedgerEntry, Location, Member, Purchase, Shop
+from loyalty.money import round_money
+from rewards.models import RewardKind, Voucher
+
+from .cohorts import Cohort, cohorts
+
+MONEY_FIELD = DecimalField(max_digits=20, decimal_places=4)
+KEPT = ExpressionWrapper(F("amount") - F("refunded_amount"), output_field=MONEY_FIELD)
+ISSUING_KINDS = (EntryKind.EARN, EntryKind.BONUS, EntryKind.REFERRAL, EntryKind.IMPORT)
+# Rewards whose value is money the shop gives (a percentage off has no amount until it is used on a purchase).
+COSTED_KINDS = (RewardKind.FREE_ITEM, RewardKind.AMOUNT_OFF, RewardKind.WALLET_CREDIT, RewardKind.GIFT)
+BREAKAGE_HISTORY = timedelta(days=365)
+MAX_DAYS = 3 * 366
+RATE = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days of the shop's calendar, [start, end), and the moments they begin and end there."""
+
+    shop: Shop
+    start: date
+    end: date
+    location: Location | None = None
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(0), tzinfo=self.shop.tz)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end, time(0), tzinfo=self.shop.tz)
+
+
+def period_of(shop: Shop, start: date, end: date, location: Location | None = None) -> Period:
+    if end <= start:
+        raise ValidationFailed(fields={"to": "must be after from"})
+    if (end - start).days > MAX_DAYS:
+        raise ValidationFailed(fields={"to": f"at most {MAX_DAYS} days after from"})
+    return Period(shop, start, end, location)
+
+
+def last_days(shop: Shop, days: int, *, now: datetime | None = None) -> tuple[date, date]:
+    """The `days` days up to and including today, on the shop's calendar."""
+    today = timezone.localtime(now or timezone.now(), shop.tz).date()
+    return today - timedelta(days=days - 1), today + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Report:
+    members_total: int
+    members_enrolled: int
+    members_active: int
+    active_30: int
+    active_90: int
+    purchases: int
+    member_purchases: int
+    member_sales: Decimal
+    other_sales: Decimal
+    repeat_rate: Decimal
+    points_issued: int
+    points_redeemed: int
+    points_expired: int
+    points_adjusted: int
+    points_outstanding: int
+    liability: Decimal
+    breakage_rate: Decimal
+    breakage: Decimal
+    vouchers_issued: int
+    vouchers_used: int
+    rewards_cost: Decimal
+    commissions: Decimal | None
+    cohorts: list[Cohort] = field(default_factory=list)
+
+    @property
+    def visits_per_member(self) -> Decimal:
+        return ratio(self.member_purchases, self.members_active, places=Decimal("0.01"))
+
+    @property
+    def other_purchases(self) -> int:
+        return self.purchases - self.member_purchases
+
+    @property
+    def member_average(self) -> Decimal:
+        return ratio(self.member_sales, self.member_purchases, places=Decimal(1))
+
+    @property
+    def other_average(self) -> Decimal:
+        return ratio(self.other_sales, self.other_purchases, places=Decimal(1))
+
+    @property
+    def redemption_rate(self) -> Decimal:
+        return ratio(self.points_redeemed, self.points_issued)
+
+
+def ratio(part, whole, *, places: Decimal = RATE) -> Decimal:
+    """part / whole rounded half up (0 when there is no whole)."""
+    if not whole:
+        return Decimal(0).quantize(places)
+    return (Decimal(part) / Decimal(whole)).quantize(places, rounding=ROUND_HALF_UP)
+
+
+def program_report(period: Period, *, now: datetime | None = None) -> Report:
+    """Every figure of the period: nine queries (one more with partners), however many rows they read."""
+    now = now or timezone.now()
+    shop, currency = period.shop, period.shop.currency
+    members = _members(period)
+    sales = _purchases(period)
+    points = _points(period)
+    outstanding = _outstanding(period, now)
+    vouchers = _vouchers(period)
+    point_value = shop.program.point_value
+    liability = Decimal(outstanding) * point_value
+    breakage_rate = ratio(points["expired_history"], points["expired_history"] + points["redeemed_history"])
+    return Report(
+        members_total=members["total"],
+        members_enrolled=members["enrolled"],
+        members_active=sales["active"],
+        active_30=sales["active_30"],
+        active_90=sales["active_90"],
+        purchases=sales["purchases"],
+        member_purchases=sales["member_purchases"],
+        member_sales=round_money(sales["member_sales"], currency),
+        other_sales=round_money(sales["other_sales"], currency),
+        repeat_rate=ratio(_repeaters(period), sales["active"]),
+        points_issued=points["issued"] - points["reversed"],
+        points_redeemed=points["redeemed"] - points["given_back"],
+        points_expired=points["expired"],
+        points_adjusted=points["adjusted"],
+        points_outstanding=outstanding,
+        liability=round_money(liability, currency),
+        breakage_rate=breakage_rate,
+        breakage=round_money(liability * breakage_rate, currency),
+        vouchers_issued=vouchers["issued"],
+        vouchers_used=vouchers["used"],
+        rewards_cost=round_money(vouchers["cost"], currency),
+        commissions=_commissions(period),
+        cohorts=cohorts(period),
+    )
+
+
+def _in(period: Period, name: str) -> Q:
+    return Q(**{f"{name}__gte": period.since, f"{name}__lt": period.until})
+
+
+def _members(period: Period) -> dict:
+    """Members are people: a duplicate merged into another is not counted; an erased member still is."""
+    rows = Member.objects.filter(shop=period.shop, merged_into__isnull=True, created_at__lt=period.until)
+    if period.location:
+        rows = rows.filter(enrolled_location=period.location)
+    return rows.aggregate(total=Count("id"), enrolled=Count("id", filter=_in(period, "created_at")))
+
+
+def _purchase_rows(period: Period, since: datetime):
+    rows = Purchase.objects.filter(shop=period.shop, occurred_at__gte=since, occurred_at__lt=period.until)
+    return rows.filter(location=period.location) if period.location else rows
+
+
+def _purchases(period: Period) -> dict:
+    """One pass over the period and the 90 days before its end."""
+    until = period.until
+    day_30, day_90 = until - timedelta(days=30), until - timedelta(days=90)
+    in_period, member = _in(period, "occurred_at"), Q(member__isnull=False)
+    zero = Decimal(0)
+    return _purchase_rows(period, min(period.since, day_90)).aggregate(
+        purchases=Count("id", filter=in_period),
+        member_purchases=Count("id", filter=in_period & member),
+        member_sales=Sum(KEPT, filter=in_period & member, default=zero),
+        other_sales=Sum(KEPT, filter=in_period & ~member, default=zero),
+        active=Count("member", filter=in_period, distinct=True),
+        active_30=Count("member", filter=Q(occurred_at__gte=day_30), distinct=True),
+        active_90=Count("member", filter=Q(occurred_at__gte=day_90), distinct=True),
+    )
+
+
+def _repeaters(period: Period) -> int:
+    rows = _purchase_rows(period, period.since).filter(member__isnull=False)
+    return rows.order_by().values("member").annotate(n=Count("id")).filter(n__gte=2).count()
+
+
+def _points(period: Period) -> dict:
+    """The ledger of the period, and of the year before its end for the breakage rate. An expiry belongs to the
+    location of the lot it expired."""
+    history = period.until - BREAKAGE_HISTORY
+    rows = LedgerEntry.objects.filter(
+        shop=period.shop, occurred_at__gte=min(period.since, history), occurred_at__lt=period.until
+    )
+    if period.location:
+        rows = rows.filter(Q(location=period.location) | Q(kind=EntryKind.EXPIRE, reverses__location=period.location))
+    p, h = _in(period, "occurred_at"), Q(occurred_at__gte=history)
+
+    def total(condition: Q, sign: int = 1):
+        return Sum(F("points") * sign, filter=condition, default=0)
+
+    return rows.aggregate(
+        issued=total(p & Q(kind__in=ISSUING_KINDS)),
+        reversed=total(p & Q(kind=EntryKind.REVERSE), -1),
+        redeemed=total(p & Q(kind=EntryKind.REDEEM), -1),
+        given_back=total(p & Q(kind=EntryKind.REFUND_REDEEM)),
+        expired=total(p & Q(kind=EntryKind.EXPIRE), -1),
+        adjusted=total(p & Q(kind=EntryKind.ADJUST)),
+        expired_history=total(h & Q(kind=EntryKind.EXPIRE), -1),
+        redeemed_history=total(h & Q(kind=EntryKind.REDEEM), -1),
+    )
+
+
+def _outstanding(period: Period, now: datetime) -> int:
+    """Points members hold at the period's end (available and pending; a debt counts as none). A period ending
+    now or later reads the accounts' cached balances; one that ended earlier sums each account's ledger up to
+    then. Points belong to the account, not to a location: this is the whole shop's."""
+    program = period.shop.program
+    if period.until >= now:
+        rows = Account.objects.filter(program=program, points_balance__gt=0)
+        return rows.aggregate(points=Sum("points_balance", default=0))["points"]
+    balances = (
+        LedgerEntry.objects.filter(account__program=program, occurred_at__lt=period.until)
+        .order_by()
+        .values("account")
+        .annotate(balance=Sum("points"))
+        .filter(balance__gt=0)
+    )
+    return balances.aggregate(points=Sum("balance", default=0))["points"]
+
+
+def _vouchers(period: Period) -> dict:
+    rows = Voucher.objects.filter(shop=period.shop)
+    issued, used = _in(period, "issued_at"), _in(period, "used_at")
+    if period.location:
+        issued &= Q(redemption_entry__location=period.location)
+        used &= Q(used_purchase__location=period.location)
+    return rows.aggregate(
+        issued=Count("id", filter=issued),
+        used=Count("id", filter=used),
+        cost=Sum("reward__value", filter=used & Q(reward__kind__in=COSTED_KINDS), default=Decimal(0)),
+    )
+
+
+def _commissions(period: Period) -> Decimal | None:
+    """What partners earned on the period's sales (less clawbacks; rejected ones not), or None without the
+    partner program installed."""
+    if not apps.is_installed("partners"):
+        return None
+    commission = apps.get_model("partners", "Commission")
+    rows = commission.objects.filter(shop=period.shop).filter(_in(period, "occurred_at")).exclude(status="rejected")
+    if period.location:
+        rows = rows.filter(purchase__location=period.location)
+    amount = rows.aggregate(total=Sum("amount", default=Decimal(0)))["total"]
+    return round_money(amount, period.shop.currency)
