@@ -195,14 +195,14 @@ def _repeaters(period: Period) -> int:
 
 
 def _points(period: Period) -> dict:
-    """The ledger of the period, and of the year before its end for the breakage rate. An expiry belongs to the
-    location of the lot it expired."""
+    """The ledger of the period, and of the year before its end for the breakage rate. An entry without a location
+    of its own (an expiry, a refund's reversal) belongs to the location of the lot it took from."""
     history = period.until - BREAKAGE_HISTORY
     rows = LedgerEntry.objects.filter(
         shop=period.shop, occurred_at__gte=min(period.since, history), occurred_at__lt=period.until
     )
     if period.location:
-        rows = rows.filter(Q(location=period.location) | Q(kind=EntryKind.EXPIRE, reverses__location=period.location))
+        rows = rows.filter(Q(location=period.location) | Q(location__isnull=True, reverses__location=period.location))
     p, h = _in(period, "occurred_at"), Q(occurred_at__gte=history)
 
     def total(condition: Q, sign: int = 1):
