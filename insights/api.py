@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from loyalty.api.auth import require_manager
 from loyalty.api.members import ERRORS
@@ -44,11 +44,11 @@ class ReportOut(Schema):
 
 
 @router.get("/reports/program", response={200: ReportOut, **ERRORS}, summary="The program's figures for a period")
-def report_program(request, to: str = "", location: str = ""):
+def report_program(request, from_: str = Query("", alias="from"), to: str = "", location: str = ""):
     """`from` and `to` are days of the shop's calendar, `to` exclusive; `location` (a location's code) narrows the
     figures to one location."""
     require_manager(request)
     shop = request.auth.shop
-    start, end = parse_day(request.GET.get("from"), "from"), parse_day(to, "to")
+    start, end = parse_day(from_, "from"), parse_day(to, "to")
     period = period_of(shop, start, end, location_named(shop, location))
     return Status(200, report_fields(program_report(period), shop.currency))

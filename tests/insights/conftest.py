@@ -9,10 +9,13 @@ from decimal import Decimal
 import pytest
 
 from loyalty.models import Shop
+from loyalty.services.expiry import points_expire
 from loyalty.services.ledger import Actor
+from loyalty.services.members import members_merge
+from loyalty.services.privacy import member_erase
 from loyalty.services.purchases import purchase_record
 from loyalty.services.refunds import purchase_refund
-from rewards.services import reward_save
+from rewards.services import reward_redeem, reward_save
 from tests.factories import LocationFactory, ProgramFactory, enrol
 
 
@@ -62,6 +65,33 @@ def saigon(db):
 @pytest.fixture
 def moment():
     return lambda days=0: utc(2031, 5, 15, 5, 0) + timedelta(days=days)
+
+
+@pytest.fixture
+def may(saigon):
+    """May 2031 of the café, as test_report.py computes its figures by hand."""
+    shop, a, b = saigon, saigon.loc_a, saigon.loc_b
+    lan = enrol(shop, name="Lan", at=utc(2031, 4, 1, 3, 0), actor=Actor(shop=shop, location=a))
+    minh = enrol(shop, name="Minh", at=utc(2031, 5, 5, 3, 0), actor=Actor(shop=shop, location=b))
+    hoa = enrol(shop, name="Hoa", at=utc(2031, 5, 20, 3, 0), actor=Actor(shop=shop, location=a))
+    twice = enrol(shop, name="Minh again", at=utc(2031, 5, 6, 3, 0), actor=Actor(shop=shop, location=b))
+    members_merge(keep=minh, duplicate=twice, actor=Actor(shop=shop), at=utc(2031, 5, 7, 3, 0))
+    enrol(shop, name="Late", at=utc(2031, 5, 31, 17, 30), actor=Actor(shop=shop, location=a))  # 1 June, 00:30 there
+
+    buy(shop, lan, "400000", utc(2031, 4, 5, 3, 0), a)  # 10, expire on 5 May
+    points_expire(as_of=utc(2031, 5, 8, 0, 0))
+    buy(shop, lan, "400000", utc(2031, 4, 30, 17, 30), a)  # 10; 1 May, 00:30 in the shop
+    buy(shop, lan, "400000", utc(2031, 5, 2, 3, 0), a)  # 10
+    buy(shop, lan, "800000", utc(2031, 5, 10, 3, 0), b)  # 20
+    kept_half = buy(shop, minh, "400000", utc(2031, 5, 12, 3, 0), b)  # 10
+    refund(shop, kept_half, "200000", utc(2031, 5, 13, 3, 0))  # 5 reversed
+    buy(shop, hoa, "1200000", utc(2031, 5, 25, 3, 0), a)  # 30
+    buy(shop, None, "300000", utc(2031, 5, 15, 3, 0), a)  # not a member
+    voucher = reward_redeem(member=lan, reward_code="coffee", actor=Actor(shop=shop), at=utc(2031, 5, 20, 3, 0))
+    buy(shop, lan, "400000", utc(2031, 5, 21, 3, 0), a, voucher_codes=[voucher.code])  # 10
+    buy(shop, lan, "400000", utc(2031, 5, 31, 17, 30), a)  # 10; 1 June, 00:30 in the shop
+    member_erase(member=hoa, at=utc(2031, 6, 2, 3, 0))
+    return shop
 
 
 __all__ = ["buy", "enrol", "refund", "utc"]
