@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -95,3 +96,12 @@ def may(saigon):
 
 
 __all__ = ["buy", "enrol", "refund", "utc"]
+
+
+def daytime():
+    """The latest 10:00 on the café's clock that has passed: campaigns with a message never go in quiet hours."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    local = timezone.localtime(now, ZoneInfo("Asia/Ho_Chi_Minh")).replace(hour=10, minute=0, second=0, microsecond=0)
+    return local if local <= now else local - timedelta(days=1)
