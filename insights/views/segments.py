@@ -93,15 +93,16 @@ def segment_detail(request, segment_id: int):
 
 
 @staff_required(role=Role.MANAGER)
-def rfm_members(request, code: str):
-    """An RFM segment's members as the job last scored them."""
+def rfm_members(request):
+    """An RFM segment's members (?segment=<code>) as the job last scored them."""
+    code = request.GET.get("segment", "")
     if code not in RfmSegment.values:
         raise Http404
     scores = (
         RfmScore.objects.filter(shop=request.shop, segment=code).select_related("member").order_by("-last_purchase_at")
     )
     page = Paginator(scores, PER_PAGE).get_page(request.GET.get("page"))
-    context = {"label": RfmSegment(code).label, "page": page}
+    context = {"label": RfmSegment(code).label, "page": page, "code": code}
     return TemplateResponse(request, "insights/portal/rfm_segment.html", context)
 
 

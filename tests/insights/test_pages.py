@@ -94,9 +94,9 @@ def test_the_segments_page_counts_and_links_each_segment(manager_client, saigon,
     page = manager_client.get(reverse("insights:segments")).content.decode()
     for label in ("Champions", "Hibernating", "Can&#x27;t lose"):
         assert label in page
-    rfm = manager_client.get(reverse("insights:rfm_segment", args=["champions"]))
+    rfm = manager_client.get(reverse("insights:rfm_segment"), {"segment": "champions"})
     assert rfm.status_code == 200
-    assert manager_client.get(reverse("insights:rfm_segment", args=["nobody"])).status_code == 404
+    assert manager_client.get(reverse("insights:rfm_segment"), {"segment": "nobody"}).status_code == 404
 
 
 def test_a_segment_is_made_from_rules_one_a_line(manager_client, saigon, busy):
