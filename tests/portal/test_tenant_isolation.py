@@ -120,7 +120,7 @@ def _program_apps_objects() -> None:
     """Each program app names its own URL arguments in tests/<app>/url_objects.py (OBJECTS, and SKIPPED_PREFIXES
     for its public or non-staff pages, which its own tests walk), so this walk covers the apps' portal pages."""
     global SKIPPED_PREFIXES
-    for app in ("referrals", "partners", "memberships"):
+    for app in ("referrals", "partners", "memberships", "insights"):
         name = f"tests.{app}.url_objects"
         try:
             module = importlib.import_module(name)
