@@ -14,7 +14,10 @@ class InsightsConfig(AppConfig):
         from loyalty.models import MessageKind, Role
         from loyalty.services.notifications import message_event
 
-        from . import pages  # noqa: F401  (the member's segment on the portal's member page and at the counter)
+        from . import (
+            demo,  # noqa: F401  (the demo café's segments and campaign)
+            pages,  # noqa: F401  (the member's segment on the portal's member page and at the counter)
+        )
         from .services import campaigns, segments  # noqa: F401  (the `segments` and `campaigns_sent` jobs)
 
         message_event("campaign", MessageKind.MARKETING, _("Campaign"))
