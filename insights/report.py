@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.apps import apps
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
 from django.utils import timezone
 
 from loyalty.errors import ValidationFailed
@@ -122,6 +122,7 @@ def program_report(period: Period, *, now: datetime | None = None) -> Report:
     shop, currency = period.shop, period.shop.currency
     members = _members(period)
     sales = _purchases(period)
+    recent = _recently_active(period, now)
     points = _points(period)
     outstanding = _outstanding(period, now)
     vouchers = _vouchers(period)
@@ -132,13 +133,13 @@ def program_report(period: Period, *, now: datetime | None = None) -> Report:
         members_total=members["total"],
         members_enrolled=members["enrolled"],
         members_active=sales["active"],
-        active_30=sales["active_30"],
-        active_90=sales["active_90"],
+        active_30=recent["active_30"],
+        active_90=recent["active_90"],
         purchases=sales["purchases"],
         member_purchases=sales["member_purchases"],
         member_sales=round_money(sales["member_sales"], currency),
         other_sales=round_money(sales["other_sales"], currency),
-        repeat_rate=ratio(_repeaters(period), sales["active"]),
+        repeat_rate=ratio(sales["repeaters"], sales["active"]),
         points_issued=points["issued"] - points["reversed"],
         points_redeemed=points["redeemed"] - points["given_back"],
         points_expired=points["expired"],
@@ -173,25 +174,44 @@ def _purchase_rows(period: Period, since: datetime):
 
 
 def _purchases(period: Period) -> dict:
-    """One pass over the period and the 90 days before its end."""
-    until = period.until
-    day_30, day_90 = until - timedelta(days=30), until - timedelta(days=90)
-    in_period, member = _in(period, "occurred_at"), Q(member__isnull=False)
+    """One pass over the period's purchases, grouped by member (the purchases without one are one group), so
+    the active members and the repeaters are counted without a DISTINCT."""
     zero = Decimal(0)
-    return _purchase_rows(period, min(period.since, day_90)).aggregate(
-        purchases=Count("id", filter=in_period),
-        member_purchases=Count("id", filter=in_period & member),
-        member_sales=Sum(KEPT, filter=in_period & member, default=zero),
-        other_sales=Sum(KEPT, filter=in_period & ~member, default=zero),
-        active=Count("member", filter=in_period, distinct=True),
-        active_30=Count("member", filter=Q(occurred_at__gte=day_30), distinct=True),
-        active_90=Count("member", filter=Q(occurred_at__gte=day_90), distinct=True),
+    per_member = (
+        _purchase_rows(period, period.since)
+        .order_by()
+        .values("member")
+        .annotate(n=Count("id"), kept=Sum(KEPT, default=zero))
+    )
+    member = Q(member__isnull=False)
+    return per_member.aggregate(
+        purchases=Sum("n", default=0),
+        member_purchases=Sum("n", filter=member, default=0),
+        member_sales=Sum("kept", filter=member, default=zero),
+        other_sales=Sum("kept", filter=~member, default=zero),
+        active=Count("member", filter=member),
+        repeaters=Count("member", filter=member & Q(n__gte=2)),
     )
 
 
-def _repeaters(period: Period) -> int:
-    rows = _purchase_rows(period, period.since).filter(member__isnull=False)
-    return rows.order_by().values("member").annotate(n=Count("id")).filter(n__gte=2).count()
+def _recently_active(period: Period, now: datetime) -> dict:
+    """Members with a purchase in the 30 and 90 days before the period's end. For the whole shop up to now, from
+    the accounts' latest purchase (one row a member); otherwise from the purchases of those 90 days."""
+    until = period.until
+    day_30, day_90 = until - timedelta(days=30), until - timedelta(days=90)
+    if period.location is None and until >= now:
+        accounts = Account.objects.filter(
+            program=period.shop.program, closed_at__isnull=True, last_purchase_at__gte=day_90
+        )
+        return accounts.aggregate(active_30=Count("id", filter=Q(last_purchase_at__gte=day_30)), active_90=Count("id"))
+    latest = (
+        _purchase_rows(period, day_90)
+        .filter(member__isnull=False)
+        .order_by()
+        .values("member")
+        .annotate(last=Max("occurred_at"))
+    )
+    return latest.aggregate(active_30=Count("member", filter=Q(last__gte=day_30)), active_90=Count("member"))
 
 
 def _points(period: Period) -> dict:

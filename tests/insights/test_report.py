@@ -59,6 +59,7 @@ def test_one_location_in_may(may):
 def test_a_period_still_running_reads_the_cached_balances(may):
     report = program_report(period_of(may, JUNE, JULY), now=AFTERWARDS)
     assert report.points_outstanding == 85  # with Lan's 10 of 1 June
+    assert (report.active_30, report.active_90) == (1, 3)  # from the accounts: Lan on 1 June; Minh, Hoa in May
     assert (report.purchases, report.members_enrolled, report.members_total) == (1, 1, 4)
 
 
