@@ -95,7 +95,11 @@ def bench_pages(shop, repeats: int) -> list[dict]:
     from tests.till import TillClient
 
     client = Client(HTTP_HOST="localhost")
-    client.force_login(StaffFactory(shop=shop, role=Role.MANAGER).user)
+    stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
+    staff = StaffFactory(
+        shop=shop, role=Role.MANAGER, user__username=f"bench-{stamp}", user__email=f"bench-{stamp}@example.com"
+    )
+    client.force_login(staff.user)
     _key, raw = api_key_create(shop=shop, role=Role.MANAGER, name="bench")
     till = TillClient(HTTP_HOST="localhost")
     start = (datetime.now() - timedelta(days=30)).date().isoformat()

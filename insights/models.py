@@ -156,3 +156,18 @@ class CampaignMember(models.Model):
                 fields=["campaign", "id"], condition=Q(group="target", handled_at__isnull=True), name="campaign_todo"
             )
         ]
+
+
+class Snapshot(models.Model):
+    """What the dashboard would otherwise read from a year of the ledger and six months of purchases, kept by the
+    nightly `segments` job: the points expired and redeemed in the year before `as_of` (the breakage rate) and the
+    cohort table up to `as_of`, for the whole shop ("") and each location (its id)."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateTimeField()
+    expired = models.BigIntegerField()
+    redeemed = models.BigIntegerField()
+    cohorts = models.JSONField(help_text=_('{"": [["2031-05-01", size, [active, …]], …], "<location id>": …}'))
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} as of {self.as_of:%Y-%m-%d %H:%M}"

@@ -19,13 +19,13 @@ from loyalty.money import round_money
 from rewards.models import RewardKind, Voucher
 
 from .cohorts import Cohort, cohorts
+from .snapshots import snapshot_cohorts, snapshot_for, year_of_points
 
 MONEY_FIELD = DecimalField(max_digits=20, decimal_places=4)
 KEPT = ExpressionWrapper(F("amount") - F("refunded_amount"), output_field=MONEY_FIELD)
 ISSUING_KINDS = (EntryKind.EARN, EntryKind.BONUS, EntryKind.REFERRAL, EntryKind.IMPORT)
 # Rewards whose value is money the shop gives (a percentage off has no amount until it is used on a purchase).
 COSTED_KINDS = (RewardKind.FREE_ITEM, RewardKind.AMOUNT_OFF, RewardKind.WALLET_CREDIT, RewardKind.GIFT)
-BREAKAGE_HISTORY = timedelta(days=365)
 MAX_DAYS = 3 * 366
 RATE = Decimal("0.0001")
 
@@ -87,6 +87,7 @@ class Report:
     rewards_cost: Decimal
     commissions: Decimal | None
     cohorts: list[Cohort] = field(default_factory=list)
+    as_of: datetime | None = None  # the snapshot's moment, when the breakage rate (and maybe the cohorts) came from it
 
     @property
     def visits_per_member(self) -> Decimal:
@@ -117,7 +118,8 @@ def ratio(part, whole, *, places: Decimal = RATE) -> Decimal:
 
 
 def program_report(period: Period, *, now: datetime | None = None) -> Report:
-    """Every figure of the period: nine queries (one more with partners), however many rows they read."""
+    """Every figure of the period, however many rows they read: eight queries when last night's snapshot covers
+    the period's year of points and cohorts (the usual view, up to today), ten when they are computed now."""
     now = now or timezone.now()
     shop, currency = period.shop, period.shop.currency
     members = _members(period)
@@ -126,9 +128,11 @@ def program_report(period: Period, *, now: datetime | None = None) -> Report:
     points = _points(period)
     outstanding = _outstanding(period, now)
     vouchers = _vouchers(period)
-    point_value = shop.program.point_value
-    liability = Decimal(outstanding) * point_value
-    breakage_rate = ratio(points["expired_history"], points["expired_history"] + points["redeemed_history"])
+    snapshot = snapshot_for(period)
+    year = vars(snapshot) if snapshot else year_of_points(shop, period.until)
+    liability = Decimal(outstanding) * shop.program.point_value
+    breakage_rate = ratio(year["expired"], year["expired"] + year["redeemed"])
+    found_cohorts = snapshot_cohorts(snapshot, period) if snapshot else None
     return Report(
         members_total=members["total"],
         members_enrolled=members["enrolled"],
@@ -152,7 +156,8 @@ def program_report(period: Period, *, now: datetime | None = None) -> Report:
         vouchers_used=vouchers["used"],
         rewards_cost=round_money(vouchers["cost"], currency),
         commissions=_commissions(period),
-        cohorts=cohorts(period),
+        cohorts=cohorts(period) if found_cohorts is None else found_cohorts,
+        as_of=snapshot.as_of if snapshot else None,
     )
 
 
@@ -215,28 +220,22 @@ def _recently_active(period: Period, now: datetime) -> dict:
 
 
 def _points(period: Period) -> dict:
-    """The ledger of the period, and of the year before its end for the breakage rate. An entry without a location
-    of its own (an expiry, a refund's reversal) belongs to the location of the lot it took from."""
-    history = period.until - BREAKAGE_HISTORY
-    rows = LedgerEntry.objects.filter(
-        shop=period.shop, occurred_at__gte=min(period.since, history), occurred_at__lt=period.until
-    )
+    """The ledger of the period. An entry without a location of its own (an expiry, a refund's reversal) belongs
+    to the location of the lot it took from."""
+    rows = LedgerEntry.objects.filter(shop=period.shop).filter(_in(period, "occurred_at"))
     if period.location:
         rows = rows.filter(Q(location=period.location) | Q(location__isnull=True, reverses__location=period.location))
-    p, h = _in(period, "occurred_at"), Q(occurred_at__gte=history)
 
-    def total(condition: Q, sign: int = 1):
-        return Sum(F("points") * sign, filter=condition, default=0)
+    def total(kind: str, sign: int = 1):
+        return Sum(F("points") * sign, filter=Q(kind=kind), default=0)
 
     return rows.aggregate(
-        issued=total(p & Q(kind__in=ISSUING_KINDS)),
-        reversed=total(p & Q(kind=EntryKind.REVERSE), -1),
-        redeemed=total(p & Q(kind=EntryKind.REDEEM), -1),
-        given_back=total(p & Q(kind=EntryKind.REFUND_REDEEM)),
-        expired=total(p & Q(kind=EntryKind.EXPIRE), -1),
-        adjusted=total(p & Q(kind=EntryKind.ADJUST)),
-        expired_history=total(h & Q(kind=EntryKind.EXPIRE), -1),
-        redeemed_history=total(h & Q(kind=EntryKind.REDEEM), -1),
+        issued=Sum("points", filter=Q(kind__in=ISSUING_KINDS), default=0),
+        reversed=total(EntryKind.REVERSE, -1),
+        redeemed=total(EntryKind.REDEEM, -1),
+        given_back=total(EntryKind.REFUND_REDEEM),
+        expired=total(EntryKind.EXPIRE, -1),
+        adjusted=total(EntryKind.ADJUST),
     )
 
 

@@ -27,6 +27,7 @@ from loyalty.services.sql import table
 
 from ..models import RfmScore, RfmSegment, Segment, SegmentCount
 from ..pages import SCORED_TTL, scored_key
+from ..snapshots import snapshot_take
 from .rules import segment_members
 
 WINDOW = timedelta(days=365)
@@ -100,8 +101,10 @@ def shop_counts(shop: Shop, *, as_of: datetime) -> None:
 
 
 def shop_segments(shop: Shop, *, as_of: datetime) -> int:
+    """The shop's scores, the day's counts and the dashboard's snapshot; returns how many members are scored."""
     scored = shop_scores(shop, as_of=as_of)
     shop_counts(shop, as_of=as_of)
+    snapshot_take(shop, as_of=as_of)
     cache.set(scored_key(shop.pk), scored > 0, SCORED_TTL)
     return scored
 

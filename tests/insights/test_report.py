@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from insights.report import period_of, program_report
+from insights.snapshots import snapshot_take
 
 from .conftest import buy, enrol, utc
 
@@ -80,7 +81,7 @@ def test_an_empty_period_is_all_zero(saigon):
     assert report.cohorts == []
 
 
-def test_the_report_costs_the_same_nine_queries_for_a_busy_shop(may, saigon):
+def test_the_report_costs_the_same_queries_for_a_busy_shop(may, saigon):
     period = period_of(may, MAY, JUNE)
     with CaptureQueriesContext(connection) as quiet:
         program_report(period, now=AFTERWARDS)
@@ -89,7 +90,7 @@ def test_the_report_costs_the_same_nine_queries_for_a_busy_shop(may, saigon):
         buy(saigon, member, "400000", utc(2031, 5, day, 4, 0), saigon.loc_b)
     with CaptureQueriesContext(connection) as busy:
         program_report(period, now=AFTERWARDS)
-    assert len(quiet) == len(busy) == 9
+    assert len(quiet) == len(busy) == 11  # without a snapshot: a year of points and the cohorts read now
 
 
 def test_a_period_must_run_forwards(saigon):
@@ -99,3 +100,20 @@ def test_a_period_must_run_forwards(saigon):
         period_of(saigon, JUNE, MAY)
     with pytest.raises(ValidationFailed):
         period_of(saigon, date(2020, 1, 1), JUNE)
+
+
+def test_last_nights_snapshot_gives_the_same_cohorts_and_breakage_in_fewer_queries(may):
+    live = {place: program_report(period_of(may, MAY, JUNE, place), now=AFTERWARDS) for place in (None, may.loc_a)}
+    snapshot_take(may, as_of=utc(2031, 5, 31, 16, 0))  # 23:00 on 31 May there
+    for place, computed in live.items():
+        with CaptureQueriesContext(connection) as captured:
+            report = program_report(period_of(may, MAY, JUNE, place), now=AFTERWARDS)
+        assert report.as_of == utc(2031, 5, 31, 16, 0) and len(captured) == 8
+        assert report.cohorts == computed.cohorts and report.breakage_rate == computed.breakage_rate
+    assert [c.size for c in live[may.loc_a].cohorts] == [1, 1]  # Lan in April, Hoa in May joined there
+
+
+def test_a_period_that_ended_before_the_snapshot_is_computed_from_the_ledger(may):
+    snapshot_take(may, as_of=utc(2031, 6, 20, 0, 0))
+    report = program_report(period_of(may, MAY, JUNE), now=AFTERWARDS)
+    assert report.as_of is None and report.breakage_rate == Decimal("0.5000")
