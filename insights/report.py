@@ -119,7 +119,7 @@ def ratio(part, whole, *, places: Decimal = RATE) -> Decimal:
 
 def program_report(period: Period, *, now: datetime | None = None) -> Report:
     """Every figure of the period, however many rows they read: eight queries when last night's snapshot covers
-    the period's year of points and cohorts (the usual view, up to today), ten when they are computed now."""
+    the period's year of points and cohorts (the usual view, up to today), eleven when they are computed now."""
     now = now or timezone.now()
     shop, currency = period.shop, period.shop.currency
     members = _members(period)
@@ -129,7 +129,9 @@ def program_report(period: Period, *, now: datetime | None = None) -> Report:
     outstanding = _outstanding(period, now)
     vouchers = _vouchers(period)
     snapshot = snapshot_for(period)
-    year = vars(snapshot) if snapshot else year_of_points(shop, period.until)
+    year = (
+        {"expired": snapshot.expired, "redeemed": snapshot.redeemed} if snapshot else year_of_points(shop, period.until)
+    )
     liability = Decimal(outstanding) * shop.program.point_value
     breakage_rate = ratio(year["expired"], year["expired"] + year["redeemed"])
     found_cohorts = snapshot_cohorts(snapshot, period) if snapshot else None
