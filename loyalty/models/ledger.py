@@ -86,6 +86,7 @@ class LedgerEntry(models.Model):
             models.Index(fields=["account", "expires_at"], condition=Q(remaining__gt=0), name="entry_open_lots"),
             models.Index(fields=["expires_at"], condition=Q(remaining__gt=0), name="entry_lots_by_expiry"),
             models.Index(fields=["account", "occurred_at"], name="entry_account_occurred"),
+            models.Index(fields=["shop", "occurred_at"], name="entry_shop_occurred"),  # a period's reports
             *[
                 models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"entry_{name}_set")
                 for name in ("location", "purchase", "refund", "reverses", "staff", "api_key")

@@ -51,7 +51,10 @@ class Purchase(models.Model):
                 name="purchase_refunds_within_amount",
             ),
         ]
-        indexes = [models.Index(fields=["account", "occurred_at"], name="purchase_account_occurred")]
+        indexes = [
+            models.Index(fields=["account", "occurred_at"], name="purchase_account_occurred"),
+            models.Index(fields=["shop", "occurred_at"], name="purchase_shop_occurred"),  # a period's reports
+        ]
 
     def __str__(self) -> str:
         return self.external_id

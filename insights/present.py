@@ -1,0 +1,64 @@
+"""The report as the API and the CSV write it: pos-api.md's keys first (money as decimal strings in the shop's
+currency, the repeat rate with 4 places), then this app's additions (docs/insights.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from loyalty.errors import ValidationFailed
+from loyalty.models import Location, Shop
+from loyalty.money import money_str
+
+from .report import Report
+
+
+def report_fields(report: Report, currency: str) -> dict:
+    money = lambda amount: money_str(amount, currency)  # noqa: E731
+    return {
+        "members_enrolled": report.members_enrolled,
+        "members_active": report.members_active,
+        "purchases": report.purchases,
+        "member_purchases": report.member_purchases,
+        "member_sales": money(report.member_sales),
+        "repeat_rate": f"{report.repeat_rate:.4f}",
+        "points_issued": report.points_issued,
+        "points_redeemed": report.points_redeemed,
+        "points_expired": report.points_expired,
+        "points_outstanding": report.points_outstanding,
+        "liability": money(report.liability),
+        "vouchers_issued": report.vouchers_issued,
+        "vouchers_used": report.vouchers_used,
+        # additions
+        "members_total": report.members_total,
+        "members_active_30": report.active_30,
+        "members_active_90": report.active_90,
+        "visits_per_member": f"{report.visits_per_member:.2f}",
+        "member_average_sale": money(report.member_average),
+        "other_purchases": report.other_purchases,
+        "other_sales": money(report.other_sales),
+        "other_average_sale": money(report.other_average),
+        "redemption_rate": f"{report.redemption_rate:.4f}",
+        "points_adjusted": report.points_adjusted,
+        "breakage_rate": f"{report.breakage_rate:.4f}",
+        "expected_breakage": money(report.breakage),
+        "rewards_cost": money(report.rewards_cost),
+        "commissions": None if report.commissions is None else money(report.commissions),
+    }
+
+
+def parse_day(value: str | None, name: str) -> date:
+    if not value:
+        raise ValidationFailed(fields={name: "is required (YYYY-MM-DD)"})
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(fields={name: "must be a date (YYYY-MM-DD)"}) from None
+
+
+def location_named(shop: Shop, code: str | None) -> Location | None:
+    if not code:
+        return None
+    location = Location.objects.filter(shop=shop, code=code).first()
+    if location is None:
+        raise ValidationFailed(fields={"location": "no such location"}, code="location_not_found")
+    return location
