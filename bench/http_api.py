@@ -308,7 +308,8 @@ def write(results, profile, args, seconds: float, rounds: int) -> None:
     lines += [
         "",
         f"In one process, through the API's own handler (no HTTP): **{profile['statements']} statements** per "
-        f"purchase (and BEGIN and COMMIT, which psycopg sends itself), **{profile['cpu_ms']} ms of CPU** in the Django process and "
+        f"purchase (and BEGIN and COMMIT, which psycopg sends itself), **{profile['cpu_ms']} ms of CPU** in the "
+        "Django process and "
         f"{profile['wall_ms']} ms in all per purchase.",
         "",
         "Statements: " + "; ".join(" ".join(words) for words in profile["statement_list"]),

@@ -12,6 +12,10 @@ from loyalty.money import quantum
 from .models import RewardKind
 from .services import REWARD_FIELDS
 
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTO_MAX_PIXELS = 25_000_000  # a small file can claim a huge picture that would fill the memory once decoded
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
     """A service's refusal on the form: beside the fields it names, else above the form."""
@@ -97,6 +101,21 @@ class RewardForm(forms.Form):
         self.fields["value"].help_text = _(
             "The amount off or credited, in %(currency)s; for a percentage off, the percentage."
         ) % {"currency": shop.currency}
+
+    def clean_photo(self):
+        """A photo the catalogue can show: a small JPEG, PNG, WebP or GIF. Pillow has read it (an SVG, which could
+        carry a script, is no image to it); its size and pixel count are checked before anything decodes it."""
+        photo = self.cleaned_data.get("photo")
+        if not photo or not hasattr(photo, "image"):  # nothing new uploaded
+            return photo
+        if photo.size > PHOTO_MAX_BYTES:
+            raise forms.ValidationError(_("The photo is too large: at most 5 MB."))
+        width, height = photo.image.size
+        if width * height > PHOTO_MAX_PIXELS:
+            raise forms.ValidationError(_("The photo has too many pixels: at most 25 megapixels."))
+        if photo.image.format not in PHOTO_FORMATS:
+            raise forms.ValidationError(_("Upload a JPEG, PNG, WebP or GIF photo."))
+        return photo
 
     def clean(self):
         data = super().clean()

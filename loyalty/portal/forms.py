@@ -222,6 +222,8 @@ class ConfigUploadForm(forms.Form):
             return json.loads(upload.read().decode("utf-8-sig"))
         except UnicodeDecodeError:
             raise forms.ValidationError(_("The file is not text in UTF-8.")) from None
+        except RecursionError:
+            raise forms.ValidationError(_("The file's JSON is nested too deeply to be a configuration.")) from None
         except json.JSONDecodeError as error:
             raise forms.ValidationError(
                 _("The file is not valid JSON: %(problem)s at line %(line)s, column %(column)s.")

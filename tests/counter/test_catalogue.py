@@ -119,6 +119,39 @@ def test_a_reward_with_a_photo(manager_client, cafe, tmp_path, settings):
     assert reward.photo.url in manager_client.get(reverse("portal:rewards")).content.decode()
 
 
+def png(width: int, height: int, mode="RGB", kind="PNG") -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = BytesIO()
+    Image.new(mode, (width, height)).save(image, kind)
+    return image.getvalue()
+
+
+SVG_WITH_A_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "message"),
+    [
+        ("photo.svg", SVG_WITH_A_SCRIPT, "Upload a valid image."),
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "Upload a valid image."),
+        ("photo.png", png(6000, 5000, "1"), "too many pixels"),  # 30 megapixels in a few kilobytes
+        ("photo.png", png(4, 4) + b"\x00" * (5 * 1024 * 1024), "The photo is too large"),
+        ("photo.bmp", png(4, 4, kind="BMP"), "Upload a JPEG, PNG, WebP or GIF photo."),
+    ],
+    ids=["svg with a script", "broken png", "pixel bomb", "too large", "bitmap"],
+)
+def test_a_photo_that_is_not_a_small_picture_is_refused(manager_client, cafe, tmp_path, settings, name, body, message):
+    settings.MEDIA_ROOT = tmp_path
+    photo = SimpleUploadedFile(name, body, content_type="image/png")
+    response = manager_client.post(reverse("portal:reward_new"), {**reward_fields(), "photo": photo})
+    assert message in " ".join(response.context["form"].errors["photo"])
+    assert not Reward.objects.filter(shop=cafe, code="croissant").exists()
+    assert not list(tmp_path.rglob("*.*")), "nothing refused is stored"
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

@@ -114,7 +114,11 @@ def test_an_error_found_while_applying_changes_nothing(manager_client, cafe, caf
         (b"{not json", "The file is not valid JSON"),
         (b"\xff\xfe\x00", "The file is not text in UTF-8."),
         (b"[]", "document: must be an object"),
+        ("{}".encode("utf-16"), "The file is not text in UTF-8."),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),  # json.loads would recurse until it fails
+        (b" " * (2 * 1024 * 1024 + 1), "The file is too large"),
     ],
+    ids=["not json", "not utf-8", "not an object", "utf-16", "nested", "too large"],
 )
 def test_a_file_that_is_not_a_configuration_is_refused(manager_client, cafe, body, message):
     response = manager_client.post(reverse("portal:program_import"), upload(body))
