@@ -173,13 +173,36 @@ def text_gateway_from_env(prefix: str) -> dict:
 SMS_GATEWAY = text_gateway_from_env("SMS_GATEWAY")
 ZALO_GATEWAY = text_gateway_from_env("ZALO_GATEWAY")
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+def caches_from_env(default: str) -> dict:
+    """CACHE_URL's cache; a Redis one answers as an empty cache while Redis is away (loyalty/cache.py)."""
+    config = env.cache("CACHE_URL", default=default)
+    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        config["BACKEND"] = "loyalty.cache.DegradingRedisCache"
+    return {"default": config}
+
+
+CACHES = caches_from_env("locmemcache://")
 
 # Celery: a real broker through CELERY_BROKER_URL; without one, a filesystem broker in the project
 # folder so that `make run` still runs the worker and beat with no service installed.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "filesystem://"
 CELERY_FILESYSTEM_FOLDER = BASE_DIR / ".celery-broker"
 CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+CELERY_REDIS_TRANSPORT_OPTIONS = {
+    # A task whose worker died unacknowledged (acks_late) is handed out again this many seconds after it was
+    # taken: longer than the longest job runs (the expiry of a million lots: about two minutes).
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for such tasks every few seconds (kombu's default looks every 100 s): one small Redis read.
+    "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT),
+    "unacked_restore_throttle": 1,
+    # Sending a task to a Redis that is down gives up after one quick retry instead of four seconds: the request
+    # that queued it (a purchase, after its commit) answers at once, and the jobs send the work again later.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(CELERY_FILESYSTEM_FOLDER / "queue"),
@@ -189,14 +212,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL == "filesystem://"
-    else {
-        # A task whose worker died unacknowledged (acks_late) is handed out again this many seconds after it
-        # was taken: longer than the longest job runs (the expiry of a million lots: about two minutes).
-        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-        # Look for such tasks every few seconds (kombu's default looks every 100 s): one small Redis read.
-        "unacked_restore_interval": min(10, CELERY_VISIBILITY_TIMEOUT),
-        "unacked_restore_throttle": 1,
-    }
+    else CELERY_REDIS_TRANSPORT_OPTIONS
 )
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -1,7 +1,7 @@
 """Production: everything secret or host-specific must come from the environment."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import caches_from_env, env
 
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
@@ -21,4 +21,4 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
-CACHES = {"default": env.cache("CACHE_URL", default="dbcache://regulars_cache")}
+CACHES = caches_from_env("dbcache://regulars_cache")
