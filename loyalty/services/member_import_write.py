@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from loyalty.models import Account, Card, ConsentChange, EntryKind, LedgerEntry, Member, MemberChange, Shop
@@ -18,6 +19,7 @@ from .ledger import Actor, lot_create
 from .member_import import OPENING_BALANCE_KEY, ImportPlan, ImportResult, ImportRow, accounts_with_opening_balance
 from .members import _referral_code_new, card_attach, card_number_new, consent_set
 from .rules import lot_expiry
+from .sql import bulk_insert
 from .tiers import starting_tier
 
 CHUNK = 2000
@@ -43,7 +45,8 @@ def members_import(
             member_ids += writer.write(chunk)
             done += len(chunk)
             _report(progress, done, total)
-        touched = list(member_ids)
+        _check_new_accounts(writer.account_ids)
+        touched = []
         existing = list(plan.existing.items())
         for chunk in _chunks(existing):
             touched += _update_existing(dict(chunk), shop=shop, program=program, actor=actor, at=at)
@@ -66,9 +69,26 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
+def _check_new_accounts(account_ids: list[int]) -> None:
+    """The new accounts' balances equal their lots, in one aggregate query per chunk (their only entries are the
+    opening lots, so the sum and cover invariants are all there is to check)."""
+    for chunk in _chunks(account_ids, 20000):
+        wrong = (
+            Account.objects.filter(pk__in=chunk)
+            .annotate(total=Coalesce(Sum("entries__points"), 0), held=Coalesce(Sum("entries__remaining"), 0))
+            .exclude(Q(points_balance=F("total")) & Q(points_balance=F("held")))
+            .values_list("pk", "points_balance", "total")[:5]
+        )
+        _refuse([f"account {pk}: balance {balance}, ledger {total}" for pk, balance, total in wrong])
+
+
 def _check_ledger(member_ids: list[int]) -> None:
+    """The ledger's invariants over the existing accounts that took an opening balance."""
     account_ids = list(Member.objects.filter(pk__in=member_ids).values_list("account_id", flat=True))
-    problems = [p for chunk in _chunks(account_ids, 20000) for p in ledger_violations(account_ids=chunk)]
+    _refuse([p for chunk in _chunks(account_ids, 20000) for p in ledger_violations(account_ids=chunk)])
+
+
+def _refuse(problems: list[str]) -> None:
     if problems:  # a bug, never the file's fault: refuse the whole import rather than leave a wrong ledger
         raise RuntimeError("the import would break the ledger: " + "; ".join(problems[:5]))
 
@@ -81,6 +101,7 @@ class _NewMembers:
         self.shop, self.program, self.actor, self.at = shop, program, actor, at
         self.tier = starting_tier(list(program.tiers.order_by("threshold")))
         self.expires_at = lot_expiry(program, at, shop.tz)
+        self.account_ids: list[int] = []
 
     def write(self, rows: list[ImportRow]) -> list[int]:
         accounts = [
@@ -92,7 +113,8 @@ class _NewMembers:
             )
             for row in rows
         ]
-        Account.objects.bulk_create(accounts)
+        bulk_insert(accounts)
+        self.account_ids += [account.pk for account in accounts]
         codes = _free_values(Member, "referral_code", _referral_code_new, len(rows))
         members = [
             Member(
@@ -111,16 +133,16 @@ class _NewMembers:
             )
             for row, account, code in zip(rows, accounts, codes, strict=True)
         ]
-        Member.objects.bulk_create(members)
+        bulk_insert(members)
         self._cards(rows, members)
-        LedgerEntry.objects.bulk_create(
+        bulk_insert(
             [
                 _opening_lot(account, row.points, shop=self.shop, actor=self.actor, at=self.at, expires=self.expires_at)
                 for row, account in zip(rows, accounts, strict=True)
                 if row.points
             ]
         )
-        ConsentChange.objects.bulk_create(
+        bulk_insert(
             [
                 ConsentChange(member=member, granted=True, source=IMPORT_SOURCE, at=self.at, by=self.actor.staff)
                 for row, member in zip(rows, members, strict=True)
@@ -153,7 +175,7 @@ class _NewMembers:
             for r, m in zip(rows, members, strict=True)
             if not r.card_number
         ]
-        Card.objects.bulk_create(new_cards)
+        bulk_insert(new_cards)
 
 
 def _opening_lot(account: Account, points: int, *, shop: Shop, actor: Actor, at: datetime, expires) -> LedgerEntry:
