@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import integrations, members, messages, printing, privacy, program, shops
+from .views import imports, integrations, members, messages, printing, privacy, program, shops
 
 app_name = "portal"
 urlpatterns = [
@@ -22,6 +22,11 @@ urlpatterns = [
     path("program/template/", program.program_template, name="program_template"),
     path("members/", members.member_list, name="members"),
     path("members/new/", members.member_add, name="member_add"),
+    path("members/import/", imports.member_import_new, name="member_import_new"),
+    path("members/import/<int:import_id>/", imports.member_import_detail, name="member_import"),
+    path("members/import/<int:import_id>/columns/", imports.member_import_mapping, name="member_import_mapping"),
+    path("members/import/<int:import_id>/start/", imports.member_import_start, name="member_import_start"),
+    path("members/import/<int:import_id>/errors.csv", imports.member_import_errors, name="member_import_errors"),
     path("members/<int:member_id>/", members.member_detail, name="member"),
     path("members/<int:member_id>/details/", members.member_details, name="member_details"),
     path("members/<int:member_id>/adjust/", members.member_adjust, name="member_adjust"),

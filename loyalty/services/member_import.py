@@ -223,8 +223,6 @@ def _read_row(number: int, cells: list[str], mapping: dict[int, str], country: s
                 values[column] = CELL_READERS[column](raw)
             except ValueError as error:
                 errors.append(RowError(number, column, str(error)))
-    if len(cells) > len(mapping) and any(cell.strip() for cell in cells[len(mapping) :]):
-        errors.append(RowError(number, "", _("more cells than the header has columns")))
     return errors or ImportRow(row=number, **values)
 
 
