@@ -71,3 +71,15 @@ class ConfigVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop_id} v{self.number}"
+
+
+class StartStep(models.Model):
+    """A step of the start checklist the data cannot tell by itself (the poster was printed), or that the whole
+    checklist is done, so the dashboard stops asking."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    step = models.CharField(max_length=20)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "step"], name="start_step_once_per_shop")]

@@ -1,11 +1,12 @@
 from django.urls import include, path
 
-from .views import imports, integrations, members, messages, printing, privacy, program, shops
+from .views import history, imports, integrations, members, messages, printing, privacy, program, shops, start
 
 app_name = "portal"
 urlpatterns = [
     path("", shops.dashboard, name="home"),
     path("welcome/", shops.onboarding, name="onboarding"),
+    path("start/", start.start, name="start"),
     path("switch/", shops.shop_switch, name="shop_switch"),
     path("settings/", shops.shop_settings, name="settings"),
     path("staff/", shops.staff_list, name="staff"),
@@ -20,6 +21,9 @@ urlpatterns = [
     path("program/export/", program.program_export, name="program_export"),
     path("program/import/", program.program_import, name="program_import"),
     path("program/template/", program.program_template, name="program_template"),
+    path("program/history/", history.history, name="program_history"),
+    path("program/history/<int:version_id>/", history.version_detail, name="program_version"),
+    path("program/history/<int:version_id>/restore/", history.version_restore_view, name="program_version_restore"),
     path("members/", members.member_list, name="members"),
     path("members/new/", members.member_add, name="member_add"),
     path("members/import/", imports.member_import_new, name="member_import_new"),
