@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import history, imports, integrations, members, messages, printing, privacy, program, shops, start
+from .views import editors, history, imports, integrations, members, messages, printing, privacy, program, shops, start
 
 app_name = "portal"
 urlpatterns = [
@@ -55,4 +55,15 @@ urlpatterns = [
     path("messages/", messages.message_list, name="messages"),
     path("messages/marketing-cap/", messages.marketing_cap, name="marketing_cap"),
     path("rewards/", include("rewards.urls")),
+    # One pair of routes per editor (not an argument: an editor is part of the product, not a shop's object).
+    *[
+        route
+        for code in editors.EDITORS
+        for route in (
+            path(f"program/edit/{code}/", editors.editor_page, {"code": code}, name=f"editor_{code}"),
+            path(
+                f"program/edit/{code}/preview/", editors.editor_preview, {"code": code}, name=f"editor_{code}_preview"
+            ),
+        )
+    ],
 ]

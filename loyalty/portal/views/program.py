@@ -25,6 +25,7 @@ from loyalty.services.templates import program_summary, program_template_apply, 
 from ..decorators import staff_required
 from ..forms import ConfigUploadForm, PreviewForm, TemplateForm
 from ..versions import version_baseline, version_record
+from .editors import EDITORS
 
 PREVIEW_AMOUNT = {"VND": Decimal("100000")}
 
@@ -80,6 +81,7 @@ def program_page(request, *, upload_form: ConfigUploadForm | None = None):
             "templates": program_templates(),
             "upload_form": upload_form or ConfigUploadForm(),
             "categories": known_categories(program),
+            "editors": EDITORS.values(),
         }
     )
     return TemplateResponse(request, "portal/program.html", context)
