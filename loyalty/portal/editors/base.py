@@ -20,7 +20,7 @@ from loyalty.models import Program, Shop
 from loyalty.models.purchases import PaymentMethod
 from loyalty.money import money_str
 from loyalty.services.config import config_export, config_import
-from loyalty.services.rules import Context, Explanation, Line, ProgramRules, explain_points
+from loyalty.services.rules import Context, Explanation, Line, ProgramRules, explain_points, stamps_for
 
 from ..forms import DateTimeLocalInput
 from ..versions import version_baseline, version_record
@@ -84,7 +84,8 @@ def next_tuesday_evening() -> datetime:
 
 
 def draft_explanation(shop: Shop, document: dict, purchase: dict) -> Explanation:
-    """What the purchase earns under the draft document, computed by applying it and rolling back."""
+    """What the purchase earns under the draft document, computed by applying it and rolling back; `stamps` on
+    the answer lists the stamp cards it stamps (name, stamps, stamps required)."""
     try:
         with transaction.atomic():
             config_import(document, update=True)
@@ -100,7 +101,13 @@ def draft_explanation(shop: Shop, document: dict, purchase: dict) -> Explanation
                 occurred_at=occurred_at, tz=shop.tz, tier=tier, payment_method=purchase["payment_method"] or ""
             )
             lines = [Line(amount=purchase["amount"], category=(purchase["category"] or "").strip())]
-            raise _Rollback(explain_points(rules, amount=purchase["amount"], lines=lines, ctx=ctx))
+            explanation = explain_points(rules, amount=purchase["amount"], lines=lines, ctx=ctx)
+            explanation.stamps = [
+                (card.name, count, card.stamps_required)
+                for card in rules.stamp_cards
+                if (count := stamps_for(card, amount=purchase["amount"], lines=lines))
+            ]
+            raise _Rollback(explanation)
     except _Rollback as done:
         return done.explanation
 

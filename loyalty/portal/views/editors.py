@@ -3,6 +3,7 @@ gets back only the preview) and saving, which applies from now on and keeps a ve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -18,7 +19,13 @@ from loyalty.models import Role
 
 from ..decorators import staff_required
 from ..editors.base import PurchasePreviewForm, current_document, draft_explanation, draft_save
+from ..editors.campaigns import CampaignsForm, month_calendar
 from ..editors.earning import EarningForm
+from ..editors.levels import StampCardsForm, TiersForm
+
+
+def campaign_calendar(draft: dict) -> dict:
+    return {"calendar": month_calendar(draft.get("program", {}).get("campaigns", []))}
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Editor:
     title: str
     form: type
     template: str
+    extras: Callable[[dict], dict] | None = None  # more of the preview, from the draft document
 
     @property
     def url_name(self) -> str:
@@ -38,7 +46,15 @@ class Editor:
 
 
 EDITORS = {
-    "earning": Editor("earning", gettext_lazy("Earning points"), EarningForm, "portal/editors/earning.html"),
+    editor.code: editor
+    for editor in (
+        Editor("earning", gettext_lazy("Earning points"), EarningForm, "portal/editors/earning.html"),
+        Editor(
+            "campaigns", gettext_lazy("Campaigns"), CampaignsForm, "portal/editors/rows.html", extras=campaign_calendar
+        ),
+        Editor("tiers", gettext_lazy("Tiers"), TiersForm, "portal/editors/rows.html"),
+        Editor("stamp-cards", gettext_lazy("Stamp cards"), StampCardsForm, "portal/editors/rows.html"),
+    )
 }
 
 
@@ -48,7 +64,7 @@ def editor_of(code: str) -> Editor:
     return EDITORS[code]
 
 
-def preview_of(shop, document: dict, form, preview_form) -> dict:
+def preview_of(shop, document: dict, form, preview_form, editor: Editor) -> dict:
     """What the draft earns, or what keeps it from being computed, each message naming its field."""
     problems = [
         (form.fields[name].label if name in form.fields else "", error)
@@ -62,10 +78,11 @@ def preview_of(shop, document: dict, form, preview_form) -> dict:
         return {"problems": problems}
     draft = form.apply_to(document) if form.is_bound else document
     purchase = preview_form.cleaned_data if preview_form.is_bound else preview_form.initial_purchase()
+    extras = editor.extras(draft) if editor.extras else {}
     try:
-        return {"explanation": draft_explanation(shop, draft, purchase)}
+        return {"explanation": draft_explanation(shop, draft, purchase), **extras}
     except ConfigurationError as error:
-        return {"problems": [("", error.message)]}
+        return {"problems": [("", error.message)], **extras}
 
 
 def render_editor(request, editor: Editor, *, data=None, status: int = 200, partial: str = ""):
@@ -81,7 +98,7 @@ def render_editor(request, editor: Editor, *, data=None, status: int = 200, part
         "form": form,
         "preview_form": preview_form,
         "points_name": shop.program.points_name,
-        **preview_of(shop, current_document(shop), form, preview_form),
+        **preview_of(shop, current_document(shop), form, preview_form, editor),
     }
     template = f"portal/editors/layout.html#{partial}" if partial else editor.template
     return TemplateResponse(request, template, context, status=status)
