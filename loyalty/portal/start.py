@@ -23,6 +23,7 @@ class Step:
     label: str
     url_name: str
     done: bool
+    download: bool = False  # the link is a file (the poster), not a page
 
 
 def step_mark(shop: Shop, step: str) -> None:
@@ -55,7 +56,7 @@ def start_checklist(shop: Shop) -> list[Step] | None:
         return None
     checklist = [
         Step("program", _("Choose your program"), "portal:start", row["program_chosen"]),
-        Step("poster", _("Print the poster for your counter"), "portal:print", row["poster"]),
+        Step("poster", _("Print the poster for your counter"), "portal:print_poster_pdf", row["poster"], download=True),
         Step("cashier", _("Invite a cashier"), "portal:staff", row["cashier"] or row["invited"]),
         Step("member", _("Enrol your first member"), "counter:home", row["member"]),
         Step("purchase", _("Record your first purchase"), "counter:home", row["purchase"]),
