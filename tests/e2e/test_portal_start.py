@@ -14,6 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from loyalty.models import Member, Purchase, Shop
+from loyalty.portal.models import ImportStatus, MemberImport
 
 PASSWORD = "a-long-test-password"
 PHONE = {
@@ -123,3 +124,79 @@ def test_an_owner_starts_in_three_minutes_and_twenty_taps_on_a_phone(
     expect(page.locator("#start-checklist li.done")).to_have_count(5)  # every step done, shown ticked once
     page.reload()
     expect(page.locator("#start-checklist")).to_have_count(0)  # then it has gone
+
+
+@pytest.fixture
+def owner_page(new_page, live_server, transactional_db):
+    """A phone signed in as the owner of a shop on the coffee stars template."""
+    from django.conf import settings
+    from django.test import Client
+
+    from loyalty.services.templates import program_template_apply
+    from tests.factories import ProgramFactory, StaffFactory
+
+    shop = ProgramFactory().shop
+    program_template_apply(shop=shop, code="coffee-stars")
+    owner = StaffFactory(shop=shop, role="owner").user
+    client = Client()
+    client.force_login(owner)
+    page = new_page(**PHONE)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page.shop = shop
+    return page
+
+
+@pytest.mark.browser
+def test_editing_a_rule_changes_the_preview_as_the_owner_types(owner_page, screenshot):
+    page = owner_page
+    page.goto("/portal/program/")
+    page.get_by_role("link", name="Earning points").click()
+    points = page.locator("[data-preview-points]")
+    expect(points).to_have_text("6")  # 125,000 ₫ on a Tuesday evening: 3.125 × 2 → 6
+    page.get_by_label("for every (amount spent)").fill("10000")
+    expect(points).to_have_text("25")  # 12.5 × 2, without saving
+    page.get_by_label("Rounding of the total").select_option("up")
+    expect(points).to_have_text("25")
+    page.get_by_label("Amount", exact=True).fill("126000")
+    expect(points).to_have_text("26")  # 25.2 rounded up
+    screenshot(page, "editor-01-preview")
+    page.shop.program.refresh_from_db()
+    assert page.shop.program.earn_per_amount == 40000  # nothing saved yet
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Saved. The change applies from now on")).to_be_visible()
+    screenshot(page, "editor-02-saved")
+    page.shop.program.refresh_from_db()
+    assert (page.shop.program.earn_per_amount, page.shop.program.rounding) == (10000, "up")
+
+
+@pytest.mark.browser
+def test_an_import_shows_its_progress_and_result(owner_page, tmp_path, screenshot):
+    page = owner_page
+    path = tmp_path / "khach-hang.csv"
+    path.write_text(
+        "Số điện thoại;Họ tên;Điểm\n0901 234 567;Nguyễn An;40\n0901234568;Bình;\nsai;X;\n", encoding="utf-8-sig"
+    )
+    page.goto("/portal/members/")
+    page.get_by_role("link", name="Import customers").click()
+    page.get_by_label("Your customers as a CSV file").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_text("The file has 3 customer rows.")).to_be_visible()
+    expect(page.get_by_label("Số điện thoại")).to_have_value("phone")  # guessed from the Vietnamese header
+    page.get_by_role("button", name="Check every row").click()
+    expect(page.get_by_text("1 row is not valid:")).to_be_visible()
+    page.get_by_label("Import the valid rows and leave the invalid ones out").check()
+    screenshot(page, "import-01-checked")
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-result progress")).to_have_attribute("value", "100")
+    expect(page.get_by_text("2 new members, 0 updated, 1 rows left out.")).to_be_visible()
+    screenshot(page, "import-02-done")
+    assert MemberImport.objects.get().status == ImportStatus.DONE
+    assert Member.objects.get(phone="+84901234567").account.points_balance == 40
