@@ -26,7 +26,7 @@ def names(client, **query) -> set[str]:
 
 def test_filters_by_last_visit_points_and_consent(owner_client, shop):
     now = timezone.now()
-    recent, old, never = (
+    recent, old, _never = (
         enrol(shop, name="Recent"),
         enrol(shop, name="Old"),
         enrol(shop, name="Never", marketing_consent=True, consent_source="portal"),
