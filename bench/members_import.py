@@ -7,7 +7,9 @@ a. first import: reading the file (decode, CSV), validating every row (phones pa
    dates, cards checked against the database) and writing the members set-based (accounts, members, cards,
    opening-balance lots, consent records, then the ledger's invariants over the new accounts): rows per second
    over the whole run and per step, and the SQL statements it took (constant per chunk of 2,000 rows, not per row);
-b. the same file again: every phone is a member now, nothing changes (updated N, no new ledger entries).
+b. the same file again: every phone is a member now, nothing changes (updated N, no new ledger entries);
+c. the program editor's live preview on that shop: one answer (apply the draft, evaluate a purchase, roll back)
+   timed 30 times after a warm-up, median and p95 in milliseconds.
 
 Runs on the bench database (bench/env.py) in a shop of its own that each run creates. Writes
 bench/results/members-import-latest.md with the machine it ran on.
@@ -101,6 +103,27 @@ def run_once(shop, data: bytes) -> dict:
     return {"rows": len(rows), "result": str(result), "seconds": total, "steps": steps, "queries": len(queries)}
 
 
+def preview_times(shop, runs: int = 30) -> dict:
+    """The editor's preview answer: the draft earning rule applied, a purchase evaluated, all rolled back."""
+    import statistics
+    from decimal import Decimal
+
+    from loyalty.portal.editors.base import current_document, draft_explanation, next_tuesday_evening
+
+    document = current_document(shop)
+    document["program"]["earn"]["per_amount"] = "20000"
+    purchase = {"amount": Decimal("125000"), "category": "", "occurred_at": next_tuesday_evening(), "tier": "gold",
+                "payment_method": ""}  # fmt: skip
+    draft_explanation(shop, document, purchase)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        draft_explanation(shop, document, purchase)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"median": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))], "runs": runs}
+
+
 def markdown(report: dict) -> str:
     lines = [
         "# Members import benchmark",
@@ -126,6 +149,12 @@ def markdown(report: dict) -> str:
             f"| {name} | {r['rows']:,} | {r['result']} | {r['seconds']:.2f} | {r['rows'] / r['seconds']:,.0f} | "
             f"{s['read']:.2f} | {s['validate']:.2f} | {s['write']:.2f} | {r['queries']:,} |"
         )
+    preview = report["preview"]
+    lines += [
+        "",
+        f"Editor preview answer: median {preview['median']:.1f} ms, p95 {preview['p95']:.1f} ms "
+        f"({preview['runs']} answers).",
+    ]
     return "\n".join([*lines, ""])
 
 
@@ -146,6 +175,7 @@ def main(argv=None) -> None:
     report["commit"], report["machine"] = git_commit(), machine()
     shop, data = bench_shop(), csv_file(SIZES[mode])
     report["runs"] = {"first import": run_once(shop, data), "the same file again": run_once(shop, data)}
+    report["preview"] = preview_times(type(shop).objects.select_related("program").get(pk=shop.pk))
     text = markdown(report)
     Path(args.output).write_text(text)
     print(text)
