@@ -201,3 +201,14 @@ def test_an_unknown_shop_is_refused(db, tmp_path):
     path.write_text("phone\n0901234567\n")
     with pytest.raises(CommandError, match="slug"):
         call_command("members_import", "nope", str(path))
+
+
+def test_new_numbers_are_valid_cards_and_codes_of_the_referral_alphabet():
+    from loyalty.services.member_import_write import card_numbers_new, referral_codes_new
+    from loyalty.services.members import REFERRAL_ALPHABET, card_number_valid
+
+    cards, codes = card_numbers_new(500), referral_codes_new(500)
+    assert len(cards) == len(codes) == 500
+    assert all(card_number_valid(number) and len(number) == 9 and number[0] != "0" for number in cards)
+    assert all(len(code) == 7 and set(code) <= set(REFERRAL_ALPHABET) for code in codes)
+    assert len(set(codes)) > 490  # random, not repeated
