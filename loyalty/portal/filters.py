@@ -1,14 +1,25 @@
 """django-filter filters for the portal's tables (DESIGN.md rule 5). Each takes the shop, so its choices and its
 search stay inside it."""
 
+from datetime import timedelta
+
 import django_filters
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.models import Channel, MessageStatus, TierLevel
 from loyalty.services.notifications import EVENTS
 
 from .queries import member_search
+
+LAST_VISITS = [
+    ("30", _("In the last 30 days")),
+    ("90", _("In the last 90 days")),
+    ("-90", _("Not in the last 90 days")),
+    ("-365", _("Not in the last year")),
+]
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -23,6 +34,21 @@ class MemberFilter(django_filters.FilterSet):
         label=_("Tier"), queryset=TierLevel.objects.none(), field_name="account__tier", empty_label=_("Every tier")
     )
 
+    last_visit = django_filters.ChoiceFilter(
+        label=_("Last visit"), choices=LAST_VISITS, method="visited", empty_label=_("Any time")
+    )
+    points_min = django_filters.NumberFilter(
+        label=_("Points from"), field_name="account__points_balance", lookup_expr="gte"
+    )
+    points_max = django_filters.NumberFilter(
+        label=_("Points up to"), field_name="account__points_balance", lookup_expr="lte"
+    )
+    consent = django_filters.BooleanFilter(
+        label=_("Marketing consent"),
+        field_name="marketing_consent",
+        widget=forms.Select(choices=[("", _("Either")), ("true", _("Agreed")), ("false", _("Not agreed"))]),
+    )
+
     def __init__(self, data=None, *, shop, **kwargs):
         super().__init__(data, **kwargs)
         self.shop = shop
@@ -30,6 +56,14 @@ class MemberFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return member_search(queryset, self.shop, value)
+
+    def visited(self, queryset, name, value):
+        """ "30": visited in the last 30 days; "-90": not in the last 90 days (or never)."""
+        days = int(value)
+        since = timezone.now() - timedelta(days=abs(days))
+        if days > 0:
+            return queryset.filter(account__last_purchase_at__gte=since)
+        return queryset.filter(Q(account__last_purchase_at__lt=since) | Q(account__last_purchase_at__isnull=True))
 
 
 class MessageFilter(django_filters.FilterSet):

@@ -1,11 +1,12 @@
 from django.urls import include, path
 
-from .views import integrations, members, messages, printing, privacy, program, shops
+from .views import editors, history, imports, integrations, members, messages, printing, privacy, program, shops, start
 
 app_name = "portal"
 urlpatterns = [
     path("", shops.dashboard, name="home"),
     path("welcome/", shops.onboarding, name="onboarding"),
+    path("start/", start.start, name="start"),
     path("switch/", shops.shop_switch, name="shop_switch"),
     path("settings/", shops.shop_settings, name="settings"),
     path("staff/", shops.staff_list, name="staff"),
@@ -20,8 +21,16 @@ urlpatterns = [
     path("program/export/", program.program_export, name="program_export"),
     path("program/import/", program.program_import, name="program_import"),
     path("program/template/", program.program_template, name="program_template"),
+    path("program/history/", history.history, name="program_history"),
+    path("program/history/<int:version_id>/", history.version_detail, name="program_version"),
+    path("program/history/<int:version_id>/restore/", history.version_restore_view, name="program_version_restore"),
     path("members/", members.member_list, name="members"),
     path("members/new/", members.member_add, name="member_add"),
+    path("members/import/", imports.member_import_new, name="member_import_new"),
+    path("members/import/<int:import_id>/", imports.member_import_detail, name="member_import"),
+    path("members/import/<int:import_id>/columns/", imports.member_import_mapping, name="member_import_mapping"),
+    path("members/import/<int:import_id>/start/", imports.member_import_start, name="member_import_start"),
+    path("members/import/<int:import_id>/errors.csv", imports.member_import_errors, name="member_import_errors"),
     path("members/<int:member_id>/", members.member_detail, name="member"),
     path("members/<int:member_id>/details/", members.member_details, name="member_details"),
     path("members/<int:member_id>/adjust/", members.member_adjust, name="member_adjust"),
@@ -46,4 +55,15 @@ urlpatterns = [
     path("messages/", messages.message_list, name="messages"),
     path("messages/marketing-cap/", messages.marketing_cap, name="marketing_cap"),
     path("rewards/", include("rewards.urls")),
+    # One pair of routes per editor (not an argument: an editor is part of the product, not a shop's object).
+    *[
+        route
+        for code in editors.EDITORS
+        for route in (
+            path(f"program/edit/{code}/", editors.editor_page, {"code": code}, name=f"editor_{code}"),
+            path(
+                f"program/edit/{code}/preview/", editors.editor_preview, {"code": code}, name=f"editor_{code}_preview"
+            ),
+        )
+    ],
 ]

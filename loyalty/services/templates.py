@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from loyalty import hooks
 from loyalty.labels import event_name
 from loyalty.models import Shop
 from loyalty.models.programs import ExpiryPolicy
@@ -60,10 +61,12 @@ class ProgramTemplate:
 def program_templates(language: str | None = None) -> list[ProgramTemplate]:
     """The shipped templates, written in `language` (the active one when not given; English where a text lacks it)."""
     language = language or get_language() or "en"
+    known = {"program", "rewards", "quick_items", *(section.key for section in hooks.config_sections())}
     found = []
     for path in sorted(FOLDER.glob("*.json")):
         data = localised(json.loads(path.read_text(encoding="utf-8")), language)
-        found.append(ProgramTemplate(path.stem, data["name"], data["description"], data["document"]))
+        if set(data["document"]) <= known:  # a template needing a program app that is not installed is left out
+            found.append(ProgramTemplate(path.stem, data["name"], data["description"], data["document"]))
     return found
 
 

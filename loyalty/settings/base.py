@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_filters",
     "ninja",
     "loyalty",
+    "loyalty.portal",
     "rewards",
     "referrals",
     "partners",

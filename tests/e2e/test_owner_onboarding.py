@@ -44,6 +44,8 @@ def test_an_owner_sets_up_a_shop_and_a_cashier_joins_it(new_page, live_server, t
     owner.get_by_label("Your first location").fill("Hoàn Kiếm")
     screenshot(owner, "02-onboarding")
     owner.get_by_role("button", name="Create my shop").click()
+    expect(owner.get_by_role("heading", name="Choose your program")).to_be_visible()  # the templates come first
+    owner.get_by_role("navigation", name="Portal").get_by_role("link", name="Dashboard").click()
 
     expect(owner.get_by_role("heading", name="Phở Hòa")).to_be_visible()
     screenshot(owner, "03-dashboard")

@@ -115,7 +115,7 @@ def test_onboarding_creates_the_shop_its_program_location_and_owner(as_user, new
     assert Location.objects.get(shop=shop).name == "Hoàn Kiếm"
     assert StaffMembership.objects.get(shop=shop).user == newcomer
     assert StaffMembership.objects.get(shop=shop).role == Role.OWNER
-    assert response.redirect_chain == [(reverse("portal:home"), 302)]
+    assert response.redirect_chain == [(reverse("portal:start"), 302)]
     assert client.session[SESSION_KEY] == shop.pk
     assert "Cà Phê Sáng" in response.content.decode()
 

@@ -101,6 +101,21 @@ def _card_batch(shop: Shop) -> str:
     return card_batch_print(shop=shop, count=1).code
 
 
+def _member_import(shop: Shop):
+    from loyalty.portal.imports import import_upload
+
+    return import_upload(shop=shop, user=None, file_name="walk.csv", data=b"phone\n0901234567\n")
+
+
+def _config_version(shop: Shop):
+    from loyalty.portal.versions import version_record
+    from tests.factories import ProgramFactory
+
+    if not hasattr(shop, "program"):
+        ProgramFactory(shop=shop)
+    return version_record(shop=Shop.objects.get(pk=shop.pk), by=None, note="file")
+
+
 # For each URL argument: how to make an object of the given shop and the value that names it.
 OBJECTS = {
     "location_id": lambda shop: LocationFactory(shop=shop).pk,
@@ -117,6 +132,8 @@ OBJECTS = {
     "voucher_code": lambda shop: _voucher(shop).code,
     "batch": lambda shop: _card_batch(shop),
     "card_id": lambda shop: _member(shop).cards.get().pk,
+    "import_id": lambda shop: _member_import(shop).pk,
+    "version_id": lambda shop: _config_version(shop).pk,
 }
 
 

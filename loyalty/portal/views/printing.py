@@ -23,6 +23,7 @@ from loyalty.services.members import card_attach, card_block
 from ..decorators import staff_required
 from ..forms import CardAttachForm, CardBatchForm, add_domain_error
 from ..queries import card_batches_of
+from ..start import POSTER, step_mark
 from .members import member_context, member_or_404
 
 
@@ -112,6 +113,7 @@ def _poster(request, render, content_type: str, extension: str):
         return print_page(request, problem=error.message, status=409)
     except printing.PrintingUnavailable as error:
         return print_page(request, problem=error.message, status=503)
+    step_mark(request.shop, POSTER)
     return download(data, content_type, f"{request.shop.slug}-poster.{extension}")
 
 

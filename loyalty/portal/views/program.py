@@ -24,6 +24,8 @@ from loyalty.services.templates import program_summary, program_template_apply, 
 
 from ..decorators import staff_required
 from ..forms import ConfigUploadForm, PreviewForm, TemplateForm
+from ..versions import version_baseline, version_record
+from .editors import EDITORS
 
 PREVIEW_AMOUNT = {"VND": Decimal("100000")}
 
@@ -79,6 +81,7 @@ def program_page(request, *, upload_form: ConfigUploadForm | None = None):
             "templates": program_templates(),
             "upload_form": upload_form or ConfigUploadForm(),
             "categories": known_categories(program),
+            "editors": EDITORS.values(),
         }
     )
     return TemplateResponse(request, "portal/program.html", context)
@@ -122,10 +125,12 @@ def program_import(request):
     form = ConfigUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            config_import_into(request.shop, form.cleaned_data["document"])
+            version_baseline(shop=request.shop)
+            shop = config_import_into(request.shop, form.cleaned_data["document"])
         except ConfigurationError as error:
             form.add_error("document", error.message)
         else:
+            version_record(shop=shop, by=request.user, note="file")
             messages.success(request, _("The configuration file was imported."))
             return redirect("portal:program")
     return program_page(request, upload_form=form)
@@ -142,10 +147,12 @@ def program_template(request):
     template = next(template for template in templates if template.code == form.cleaned_data["template"])
     if request.method == "POST":
         try:
-            program_template_apply(shop=request.shop, code=template.code)
+            version_baseline(shop=request.shop)
+            shop = program_template_apply(shop=request.shop, code=template.code)
         except ConfigurationError as error:
             messages.error(request, error.message)
         else:
+            version_record(shop=shop, by=request.user, note=f"template:{template.code}")
             messages.success(request, _("Your program now follows the template “%(name)s”.") % {"name": template.name})
         return redirect("portal:program")
     return TemplateResponse(request, "portal/program_template.html", {"template": template})

@@ -37,6 +37,7 @@ from ..forms import (
 )
 from ..navigation import landing_url
 from ..queries import dashboard_figures
+from ..start import start_checklist
 from ..tables import StaffTable, csv_response, wants_csv
 
 
@@ -109,7 +110,7 @@ def onboarding(request):
             else:
                 shop_choose(request, shop)
                 messages.success(request, _("%(shop)s is ready. Welcome to your portal.") % {"shop": shop.name})
-                return redirect("portal:home")
+                return redirect("portal:start")
     else:
         initial = {"country": country, **country_defaults(country)}
         zone = browser_zone(request)
@@ -138,6 +139,7 @@ def dashboard(request):
         "member_count": figures.members,
         "location_count": shop.locations.count(),
         "staff_count": shop.staff.count(),
+        "checklist": start_checklist(shop) if request.membership.role == Role.OWNER else None,
     }
     return TemplateResponse(request, "portal/dashboard.html", context)
 

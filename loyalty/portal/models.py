@@ -1,0 +1,85 @@
+"""The portal's own records: member imports and configuration versions."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from loyalty.models import Shop
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    VALIDATING = "validating", _("Checking")
+    VALIDATED = "validated", _("Checked")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class MemberImport(models.Model):
+    """A CSV file an owner brings in: its columns' mapping, what checking it found, and the import's progress."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=200)
+    data = models.BinaryField()
+    mapping = models.JSONField(default=dict, help_text=_("column index → field"))
+    skip_invalid = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    rows = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0, help_text=_("members written so far"))
+    total = models.PositiveIntegerField(default=0, help_text=_("members to write"))
+    imported = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, help_text=_("[row, column, reason] of each invalid cell"))
+    failure = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (ImportStatus.VALIDATING, ImportStatus.RUNNING)
+
+
+class ConfigVersion(models.Model):
+    """The shop's whole configuration document after a change: who made it, when, and how (a template, a file,
+    an editor, a restore). Restoring a version makes a new one."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    note = models.CharField(max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["shop", "number"], name="config_version_number_per_shop")]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} v{self.number}"
+
+
+class StartStep(models.Model):
+    """A step of the start checklist the data cannot tell by itself (the poster was printed), or that the whole
+    checklist is done, so the dashboard stops asking."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    step = models.CharField(max_length=20)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "step"], name="start_step_once_per_shop")]

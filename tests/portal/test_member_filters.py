@@ -1,0 +1,55 @@
+"""The members table's filters: last visit, points range and marketing consent, with the same queries however many
+members match, and the CSV export keeping the filters."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from loyalty.models import Account
+from loyalty.services.ledger import Actor, points_adjust
+from tests.factories import enrol
+
+MEMBERS = reverse("portal:members")
+
+
+def names(client, **query) -> set[str]:
+    response = client.get(MEMBERS, {**query, "export": "csv"})
+    return {row[0] for row in list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]}
+
+
+def test_filters_by_last_visit_points_and_consent(owner_client, shop):
+    now = timezone.now()
+    recent, old, _never = (
+        enrol(shop, name="Recent"),
+        enrol(shop, name="Old"),
+        enrol(shop, name="Never", marketing_consent=True, consent_source="portal"),
+    )
+    Account.objects.filter(pk=recent.account_id).update(last_purchase_at=now - timedelta(days=3))
+    Account.objects.filter(pk=old.account_id).update(last_purchase_at=now - timedelta(days=200))
+    points_adjust(account_id=old.account_id, actor=Actor(shop=shop), points=150, reason="x", at=now)
+    assert names(owner_client, last_visit="30") == {"Recent"}
+    assert names(owner_client, last_visit="-90") == {"Old", "Never"}
+    assert names(owner_client, points_min="100") == {"Old"}
+    assert names(owner_client, points_max="10") == {"Recent", "Never"}
+    assert names(owner_client, consent="true") == {"Never"}
+    assert names(owner_client, consent="false", last_visit="-365") == set()
+
+
+def test_the_filtered_page_costs_the_same_queries_for_more_members(owner_client, shop):
+    enrol(shop)
+    query = {"last_visit": "-90", "points_min": "0", "consent": "false"}
+    owner_client.get(MEMBERS, query)
+    with CaptureQueriesContext(connection) as few:
+        owner_client.get(MEMBERS, query)
+    for _n in range(5):
+        enrol(shop)
+    with CaptureQueriesContext(connection) as more:
+        owner_client.get(MEMBERS, query)
+    assert len(more) == len(few)
