@@ -77,6 +77,7 @@ class PlanForm(forms.Form):
         label=_("Higher rates"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "5 30\n10 35"}),
+        # xgettext:no-python-format
         help_text=_("One per line: from which sale of the month, then the percent (“5 30”: 30% from the 5th sale)."),
     )
 
