@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from challenges.models import MemberBadge, Progress, ReferralCredit
 from challenges.selectors import member_challenges
 from loyalty.models import LedgerEntry
 from loyalty.services.config import config_import
+from referrals.models import LeaderboardEntry
 from referrals.services.approval import referrals_approve
 from rewards.models import Voucher
 from tests.referrals.conftest import T0, buy, friend, referral_document, referrer_of, refund
@@ -136,3 +139,26 @@ def test_without_badges_no_referral_badge_but_the_approval_is_kept_for_a_later_c
     bring(shop, referrer, at=T0 + timedelta(days=1))
     referrals_approve(as_of=DUE + timedelta(days=1))  # the month's first approval counts too
     assert progress(referrer).completed_at == DUE + timedelta(days=1)
+
+
+def test_the_shops_page_shows_the_months_top_referrers_who_chose_to_appear(db, client):
+    shop = config_import(referral_document("board-razors", leaderboard=True))
+    now = timezone.now()
+    bought = now - timedelta(days=14, minutes=1)  # approved a minute ago: this month's board
+    shown, hidden = referrer_of(shop, name="Trần Thu Linh"), referrer_of(shop, name="Hidden Person")
+    for referrer, count in ((shown, 2), (hidden, 3)):
+        for _ in range(count):
+            bring(shop, referrer, at=bought)
+    referrals_approve(as_of=now)
+    LeaderboardEntry.objects.create(member=shown, at=now)
+
+    html = client.get(reverse("challenges:community", kwargs={"slug": shop.slug})).content.decode()
+
+    board = html.split('id="top-referrers"')[1]
+    assert "Top referrers in" in board and "Linh T." in board and "2 friends" in board
+    assert "Hidden" not in html and "Trần Thu Linh" not in html
+
+
+def test_a_shop_without_the_referral_board_shows_none_on_its_page(shop, client):
+    html = client.get(reverse("challenges:community", kwargs={"slug": shop.slug})).content.decode()
+    assert 'id="top-referrers"' not in html
