@@ -11,7 +11,7 @@ from .models import Impact
 from .services.badges import badges_purchase
 from .services.challenges import challenges_purchase, challenges_refund
 from .services.impact import impact_donation, impact_purchase, impact_refund
-from .services.referrals import referral_approved, referral_voided
+from .services.referrals import referral_approved, referral_credits_merged, referral_voided
 from .services.runs import runs
 from .services.surprises import surprises_purchase, surprises_refund
 
@@ -65,3 +65,8 @@ def referral_was_approved(event: hooks.ReferralApproved) -> None:
 @hooks.on(hooks.ReferralVoided)
 def referral_was_voided(event: hooks.ReferralVoided) -> None:
     referral_voided(referrer=event.referrer, account=event.account, referral_id=event.referral_id, at=event.at)
+
+
+@hooks.on(hooks.MembersMerged)
+def members_merged(event: hooks.MembersMerged) -> None:
+    referral_credits_merged(keep=event.keep, duplicate=event.duplicate)

@@ -59,3 +59,9 @@ def referral_voided(*, referrer, account, referral_id: int, at: datetime) -> Non
             continue
         value = progress_of(challenge, account.pk, shop.tz)
         Progress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(value=value, updated_at=at)
+
+
+def referral_credits_merged(*, keep, duplicate) -> None:
+    """The duplicate's approved referrals count for the kept member from now on (the referral program moves the
+    referrals themselves)."""
+    ReferralCredit.objects.filter(member=duplicate).update(member=keep, account_id=keep.account_id)

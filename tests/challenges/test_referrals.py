@@ -14,6 +14,8 @@ from challenges.models import MemberBadge, Progress, ReferralCredit
 from challenges.selectors import member_challenges
 from loyalty.models import LedgerEntry
 from loyalty.services.config import config_import
+from loyalty.services.ledger import Actor
+from loyalty.services.members import members_merge
 from referrals.models import LeaderboardEntry
 from referrals.services.approval import referrals_approve
 from rewards.models import Voucher
@@ -162,3 +164,15 @@ def test_the_shops_page_shows_the_months_top_referrers_who_chose_to_appear(db, c
 def test_a_shop_without_the_referral_board_shows_none_on_its_page(shop, client):
     html = client.get(reverse("challenges:community", kwargs={"slug": shop.slug})).content.decode()
     assert 'id="top-referrers"' not in html
+
+
+def test_a_merge_moves_the_duplicates_approved_referrals_to_the_kept_member(shop):
+    keep, duplicate = referrer_of(shop, name="Kept Referrer"), referrer_of(shop, name="Twin Referrer")
+    bring(shop, duplicate)
+    referrals_approve(as_of=DUE)
+    members_merge(keep=keep, duplicate=duplicate, actor=Actor(shop=shop), at=DUE + timedelta(hours=1))
+
+    bring(shop, keep, at=T0 + timedelta(days=1))
+    referrals_approve(as_of=DUE + timedelta(days=1))
+    assert ReferralCredit.objects.filter(member=keep, account=keep.account).count() == 2
+    assert progress(keep).completed_at == DUE + timedelta(days=1)
