@@ -5,7 +5,17 @@ from django.contrib import admin
 
 from loyalty.admin import ReadOnlyAdmin
 
-from .models import Challenge, Idea, ImpactEntry, LeaderboardAward, MemberBadge, Progress, Surprise, SurpriseWin
+from .models import (
+    Challenge,
+    Idea,
+    ImpactEntry,
+    LeaderboardAward,
+    MemberBadge,
+    Progress,
+    ReferralCredit,
+    Surprise,
+    SurpriseWin,
+)
 
 
 @admin.register(Challenge)
@@ -21,6 +31,13 @@ class ProgressAdmin(ReadOnlyAdmin):
     list_display = ["challenge", "member", "value", "completed_at"]
     list_select_related = ["challenge", "member"]
     search_fields = ["member__phone", "=challenge__code"]
+
+
+@admin.register(ReferralCredit)
+class ReferralCreditAdmin(ReadOnlyAdmin):
+    list_display = ["referral_id", "member", "shop", "approved_at", "voided_at"]
+    list_select_related = ["member", "shop"]
+    search_fields = ["member__phone", "=shop__slug", "=referral_id"]
 
 
 @admin.register(MemberBadge)

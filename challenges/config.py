@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.apps import apps
+
 from loyalty import hooks
 from loyalty.money import money_str
 from loyalty.services.config_reader import SLUG, Reader, fail, unique_codes
@@ -15,7 +17,7 @@ from rewards.models import Reward
 from .models import Board, Challenge, Community, GoalKind, Impact, ImpactPer, LeaderboardPrize, Surprise
 
 CHALLENGE_KEYS = ("starts", "ends", "points", "reward", "badge", "tiers")
-WHOLE_GOALS = (GoalKind.VISITS, GoalKind.DISTINCT_ITEMS, GoalKind.CATEGORIES, GoalKind.STREAK)
+WHOLE_GOALS = (GoalKind.VISITS, GoalKind.DISTINCT_ITEMS, GoalKind.CATEGORIES, GoalKind.STREAK, GoalKind.REFERRALS)
 
 
 def _num(value: Decimal) -> str:
@@ -36,8 +38,8 @@ def _parse_goal(r: Reader, ctx: hooks.ParseContext) -> dict:
     g = r.child("goal", optional=("kind", "target", "categories"))
     if not r.has("goal"):
         fail(r.at("goal"), "is required")
-    if g.raw("kind") == "referrals":
-        fail(g.at("kind"), "referral goals need the referral program, which is not installed yet")
+    if g.raw("kind") == GoalKind.REFERRALS and not apps.is_installed("referrals"):
+        fail(g.at("kind"), "referral goals need the referral program, which is not installed")
     kind = g.text("kind", choices=set(GoalKind.values))
     if "target" not in g.data:
         fail(g.at("target"), "is required")

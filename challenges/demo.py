@@ -45,6 +45,16 @@ def add_fun(document: dict) -> None:
             "reward": "cake-slice",
             "badge": "Explorer",
         },
+        {
+            "code": "ambassador",
+            "name": "Bring 2 friends this month",
+            "goal": {"kind": "referrals", "target": 2},
+            "starts": starts.isoformat(),
+            "ends": ends.isoformat(),
+            "points": 30,
+            "reward": None,
+            "badge": "Ambassador",
+        },
     ]
     document["impact"] = {"name": "Trees planted", "unit": "trees", "per": "purchase", "quantity": "0.1"}
     document["surprises"] = [{"code": "cake", "name": "Surprise cake", "one_in": 15, "reward": "cake-slice"}]

@@ -4,6 +4,7 @@ it to the services."""
 from __future__ import annotations
 
 from django import forms
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
 from rewards.models import Reward
@@ -22,7 +23,7 @@ class ChallengeForm(forms.Form):
         min_value=0,
         max_digits=14,
         decimal_places=2,
-        help_text=_("Visits, items, categories or weeks; an amount of money for spend."),
+        help_text=_("Visits, items, categories, weeks or friends; an amount of money for spend."),
     )
     categories = forms.CharField(
         label=_("Only these categories"), required=False, help_text=_("Separated by commas; empty: all.")
@@ -42,6 +43,8 @@ class ChallengeForm(forms.Form):
             initial["categories"] = ", ".join(instance.categories)
         super().__init__(data, initial=initial, **kwargs)
         self.fields["reward"].queryset = Reward.objects.filter(shop=shop, active=True)
+        if not apps.is_installed("referrals"):  # nothing would report its approvals
+            self.fields["goal_kind"].choices = [c for c in GoalKind.choices if c[0] != GoalKind.REFERRALS]
 
     def clean_categories(self) -> list[str]:
         return [part.strip() for part in self.cleaned_data["categories"].split(",") if part.strip()]

@@ -1,5 +1,6 @@
-"""What the fun does when the core reports a purchase, a refund or a redemption (loyalty.hooks events, inside the
-change's transaction: an error here rolls the change back). A shop that runs none of it pays no query."""
+"""What the fun does when the core reports a purchase, a refund, a redemption, or a program app reports a referral
+approved or voided (loyalty.hooks events, inside the change's transaction: an error here rolls the change back).
+A shop that runs none of it pays no query."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from .models import Impact
 from .services.badges import badges_purchase
 from .services.challenges import challenges_purchase, challenges_refund
 from .services.impact import impact_donation, impact_purchase, impact_refund
+from .services.referrals import referral_approved, referral_credits_merged, referral_voided
 from .services.runs import runs
 from .services.surprises import surprises_purchase, surprises_refund
 
@@ -53,3 +55,18 @@ def voucher_redeemed(event: hooks.VoucherRedeemed) -> None:
         return
     impact = Impact.objects.get(shop_id=event.member.shop_id)
     impact_donation(impact=impact, voucher=event.voucher, member=event.member, at=event.at)
+
+
+@hooks.on(hooks.ReferralApproved)
+def referral_was_approved(event: hooks.ReferralApproved) -> None:
+    referral_approved(referrer=event.referrer, account=event.account, referral_id=event.referral_id, at=event.at)
+
+
+@hooks.on(hooks.ReferralVoided)
+def referral_was_voided(event: hooks.ReferralVoided) -> None:
+    referral_voided(referrer=event.referrer, account=event.account, referral_id=event.referral_id, at=event.at)
+
+
+@hooks.on(hooks.MembersMerged)
+def members_merged(event: hooks.MembersMerged) -> None:
+    referral_credits_merged(keep=event.keep, duplicate=event.duplicate)

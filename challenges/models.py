@@ -23,6 +23,7 @@ class GoalKind(models.TextChoices):
     DISTINCT_ITEMS = "distinct_items", _("Different items")
     CATEGORIES = "categories", _("Different categories")
     STREAK = "streak", _("Weeks in a row")
+    REFERRALS = "referrals", _("Approved referrals")
 
 
 class Challenge(models.Model):
@@ -76,12 +77,29 @@ class Progress(models.Model):
         constraints = [models.UniqueConstraint(fields=["challenge", "member"], name="one_progress_per_member")]
 
 
+class ReferralCredit(models.Model):
+    """A referral the referral program approved (loyalty.hooks.ReferralApproved), kept so challenges of approved
+    referrals count from the data, as the others count purchases; `voided_at` when it was voided afterwards."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+", help_text=_("the referrer"))
+    account = models.ForeignKey("loyalty.Account", on_delete=models.PROTECT, related_name="+")
+    referral_id = models.PositiveBigIntegerField()
+    approved_at = models.DateTimeField()
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "referral_id"], name="one_credit_per_referral")]
+        indexes = [models.Index(fields=["account", "approved_at"], name="referral_credit_by_account")]
+
+
 class BadgeKind(models.TextChoices):
     CHALLENGE = "challenge", _("Challenge")
     TIER = "tier", _("Tier")
     FIRST_VISIT = "first_visit", _("First visit")
     ANNIVERSARY = "anniversary", _("Anniversary")
     LEADERBOARD = "leaderboard", _("Leaderboard")
+    REFERRAL = "referral", _("First friend brought")
 
 
 class MemberBadge(models.Model):

@@ -54,6 +54,9 @@ def progress_text(challenge: Challenge, value: Decimal, currency: str) -> str:
         GoalKind.STREAK: ngettext(
             "%(done)s of %(target)s week in a row", "%(done)s of %(target)s weeks in a row", target
         ),
+        GoalKind.REFERRALS: ngettext(
+            "%(done)s of %(target)s friend approved", "%(done)s of %(target)s friends approved", target
+        ),
     }
     return words[kind] % {"done": done, "target": target}
 

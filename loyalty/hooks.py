@@ -90,6 +90,28 @@ class VoucherRedeemed:
     at: datetime
 
 
+@dataclass(frozen=True)
+class ReferralApproved:
+    """A program app approved a referral: `referrer` (the current member, whose `account` the app locked) brought
+    `friend`; `at` is the approval's moment. Other apps count it (a challenge of approved referrals)."""
+
+    referrer: Any
+    account: Any
+    friend: Any
+    referral_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ReferralVoided:
+    """An approved referral was voided later (the friend's first purchase refunded in full), at `at`."""
+
+    referrer: Any
+    account: Any
+    referral_id: int
+    at: datetime
+
+
 _handlers: dict[type, list[Callable]] = defaultdict(list)
 
 

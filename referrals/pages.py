@@ -89,6 +89,17 @@ def portal_member(*, member, request=None, **_kwargs):
     }
 
 
+@hooks.page_section("shop.page", "referrals/partials/shop_page.html", order=50)
+def shop_page(*, shop, request=None, **_kwargs):
+    """The month's top referrers on the shop's public page, when the shop shows its leaderboard (the slot is the
+    public page's, whichever app renders that page)."""
+    program = program_of(shop, shop.program)
+    if program is None or not program.leaderboard:
+        return None
+    start, end = month_of(timezone.now(), shop.tz)
+    return {"referral_board": {"month": start, "leaders": leaderboard(shop, start=start, end=end)}}
+
+
 @hooks.entry_source_label("referral")
 def entry_label(entry) -> str:
     return str(_("A friend you invited"))

@@ -20,7 +20,7 @@ from loyalty.services.webhooks import points_changed
 from rewards.models import VoucherSource
 from rewards.services import voucher_issue
 
-from ..models import BadgeKind, Challenge, Progress
+from ..models import BadgeKind, Challenge, GoalKind, Progress
 from .badges import badge_give
 from .goals import local_midnight, progress_of
 
@@ -32,10 +32,10 @@ def open_challenges(shop, moment: datetime):
     day = moment.astimezone(shop.tz).date()
     return Challenge.objects.filter(
         shop=shop, active=True, closed_at__isnull=True, starts__lte=day, ends__gt=day
-    ).select_related("reward")
+    ).select_related("reward", "shop")
 
 
-def _may_take_part(challenge: Challenge, account) -> bool:
+def may_take_part(challenge: Challenge, account) -> bool:
     if not challenge.tiers:
         return True
     code = TierLevel.objects.filter(pk=account.tier_id).values_list("code", flat=True).first()
@@ -46,12 +46,12 @@ def challenges_purchase(*, purchase: Purchase, member: Member, account, actor: A
     """Count a member's purchase towards the challenges open at its `occurred_at`; returns what it completed."""
     completed = []
     tz = purchase.shop.tz
-    for challenge in open_challenges(purchase.shop, purchase.occurred_at):
-        if not _may_take_part(challenge, account):
+    for challenge in open_challenges(purchase.shop, purchase.occurred_at).exclude(goal_kind=GoalKind.REFERRALS):
+        if not may_take_part(challenge, account):
             continue
-        progress = _progress_recount(challenge, member, account, tz)
+        progress = progress_recount(challenge, member, account, tz)
         reached = progress is not None and progress.value >= challenge.target
-        if reached and _complete(challenge, progress, purchase, member, account, actor, at):
+        if reached and complete(challenge, progress, member=member, account=account, actor=actor, at=at, by=purchase):
             completed.append(challenge)
     return completed
 
@@ -59,7 +59,7 @@ def challenges_purchase(*, purchase: Purchase, member: Member, account, actor: A
 def challenges_refund(*, purchase: Purchase, account, at: datetime) -> None:
     """A refund takes its purchase's share back out of the challenges not yet completed (a completed one stays)."""
     tz = purchase.shop.tz
-    for challenge in open_challenges(purchase.shop, purchase.occurred_at):
+    for challenge in open_challenges(purchase.shop, purchase.occurred_at).exclude(goal_kind=GoalKind.REFERRALS):
         progress = Progress.objects.filter(challenge=challenge, member_id=purchase.member_id).first()
         if progress is None or progress.completed_at is not None:
             continue
@@ -67,7 +67,7 @@ def challenges_refund(*, purchase: Purchase, account, at: datetime) -> None:
         Progress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(value=value, updated_at=at)
 
 
-def _progress_recount(challenge: Challenge, member: Member, account, tz) -> Progress | None:
+def progress_recount(challenge: Challenge, member: Member, account, tz) -> Progress | None:
     """The member's progress row with its value counted again; None when the challenge is completed already."""
     value = progress_of(challenge, account.pk, tz)
     progress, created = _progress_row(challenge, member, value)
@@ -90,11 +90,10 @@ def _progress_row(challenge: Challenge, member: Member, value) -> tuple[Progress
         return Progress.objects.get(challenge=challenge, member=member), False
 
 
-def _complete(challenge, progress, purchase, member, account, actor, at) -> bool:
-    """Mark the progress completed (only the first caller succeeds), then give what the challenge gives."""
-    won = Progress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(
-        completed_at=at, completed_by=purchase
-    )
+def complete(challenge, progress, *, member, account, actor, at, by: Purchase | None = None) -> bool:
+    """Mark the progress completed (only the first caller succeeds), then give what the challenge gives; `by`: the
+    purchase that completed it (none for an approved referral)."""
+    won = Progress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(completed_at=at, completed_by=by)
     if not won:
         return False
     if challenge.points:
@@ -105,12 +104,12 @@ def _complete(challenge, progress, purchase, member, account, actor, at) -> bool
             points=challenge.points,
             occurred_at=at,
             available_at=at,
-            expires_at=lot_expiry(account.program, at, purchase.shop.tz),
+            expires_at=lot_expiry(account.program, at, challenge.shop.tz),
             source=f"challenge:{challenge.code}"[:30],
             reason=challenge.name[:500],
             event_key=f"challenge:{challenge.pk}",
         )
-        points_changed(purchase.shop, account, change=challenge.points, reason=f"challenge:{challenge.code}")
+        points_changed(challenge.shop, account, change=challenge.points, reason=f"challenge:{challenge.code}")
     if challenge.reward_id and challenge.reward.active:
         voucher = voucher_issue(reward=challenge.reward, member=member, source=VOUCHER_SOURCE, at=at)
         Progress.objects.filter(pk=progress.pk).update(voucher=voucher)

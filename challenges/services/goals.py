@@ -13,7 +13,7 @@ from django.db.models import F, Q, Sum
 
 from loyalty.models import Purchase, PurchaseLine
 
-from ..models import Challenge, GoalKind
+from ..models import Challenge, GoalKind, ReferralCredit
 
 
 def local_midnight(day: date, tz) -> datetime:
@@ -64,7 +64,8 @@ def longest_run(indexes: set[int]) -> int:
 
 
 def progress_of(challenge: Challenge, account_id: int, tz) -> Decimal:
-    """The member's progress now, from the data (never from what was counted before)."""
+    """The member's progress now, from the data (never from what was counted before): their purchases, or for
+    `referrals` the approvals the referral program reported (ReferralCredit)."""
     kind = challenge.goal_kind
     if kind == GoalKind.VISITS:
         return Decimal(_purchases(challenge, account_id, tz).count())
@@ -81,4 +82,10 @@ def progress_of(challenge: Challenge, account_id: int, tz) -> Decimal:
     if kind == GoalKind.STREAK:
         moments = _purchases(challenge, account_id, tz).values_list("occurred_at", flat=True)
         return Decimal(longest_run({week_index(moment, tz) for moment in moments}))
+    if kind == GoalKind.REFERRALS:
+        start, end = window(challenge, tz)
+        credits = ReferralCredit.objects.filter(
+            shop_id=challenge.shop_id, account_id=account_id, approved_at__gte=start, approved_at__lt=end
+        )
+        return Decimal(credits.filter(voided_at__isnull=True).count())
     raise ValueError(f"unknown goal kind {kind!r}")

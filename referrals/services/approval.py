@@ -88,6 +88,8 @@ def referral_approve(*, referral_id: int, as_of: datetime) -> Referral | None:
         tier_upgrade_if_reached(account=account, program=account.program, tiers=tiers, shop=shop, as_of=at)
     referral.save(update_fields=["status", "approved_at", "points_entry"])
     awards = milestones_reached(referral=referral, referrer=referrer, program=program, at=at)
+    hooks.emit(hooks.ReferralApproved(referrer=referrer, account=account, friend=referral.referee,
+                                      referral_id=referral.pk, at=at))  # fmt: skip
     _announce(referral, referrer, points, awards)
     return referral
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from loyalty import hooks
 from loyalty.errors import DomainError, NotFound
 from loyalty.models import Member
 from loyalty.services.ledger import account_lock
@@ -102,6 +103,7 @@ def referral_refunded(*, purchase, refund, at: datetime) -> Referral | None:
     if referral.status == Status.APPROVED:
         clawback(referral=referral, refund=refund, account=account)
         reason = Reason.REFUNDED_AFTER_APPROVAL
+        hooks.emit(hooks.ReferralVoided(referrer=referrer, account=account, referral_id=referral.pk, at=at))
     else:
         reason = Reason.REFUNDED
     referral.status, referral.reason, referral.closed_at = Status.VOIDED, reason, at

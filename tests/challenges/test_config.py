@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from django.apps import apps
 
 from challenges.models import Challenge, Surprise
 from loyalty.errors import ConfigurationError
@@ -86,7 +87,6 @@ def _with(path_value) -> dict:
     [
         (("challenges", 0, "goal.target", "12.5"), "challenges[0].goal.target: VND has 0 decimal places"),
         (("challenges", 1, "goal.target", 0), "challenges[1].goal.target: must be at least 1"),
-        (("challenges", 1, "goal.kind", "referrals"), "challenges[1].goal.kind: referral goals need the referral"),
         (("challenges", 1, "goal.kind", "dances"), "challenges[1].goal.kind: must be one of"),
         (("challenges", 2, "ends", "2031-03-01"), "challenges[2].ends: must be a date after starts"),
         (("challenges", 2, "reward", "caviar"), "challenges[2].reward: no reward with code 'caviar' in rewards"),
@@ -115,3 +115,13 @@ def test_a_missing_goal_is_refused(db):
     del document["challenges"][0]["goal"]
     with pytest.raises(ConfigurationError, match=r"^challenges\[0\].goal: is required"):
         config_import(document)
+
+
+def test_a_referrals_goal_round_trips_and_needs_the_referral_program_installed(db, monkeypatch):
+    document = fun_document("friends", challenges=[challenge("bring-friends", "referrals", 3)])
+    shop = config_import(copy.deepcopy(document))
+    assert config_export(shop)["challenges"] == document["challenges"]
+
+    monkeypatch.setattr(apps, "is_installed", lambda name: name != "referrals")
+    with pytest.raises(ConfigurationError, match=r"challenges\[0\]\.goal\.kind: referral goals need the referral"):
+        config_import(fun_document("lonely", challenges=[challenge("bring-friends", "referrals", 3)]))

@@ -15,26 +15,38 @@ from challenges.models import (
     MemberBadge,
     MemberPreference,
     Progress,
+    ReferralCredit,
     Surprise,
     SurpriseWin,
 )
 from challenges.services.impact import impact_total
 from loyalty.models import Shop
 
-ADMIN_MODELS = [Challenge, Progress, MemberBadge, ImpactEntry, Surprise, SurpriseWin, LeaderboardAward, Idea]
+ADMIN_MODELS = [
+    Challenge,
+    Progress,
+    MemberBadge,
+    ImpactEntry,
+    Surprise,
+    SurpriseWin,
+    LeaderboardAward,
+    Idea,
+    ReferralCredit,
+]
 
 
 def test_the_demo_runs_challenges_impact_a_leaderboard_and_ideas(db):
     call_command("demo")
     shop = Shop.objects.get(slug="demo-cafe")
-    assert Challenge.objects.filter(shop=shop).count() == 2
+    assert Challenge.objects.filter(shop=shop).count() == 3
+    assert ReferralCredit.objects.filter(shop=shop).exists(), "the referral program's approvals reached the fun"
     assert Progress.objects.filter(challenge__shop=shop).exists()
     assert impact_total(shop) > 0 and MemberBadge.objects.filter(shop=shop).exists()
     assert MemberPreference.objects.filter(member__shop=shop, leaderboard=True).exists()
     assert Idea.objects.filter(shop=shop).exclude(answer="").exists()
-    counts = [model.objects.count() for model in (Progress, ImpactEntry, Idea, MemberBadge)]
+    counts = [model.objects.count() for model in (Progress, ImpactEntry, Idea, MemberBadge, ReferralCredit)]
     call_command("demo")
-    assert [model.objects.count() for model in (Progress, ImpactEntry, Idea, MemberBadge)] == counts
+    assert [model.objects.count() for model in (Progress, ImpactEntry, Idea, MemberBadge, ReferralCredit)] == counts
 
 
 @pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda model: model.__name__)

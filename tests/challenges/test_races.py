@@ -1,5 +1,6 @@
 """Challenges and surprises under real concurrency on PostgreSQL: purchases racing across a challenge's target
-complete it once; the same receipt sent by several tills at once is one purchase with one draw."""
+complete it once, and so do two referral approvals; the same receipt sent by several tills at once is one purchase
+with one draw."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from challenges.services.surprises import draw_wins
 from loyalty.models import LedgerEntry, Member
 from loyalty.services.config import config_import
 from loyalty.services.invariants import ledger_violations
+from referrals.models import Referral, Status
+from referrals.services.approval import referral_approve, referrals_approve
 from rewards.models import Voucher
+from tests.referrals.conftest import T0, friend, referral_document, referrer_of
+from tests.referrals.conftest import buy as referral_buy
 from tests.threads import race
 
 from .conftest import MID_MARCH, buy, challenge, customer, fun_document
@@ -98,3 +103,27 @@ def test_two_workers_closing_the_month_give_each_prize_once(transactional_db):
     assert tally(results) == {"ok": 4}, results
     assert sum(results) == 2 and LeaderboardAward.objects.count() == 2
     assert Voucher.objects.filter(source="leaderboard").count() == 2
+
+
+def test_two_approvals_completing_a_referral_challenge_at_once_complete_it_once(transactional_db):
+    made = referral_document("referral-races", referrer_points=10)
+    made["challenges"] = [challenge("bring-friends", "referrals", 3, starts="2031-05-01", ends="2031-07-01",
+                                    reward="welcome-10", badge="Ambassador")]  # fmt: skip
+    shop = config_import(made)
+    referrer = referrer_of(shop)
+    due = T0 + timedelta(days=14)
+    referral_buy(shop, friend(shop, referrer))
+    referrals_approve(as_of=due)  # one of three approved
+    for _ in range(2):
+        referral_buy(shop, friend(shop, referrer), at=T0 + timedelta(days=1))
+    ids = list(Referral.objects.filter(status=Status.PURCHASED).values_list("id", flat=True))
+
+    results = race(2, lambda i, _: referral_approve(referral_id=ids[i], as_of=due + timedelta(days=1)))
+
+    assert tally(results) == {"ok": 2}, results
+    row = Progress.objects.get(member=referrer, challenge__code="bring-friends")
+    assert row.completed_at is not None and row.value == 3
+    assert LedgerEntry.objects.filter(account=referrer.account, source="challenge:bring-friends").count() == 1
+    assert Voucher.objects.filter(member=referrer, source="challenge").count() == 1
+    assert MemberBadge.objects.filter(member=referrer, kind="challenge").count() == 1
+    assert ledger_violations() == []
