@@ -86,7 +86,7 @@ def membership_now(shop, rule, at) -> Q:
     benefits = (Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=at)) & (
         Q(ends_at__gt=at) | Q(cancel_at_period_end=False, grace_ends_at__gt=at)
     )
-    members = Membership.objects.filter(benefits, shop=shop)
+    members = Membership.objects.filter(benefits, shop=shop, started_at__lte=at)
     if rule["op"] == "in":
         return Q(pk__in=members.filter(plan__code__in=rule["value"]).values("member_id"))
     holds = Q(pk__in=members.values("member_id"))

@@ -5,11 +5,9 @@ each in a fixed number of aggregate queries whatever the number of members."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,16 +16,11 @@ from insights.present import report_fields
 from insights.report import period_of, program_report
 from loyalty import hooks
 from loyalty.services.api_keys import api_key_create
-from loyalty.services.ledger import Actor
-from memberships.models import Membership
-from memberships.services.lifecycle import membership_cancel, membership_purchase
-from referrals.models import LinkVisit, Referral, Status
 from tests.factories import StaffFactory
 from tests.loyalty.documents import document, program
-from tests.memberships.conftest import vip_document
 from tests.till import TillClient
 
-from .conftest import enrol, utc
+from .conftest import enrol, opened, referred, utc
 
 MAY, JUNE = date(2031, 5, 1), date(2031, 6, 1)
 AFTERWARDS = utc(2031, 6, 15, 0, 0)
@@ -35,42 +28,6 @@ AFTERWARDS = utc(2031, 6, 15, 0, 0)
 
 def figure(report, key: str) -> dict:
     return next({value.key: value.value for value in values} for found, values in report.extras if found.key == key)
-
-
-def opened(shop, referrer, at):
-    visit = LinkVisit.objects.create(shop=shop, referrer=referrer)
-    LinkVisit.objects.filter(pk=visit.pk).update(at=at)
-
-
-def referred(shop, referrer, friend, created, purchased=None, approved=None, status=Status.SIGNED_UP):
-    return Referral.objects.create(
-        shop=shop, referrer=referrer, referee=friend, status=status, created_at=created,
-        purchased_at=purchased, approved_at=approved,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def funnel(saigon):
-    """Lan's link, opened three times in May (one at 23:30 on 30 April UTC, 06:30 on 1 May there) and once on
-    1 June there; four friends: Minh joined in April, bought and was approved in May; Hoa joined, bought and was
-    approved in May; Tuan joined in May, bought in June; Vy joined at the other location in May and did not buy."""
-    shop, a, b = saigon, saigon.loc_a, saigon.loc_b
-    lan = enrol(shop, name="Lan", at=utc(2031, 3, 1, 3, 0), actor=Actor(shop=shop, location=a))
-    for at in (utc(2031, 4, 30, 23, 30), utc(2031, 5, 9, 3, 0), utc(2031, 5, 20, 3, 0), utc(2031, 5, 31, 17, 30)):
-        opened(shop, lan, at)
-    opened(shop, lan, utc(2031, 4, 30, 16, 30))  # 23:30 on 30 April there: April
-    friends = {
-        name: enrol(shop, name=name, at=utc(2031, 4, 20, 3, 0), actor=Actor(shop=shop, location=place))
-        for name, place in (("Minh", a), ("Hoa", a), ("Tuan", a), ("Vy", b))
-    }
-    referred(shop, lan, friends["Minh"], utc(2031, 4, 20, 3, 0), utc(2031, 5, 2, 3, 0), utc(2031, 5, 16, 3, 0),
-             Status.APPROVED)  # fmt: skip
-    referred(shop, lan, friends["Hoa"], utc(2031, 5, 3, 3, 0), utc(2031, 5, 4, 3, 0), utc(2031, 5, 18, 3, 0),
-             Status.APPROVED)  # fmt: skip
-    referred(shop, lan, friends["Tuan"], utc(2031, 5, 10, 3, 0), utc(2031, 6, 2, 3, 0), status=Status.PURCHASED)
-    referred(shop, lan, friends["Vy"], utc(2031, 5, 11, 3, 0))
-    shop.lan, shop.friends = lan, friends
-    return shop
 
 
 def test_the_referral_funnel_of_may(funnel):
@@ -82,40 +39,6 @@ def test_the_referral_funnel_at_one_location(funnel):
     """Friends who joined there (Hoa, Tuan; not Vy); links opened have no location."""
     at_a = program_report(period_of(funnel, MAY, JUNE, funnel.loc_a), now=AFTERWARDS)
     assert figure(at_a, "referral_funnel") == {"links_opened": None, "joined": 2, "purchased": 0, "approved": 0}
-
-
-@pytest.fixture
-def vip(db):
-    from loyalty.services.config import config_import
-
-    return config_import(vip_document())
-
-
-def paid(shop, member, plan: str, amount: str, at):
-    return membership_purchase(
-        member=member, plan_code=plan, amount_paid=Decimal(amount), at=at, reference=f"P-{uuid.uuid4().hex[:8]}"
-    )
-
-
-@pytest.fixture
-def clubs(vip):
-    """May 2031 in Ho Chi Minh City (UTC+7). The monthly box is 199,000 ₫ with 3 days of grace, the yearly 88VIP
-    888 ₫ with 7. A: box from 10 April, not renewed: lapses on 13 May after the grace. B: box from 20 April,
-    renewed on 18 May. C: 88VIP on 5 May, cancelled at once on 20 May. D: box on 25 May, cancelled with a refund
-    on 9 June (16 of its 31 days back: 102,710 ₫). E: box on 2 June."""
-    members = {name: enrol(vip, name=name, at=utc(2031, 4, 1, 3, 0)) for name in "ABCDE"}
-    paid(vip, members["A"], "box", "199000", utc(2031, 4, 10, 3, 0))
-    paid(vip, members["B"], "box", "199000", utc(2031, 4, 20, 3, 0))
-    paid(vip, members["B"], "box", "199000", utc(2031, 5, 18, 3, 0))
-    paid(vip, members["C"], "88vip", "888", utc(2031, 5, 5, 3, 0))
-    membership_cancel(membership=Membership.objects.get(member=members["C"]), at_once=True, at=utc(2031, 5, 20, 3, 0))
-    paid(vip, members["D"], "box", "199000", utc(2031, 5, 25, 3, 0))
-    membership_cancel(
-        membership=Membership.objects.get(member=members["D"]), at_once=True, refund=True, at=utc(2031, 6, 9, 3, 0)
-    )
-    paid(vip, members["E"], "box", "199000", utc(2031, 6, 2, 3, 0))
-    vip.clubbers = members
-    return vip
 
 
 def test_membership_revenue_and_churn_of_may(clubs):
