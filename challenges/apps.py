@@ -16,6 +16,7 @@ class ChallengesConfig(AppConfig):
             config,  # noqa: F401  (the challenges, impact, surprises and community sections)
             demo,  # noqa: F401  (the demo café's challenge, impact and surprise)
             handlers,  # noqa: F401  (purchases, refunds and donations)
+            insights_hooks,  # noqa: F401  (the program report's figures and segment rules)
             pages,  # noqa: F401  (the member card's, the counter's and the portal's sections)
         )
         from .services import badges, challenges, leaderboards  # noqa: F401  (their jobs)

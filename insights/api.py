@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ninja import Query, Router, Schema, Status
+from pydantic import create_model
 
+from loyalty import hooks
 from loyalty.api.auth import require_manager
 from loyalty.api.members import ERRORS
 
@@ -43,7 +45,20 @@ class ReportOut(Schema):
     commissions: str | None
 
 
-@router.get("/reports/program", response={200: ReportOut, **ERRORS}, summary="The program's figures for a period")
+def _with_app_figures(schema: type[Schema]) -> type[Schema]:
+    """The answer with one object per figure the program apps registered ("referral_funnel": {"joined": 3, …}),
+    read once the apps are ready (the URLs import this module after every AppConfig.ready)."""
+    values = dict[str, int | str | None]
+    figures = {figure.key: (values, ...) for figure in hooks.report_figures()}
+    return create_model("ProgramReportOut", __base__=schema, **figures)
+
+
+ProgramReportOut = _with_app_figures(ReportOut)
+
+
+@router.get(
+    "/reports/program", response={200: ProgramReportOut, **ERRORS}, summary="The program's figures for a period"
+)
 def report_program(request, from_: str = Query("", alias="from"), to: str = "", location: str = ""):
     """`from` and `to` are days of the shop's calendar, `to` exclusive; `location` (a location's code) narrows the
     figures to one location."""

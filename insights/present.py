@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from loyalty.errors import ValidationFailed
+from loyalty.hooks import FigureValue
 from loyalty.models import Location, Shop
 from loyalty.money import money_str
 
@@ -43,7 +44,20 @@ def report_fields(report: Report, currency: str) -> dict:
         "expected_breakage": money(report.breakage),
         "rewards_cost": money(report.rewards_cost),
         "commissions": None if report.commissions is None else money(report.commissions),
-    }
+    } | extra_fields(report, currency)
+
+
+def extra_fields(report: Report, currency: str) -> dict:
+    """The program apps' figures, each an object of its values under its key ("referral_funnel": {"joined": 3})."""
+    return {figure.key: {value.key: written(value, currency) for value in values} for figure, values in report.extras}
+
+
+def written(value: FigureValue, currency: str):
+    if value.value is None or value.kind == "count":
+        return value.value
+    if value.kind == "money":
+        return money_str(value.value, currency)
+    return f"{value.value:.4f}"
 
 
 def parse_day(value: str | None, name: str) -> date:

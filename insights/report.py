@@ -13,6 +13,7 @@ from django.apps import apps
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
 from django.utils import timezone
 
+from loyalty import hooks
 from loyalty.errors import ValidationFailed
 from loyalty.models import Account, EntryKind, LedgerEntry, Location, Member, Purchase, Shop
 from loyalty.money import round_money
@@ -87,6 +88,8 @@ class Report:
     rewards_cost: Decimal
     commissions: Decimal | None
     cohorts: list[Cohort] = field(default_factory=list)
+    # The program apps' figures (loyalty.hooks.report_figure): each with its values, in the registry's order.
+    extras: list[tuple[hooks.ReportFigure, list[hooks.FigureValue]]] = field(default_factory=list)
     as_of: datetime | None = None  # the snapshot's moment, when the breakage rate (and maybe the cohorts) came from it
 
     @property
@@ -119,7 +122,8 @@ def ratio(part, whole, *, places: Decimal = RATE) -> Decimal:
 
 def program_report(period: Period, *, now: datetime | None = None) -> Report:
     """Every figure of the period, however many rows they read: eight queries when last night's snapshot covers
-    the period's year of points and cohorts (the usual view, up to today), eleven when they are computed now."""
+    the period's year of points and cohorts (the usual view, up to today), eleven when they are computed now, and
+    each program app's figures (one or two queries each)."""
     now = now or timezone.now()
     shop, currency = period.shop, period.shop.currency
     members = _members(period)
@@ -160,6 +164,7 @@ def program_report(period: Period, *, now: datetime | None = None) -> Report:
         commissions=_commissions(period),
         cohorts=cohorts(period) if found_cohorts is None else found_cohorts,
         as_of=snapshot.as_of if snapshot else None,
+        extras=_extras(period, now),
     )
 
 
@@ -283,3 +288,11 @@ def _commissions(period: Period) -> Decimal | None:
         rows = rows.filter(purchase__location=period.location)
     amount = rows.aggregate(total=Sum("amount", default=Decimal(0)))["total"]
     return round_money(amount, period.shop.currency)
+
+
+def _extras(period: Period, now: datetime) -> list:
+    """The figures the program apps registered (the referral funnel, membership revenue and churn)."""
+    return [
+        (figure, figure.compute(period.shop, period.since, period.until, period.location, now))
+        for figure in hooks.report_figures()
+    ]

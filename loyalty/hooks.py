@@ -412,3 +412,72 @@ def entry_source_label(prefix: str):
 
 def entry_source_label_for(prefix: str) -> Callable | None:
     return _source_labels.get(prefix)
+
+
+# ---------------------------------------------------------------- reports and segments (read by insights)
+
+
+@dataclass(frozen=True)
+class FigureValue:
+    """One number of a report figure: `kind` says how it is written: "count", "money" (the shop's currency,
+    rounded once), "rate" (a share, 4 places). None when it does not apply (a location for a whole-shop figure)."""
+
+    key: str
+    label: Any  # a lazy translation
+    value: int | Decimal | None
+    kind: str = "count"
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    key: str  # the report's key ("referral_funnel"), its values under it
+    label: Any
+    note: Any  # the one sentence saying how it is computed
+    compute: Callable[..., list[FigureValue]]
+    order: int = 100
+
+
+_report_figures: dict[str, ReportFigure] = {}
+
+
+def report_figure(key: str, label, note, order: int = 100):
+    """`@report_figure("referral_funnel", _("Referral funnel"), _("…"))` on `compute(shop, since, until,
+    location, now)` -> [FigureValue]: a figure of the program report for the moments [since, until), one location
+    or None for the whole shop, in one or two aggregate queries."""
+
+    def register(compute):
+        _report_figures[key] = ReportFigure(key, label, note, compute, order)
+        return compute
+
+    return register
+
+
+def report_figures() -> list[ReportFigure]:
+    return sorted(_report_figures.values(), key=lambda figure: (figure.order, figure.key))
+
+
+@dataclass(frozen=True)
+class SegmentRule:
+    field: str  # the rule's "field" ("referrals")
+    label: Any
+    ops: tuple[str, ...]
+    parse: Callable[[Any, str, Any], Any]  # parse(shop, op, value) -> the value as stored; ValueError when wrong
+    condition: Callable[..., Any]  # condition(shop, rule, at) -> a Q over the shop's members
+
+
+_segment_rules: dict[str, SegmentRule] = {}
+
+
+def segment_rule(field: str, label, ops: tuple[str, ...], parse: Callable):
+    """`@segment_rule("referrals", _("Referrals"), ("gte", "lte"), parse)` on `condition(shop, rule, at)`: a rule
+    custom segments may use, turned into a condition (a Q) over Member without a query of its own."""
+
+    def register(condition):
+        _segment_rules[field] = SegmentRule(field, label, ops, parse, condition)
+        return condition
+
+    return register
+
+
+def segment_rules() -> dict[str, SegmentRule]:
+    return dict(_segment_rules)

@@ -17,6 +17,7 @@ class MembershipsConfig(AppConfig):
             benefits,  # noqa: F401  (the benefit source, the till API's membership field, members-only rewards)
             config,  # noqa: F401  (the `memberships` configuration section)
             demo,  # noqa: F401  (the demo café's VIP plan and its members)
+            insights_hooks,  # noqa: F401  (the program report's figures and segment rules)
             pages,  # noqa: F401  (the counter's, the member card's and the portal's member page sections)
         )
         from .services import grants, jobs  # noqa: F401  (the membership_rewards, memberships_renewed jobs)

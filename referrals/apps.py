@@ -17,6 +17,7 @@ class ReferralsConfig(AppConfig):
             config,  # noqa: F401  (the `referral` configuration section)
             demo,  # noqa: F401  (the demo café's referral program and referrals)
             handlers,  # noqa: F401  (enrolments, first purchases and refunds)
+            insights_hooks,  # noqa: F401  (the program report's figures and segment rules)
             pages,  # noqa: F401  (the card, counter and portal member page sections)
         )
         from .services import approval  # noqa: F401  (the referrals_approved job, the approval message)

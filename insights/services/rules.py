@@ -11,6 +11,9 @@
 | location | in | location codes | they bought at one of those locations |
 | rfm | in | RFM segment codes | the segments job last named them so |
 | consent | eq | true/false | they agreed to marketing messages (or not) |
+
+The program apps add their own rules through loyalty.hooks.segment_rule (referrals, membership,
+challenge_completed: docs/insights.md).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from loyalty import hooks
 from loyalty.errors import ValidationFailed
 from loyalty.models import Location, Member, Purchase, TierLevel
 
@@ -52,14 +56,23 @@ def rules_check(shop, rules) -> list[dict]:
     return [_rule_check(shop, rule, f"rules[{index}]") for index, rule in enumerate(rules)]
 
 
+def _ops() -> dict[str, tuple[str, ...]]:
+    """The core's fields and the program apps' (loyalty.hooks.segment_rule)."""
+    return FIELDS | {name: rule.ops for name, rule in hooks.segment_rules().items()}
+
+
 def _rule_check(shop, rule, path: str) -> dict:
-    if not isinstance(rule, dict) or rule.get("field") not in FIELDS:
+    ops = _ops()
+    if not isinstance(rule, dict) or rule.get("field") not in ops:
         raise ValidationFailed(fields={f"{path}.field": _("unknown field")})
     name, op = rule["field"], rule.get("op")
-    if op not in FIELDS[name]:
-        raise ValidationFailed(fields={f"{path}.op": _("must be one of %(ops)s") % {"ops": ", ".join(FIELDS[name])}})
+    if op not in ops[name]:
+        raise ValidationFailed(fields={f"{path}.op": _("must be one of %(ops)s") % {"ops": ", ".join(ops[name])}})
+    registered = hooks.segment_rules().get(name) if name not in FIELDS else None
     try:
-        value = _value_check(shop, name, rule.get("value"))
+        value = (
+            registered.parse(shop, op, rule.get("value")) if registered else _value_check(shop, name, rule.get("value"))
+        )
     except (TypeError, ValueError, InvalidOperation):
         raise ValidationFailed(fields={f"{path}.value": _("not a value this rule takes")}) from None
     return {"field": name, "op": op, "value": value}
@@ -96,8 +109,13 @@ def _known_values(shop, name: str) -> set:
     return set(range(1, 13))
 
 
-def _condition(rule: dict, at: datetime) -> Q:
+def _condition(shop, rule: dict, at: datetime) -> Q:
     name, op, value = rule["field"], rule["op"], rule["value"]
+    if name not in FIELDS:
+        registered = hooks.segment_rules().get(name)
+        if registered is None:  # its app was removed since the segment was saved: the rule holds for nobody
+            return Q(pk__in=[])
+        return registered.condition(shop, rule, at)
     if name == "tier":
         return Q(account__tier__code__in=value)
     if name == "last_visit_days":
@@ -140,7 +158,7 @@ def segment_members(segment, *, at: datetime):
     rows = reachable_members(segment.shop)
     if any(rule["field"] == "spend" for rule in segment.rules):
         rows = rows.annotate(insight_spend=_spend())
-    conditions = [_condition(rule, at) for rule in segment.rules]
+    conditions = [_condition(segment.shop, rule, at) for rule in segment.rules]
     return rows.filter(reduce(and_ if segment.match == Match.ALL else or_, conditions))
 
 

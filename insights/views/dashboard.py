@@ -22,7 +22,7 @@ from ..lift import campaign_lift
 from ..models import Campaign, CampaignStatus
 from ..present import report_fields
 from ..report import Period, Report, period_of, program_report
-from .figures import figure_rows, lift_line, money_of
+from .figures import figure_groups, figure_rows, lift_line, money_of
 
 LATEST_CAMPAIGNS = 3
 
@@ -74,6 +74,7 @@ def dashboard(request):
         "period": period,
         "report": report,
         "figures": figure_rows(report, money, shop.program),
+        "groups": figure_groups(report, money),
         "charts": _charts(report, money, shop.program.points_name, get_language_bidi()),
         "lifts": [
             (campaign, lift_line(campaign_lift(campaign, 30), "spend", money_of(money, shop.currency)))
@@ -87,7 +88,8 @@ def dashboard(request):
 
 @staff_required(role=Role.MANAGER)
 def report_csv(request):
-    """The API's figures, one per row: the name and the value as the API writes it."""
+    """The API's figures, one per row: the name and the value as the API writes it (an app's figure's values as
+    `referral_funnel.joined`)."""
     shop = request.shop
     _form, period = _period(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -96,5 +98,6 @@ def report_csv(request):
     writer = csv.writer(response)
     writer.writerow(["figure", "value"])
     for key, value in report_fields(program_report(period), shop.currency).items():
-        writer.writerow([key, "" if value is None else value])
+        for name, item in value.items() if isinstance(value, dict) else [(None, value)]:
+            writer.writerow([f"{key}.{name}" if name else key, "" if item is None else item])
     return response

@@ -86,6 +86,32 @@ def figure_rows(report: Report, money, program) -> list[Figure]:
     ]
 
 
+@dataclass(frozen=True)
+class FigureGroup:
+    """A program app's figure (the referral funnel): its label, its sentence, and its values as the page writes
+    them (a dash when it does not apply to one location)."""
+
+    label: str
+    note: str
+    values: list[tuple[str, str]]
+
+
+def figure_groups(report: Report, money) -> list[FigureGroup]:
+    def written(value) -> str:
+        if value.value is None:
+            return "—"
+        if value.kind == "money":
+            return money(value.value)
+        if value.kind == "rate":
+            return percent(value.value)
+        return number_format(value.value, force_grouping=True)
+
+    return [
+        FigureGroup(str(figure.label), str(figure.note), [(str(value.label), written(value)) for value in values])
+        for figure, values in report.extras
+    ]
+
+
 def lift_line(lift, difference_name: str, fmt) -> dict | None:
     """A lift's difference as the page writes it: each group's mean, the difference, the interval."""
     if lift is None:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from loyalty import hooks
 from loyalty.errors import DomainError
 from loyalty.models import Role
 from loyalty.portal.decorators import staff_required
@@ -78,7 +79,7 @@ def segment_new(request):
             messages.success(request, _("The segment %(name)s was saved.") % {"name": segment.name})
             return redirect("insights:segment", segment_id=segment.pk)
     status = 422 if form.is_bound else 200
-    context = {"form": form, "fields": FIELDS}
+    context = {"form": form, "fields": FIELDS, "app_rules": hooks.segment_rules().values()}
     return TemplateResponse(request, "insights/portal/segment_form.html", context, status=status)
 
 
