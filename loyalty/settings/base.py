@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "partners",
     "memberships",
     "challenges",
+    "coalitions",
 ]
 
 MIDDLEWARE = [
