@@ -3,6 +3,8 @@ for each invited owner's acceptance."""
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ from loyalty.services.config_reader import Reader, fail, unique_codes
 
 from .models import Coalition, CoalitionShop
 
-CODE = r"^[a-z0-9][a-z0-9-]*$"
+CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PERIODS = {"month"}
 
 
