@@ -18,6 +18,7 @@ from loyalty.services.refunds import purchase_refund
 from rewards.services import reward_redeem
 from tests.factories import enrol
 from tests.loyalty.documents import document, merchant, program
+from tests.loyalty.test_api import Till
 
 from .helpers import two_shops
 
@@ -92,3 +93,30 @@ def test_a_shop_of_another_currency_cannot_join():
                 }
             }
         )
+
+
+# ---------------------------------------------------------------- the till API
+
+
+def test_the_statement_through_the_api_for_the_coalitions_managers_only():
+    store, brand = two_shops()
+    outsider = config_import(document("c-outsider", program("10000")))
+    customer = enrol(store)
+    purchase_record(shop=store, external_id="B1", amount=D("10000000"), member=customer)
+    answer = Till(brand, role="manager").get("/coalitions/c-club/settlement", period=period())
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["currency"] == "VND" and body["pool_change"] == "100000"
+    assert body["shops"][0] == {
+        "merchant": "c-store",
+        "issued": 1000,
+        "redeemed": 0,
+        "owes": "100000",
+        "owed": "0",
+        "net": "-100000",
+    }
+    assert Till(outsider, role="manager").get("/coalitions/c-club/settlement", period=period()).status_code == 404
+    assert Till(store, role="cashier").get("/coalitions/c-club/settlement", period=period()).status_code == 403
+    manager = Till(store, role="manager")
+    assert manager.get("/coalitions/c-club/settlement", period="2999-01").status_code == 422
+    assert manager.get("/coalitions/c-club/settlement", period="soon").status_code == 422
