@@ -12,6 +12,7 @@ each app registers what it adds in its AppConfig.ready, and the core calls what 
   and the portal's member page show, each with its own context function.
 - **Receipt lines** are what the apps add to a purchase's receipt message (a surprise won with it).
 - **Portal links** are the portal's navigation entries of the apps.
+- **Shared members** say which member of another shop a phone's account is shared with (a coalition's).
 - **Sign-in destinations** say where a person lands after signing in when the core has no page for them (an
   affiliate partner's page), instead of onboarding.
 """
@@ -366,6 +367,23 @@ def member_field(name: str):
 
 def member_fields(member, at: datetime) -> dict:
     return {name: value(member, at) for name, value in _member_fields.items()}
+
+
+# ---------------------------------------------------------------- accounts shared across shops
+
+_shared_members: list[Callable] = []
+
+
+def shared_member(find: Callable[[Any, str], Any]):
+    """Register `find(shop, phone)`: a current member of another shop whose account a member of `shop` with this
+    phone (E.164) shares (a coalition's), or None. Enrolment then opens no account of its own, and a lookup by
+    phone that finds no member of `shop` enrols one on that account."""
+    _shared_members.append(find)
+    return find
+
+
+def shared_member_for(shop, phone: str):
+    return next((member for find in _shared_members if (member := find(shop, phone))), None)
 
 
 # ---------------------------------------------------------------- the demo shop

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import date, datetime
 
@@ -180,9 +181,22 @@ def member_lookup(shop: Shop, query: str) -> Member:
             phone = None
         if phone:
             member = _member_where(shop, "m.phone = %s AND m.merged_into_id IS NULL", [phone])
+        if member is None and phone:
+            member = _shared_member_enrol(shop, phone)
     if member is None or member.merged_into_id:
         raise NotFound("Member not found.", code="member_not_found")
     return member
+
+
+def _shared_member_enrol(shop: Shop, phone: str) -> Member | None:
+    """A phone whose account another shop shares with this one (a coalition) is recognised here: it becomes a
+    member of this shop on that account, with the name and email it gave there."""
+    other = hooks.shared_member_for(shop, phone)
+    if other is None:
+        return None
+    with contextlib.suppress(MemberExists):  # a concurrent lookup enrolled it first
+        member_enrol(shop=shop, phone=phone, name=other.name, email=other.email, channel="shared")
+    return _member_where(shop, "m.phone = %s AND m.merged_into_id IS NULL", [phone])
 
 
 def member_get(shop: Shop, member_id) -> Member:
@@ -265,10 +279,7 @@ def member_enrol(
         raise ValidationFailed(
             "No member has this referral code.", fields={"referral_code": "unknown code"}, code="invalid_referral_code"
         )
-    program = shop.program
-    tiers = list(program.tiers.order_by("threshold"))
-    first_tier = starting_tier(tiers)
-    account = Account.objects.create(program=program, tier=first_tier, tier_since=at if first_tier else None)
+    account, own_account = _account_for_enrolment(shop, e164, at)
     try:
         with transaction.atomic():
             member = Member.objects.create(
@@ -286,8 +297,10 @@ def member_enrol(
         raise MemberExists("A member with this phone is already enrolled.") from None
     if explicit_moment:  # an enrolment recorded as of another moment (an import, the demo) joined then
         Member.objects.filter(pk=member.pk).update(created_at=at)
-        Account.objects.filter(pk=account.pk).update(created_at=at)
-        member.created_at = account.created_at = at
+        member.created_at = at
+        if own_account:
+            Account.objects.filter(pk=account.pk).update(created_at=at)
+            account.created_at = at
     if marketing_consent:
         consent_set(member=member, granted=True, source=consent_source, by=actor.staff, at=at)
     if card_number:
@@ -319,6 +332,16 @@ def member_enrol(
     )
     welcome_queue(member)
     return member
+
+
+def _account_for_enrolment(shop: Shop, phone: str, at: datetime) -> tuple[Account, bool]:
+    """The account another shop shares with this one for this phone (a coalition's), else a new one (True)."""
+    shared = hooks.shared_member_for(shop, phone)
+    if shared is not None:
+        return shared.account, False
+    tiers = list(shop.program.tiers.order_by("threshold"))
+    first_tier = starting_tier(tiers)
+    return Account.objects.create(program=shop.program, tier=first_tier, tier_since=at if first_tier else None), True
 
 
 @atomic_service

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "memberships",
     "challenges",
     "insights",
+    "coalitions",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoalitionsConfig(AppConfig):
+    name = "coalitions"
+    verbose_name = _("Coalitions of shops")
+    default_auto_field = "django.db.models.BigAutoField"
+    api_router = "coalitions.api.router"
+
+    def ready(self) -> None:
+        from loyalty import hooks
+
+        from .config import coalition_import
+        from .services.members import shared_member
+
+        hooks.config_document("coalition", coalition_import)
+        hooks.shared_member(shared_member)
