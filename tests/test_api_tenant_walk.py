@@ -56,6 +56,27 @@ def _member(shop: Shop):
     return Member.objects.filter(shop=shop, name="Walk member").first() or enrol(shop, name="Walk member")
 
 
+def _coalition(shop: Shop) -> str:
+    """A coalition of the shop with one other VND shop; its code."""
+    from loyalty.services.config import document_import
+
+    partner = ProgramFactory(shop__currency=shop.currency).shop
+    code = f"walk-{shop.pk}"
+    document_import(
+        {
+            "coalition": {
+                "code": code, "name": "Walk", "points_name": "points", "currency": shop.currency,
+                "settlement_period": "month",
+                "members": [
+                    {"merchant": s.slug, "cost_per_point": "100", "reimbursement_per_point": "90"}
+                    for s in (shop, partner)
+                ],
+            }
+        }
+    )  # fmt: skip
+    return code
+
+
 def _pack(shop: Shop):
     from memberships.models import Pack
     from memberships.services.packs import pack_save
@@ -101,6 +122,8 @@ MAKERS = {
     "body:referral_code": lambda shop: enrol(shop).referral_code,
     "body:location": lambda shop: shop.locations.first().code,
     "body:card_number": lambda shop: _spare_card(shop),
+    "path:coalitions/code": lambda shop: _coalition(shop),
+    "query:location": lambda shop: LocationFactory(shop=shop).code,
 }
 
 # Everything else an operation takes: a valid value of the caller's own, used when the field is required.
@@ -127,6 +150,9 @@ VALUES = {
     "body:payment_reference": lambda: None,
     "body:at_once": lambda: True,
     "body:refund": lambda: False,
+    "query:from": lambda: None,
+    "query:to": lambda: None,
+    "query:period": lambda: "2026-01",
 }
 
 

@@ -97,6 +97,8 @@ def segment_detail(request, segment_id: int):
 def rfm_members(request):
     """An RFM segment's members (?segment=<code>) as the job last scored them."""
     code = request.GET.get("segment", "")
+    if not code:  # the list is where a segment is chosen
+        return redirect("insights:segments")
     if code not in RfmSegment.values:
         raise Http404
     scores = (
