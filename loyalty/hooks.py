@@ -386,6 +386,22 @@ def shared_member_for(shop, phone: str):
     return next((member for find in _shared_members if (member := find(shop, phone))), None)
 
 
+# ---------------------------------------------------------------- referral codes an app keeps
+
+_referrer_finders: list[Callable] = []
+
+
+def referrer_finder(find: Callable[[Any, str], Any]):
+    """Register `find(shop, code)`: the current member of `shop` a normalised referral code names when no member
+    holds it as their code today (the code drawn for a member who later chose their own), or None."""
+    _referrer_finders.append(find)
+    return find
+
+
+def referrer_found_by_apps(shop, code: str):
+    return next((member for find in _referrer_finders if (member := find(shop, code))), None)
+
+
 # ---------------------------------------------------------------- the demo shop
 
 _demo_documents: list[Callable] = []

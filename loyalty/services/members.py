@@ -245,7 +245,10 @@ def code_normalise(raw: str) -> str:
 def referrer_by_code(shop: Shop, code: str) -> Member | None:
     """The current member whose referral code this is, in any case and with spaces."""
     code = code_normalise(code)
-    return Member.objects.current().filter(shop=shop, referral_code=code).first() if code else None
+    if not code:
+        return None
+    member = Member.objects.current().filter(shop=shop, referral_code=code).first()
+    return member or hooks.referrer_found_by_apps(shop, code)
 
 
 @atomic_service

@@ -17,7 +17,7 @@ from loyalty.member_site.access import member_user
 from loyalty.member_site.join import DEVICE_COOKIE, join_token
 from loyalty.services.config import config_import
 from referrals.models import LinkVisit, Review, Status
-from referrals.services.codes import member_for_link
+from referrals.services.codes import member_for_link, vanity_code_set
 from tests.factories import StaffFactory, enrol
 
 from .conftest import approve, buy, friend, referral_document, referral_of
@@ -143,6 +143,15 @@ def test_a_vanity_code_is_chosen_once_and_the_old_link_keeps_working(shop, linh)
     linh.refresh_from_db()
     assert linh.referral_code == "LINHSHAVES", "once"
     new = enrol(shop, referral_code="Linh-Shaves", channel="till")
+    assert referral_of(new).referrer == linh
+
+
+def test_the_code_drawn_before_a_vanity_one_still_enrols_a_friend_at_the_counter(shop, linh):
+    """Fails if the core's referrer lookup stops asking the referral app for drawn codes: the enrolment would be
+    refused with invalid_referral_code although the customer's printed link still works."""
+    drawn = linh.referral_code
+    vanity_code_set(member=linh, code="linh shaves")
+    new = enrol(shop, referral_code=drawn.lower(), channel="counter")
     assert referral_of(new).referrer == linh
 
 
