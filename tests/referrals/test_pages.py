@@ -71,6 +71,16 @@ def test_an_unknown_link_is_404(client, shop):
     assert client.get("/r/NOPE99/").status_code == 404
 
 
+def test_openings_past_the_rate_limit_are_not_counted_and_guessed_codes_get_429(client, shop, linh, settings):
+    """Fails if /r/ stops consuming its rate limit: a script reloading a link would inflate the funnel's openings,
+    and guessing codes would answer which exist."""
+    settings.ACCOUNT_RATE_LIMITS = {"referral_link": "3/m/ip"}  # the tests run with no limits
+    for _ in range(5):
+        assert client.get(f"/r/{linh.referral_code}/").status_code == 200, "a real friend still sees the page"
+    assert LinkVisit.objects.filter(referrer=linh).count() == 3
+    assert client.get("/r/NOPE99/").status_code == 429
+
+
 def test_joining_through_the_link_makes_a_referral_and_the_welcome_voucher(client, shop, linh):
     response = join_through_link(client, shop, linh, "0912000001")
     assert response.status_code == 302
