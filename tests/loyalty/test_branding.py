@@ -110,3 +110,11 @@ def test_the_style_rule_holds_nothing_but_custom_properties_and_colours():
     for declaration in body.split("; "):
         name, value = declaration.split(": ")
         assert name.startswith("--") and colour_normal(value) == value
+
+
+@pytest.mark.parametrize("primary", ["#0f766e", "#1d4ed8", "#facc15", "#767676", "#a3e635", "#7e22ce", "#000000"])
+def test_the_focus_ring_and_the_header_text_show_on_any_accepted_main_colour(primary):
+    properties = theme_of(primary).css_properties()
+    assert contrast_ratio(properties["--brand-focus"], primary) >= GRAPHIC_CONTRAST
+    assert contrast_ratio(properties["--brand-ink"], primary) >= TEXT_CONTRAST
+    assert contrast_ratio(WHITE, properties["--brand-dark"]) >= TEXT_CONTRAST  # the buttons' hover: white on it
