@@ -166,3 +166,14 @@ def test_the_branding_form_only_answers_posts(owner_client):
 def test_another_shops_branding_stays_as_it_was(owner_client, shop, other_shop):
     post(owner_client, brand_primary="#1d4ed8")
     assert Shop.objects.get(pk=other_shop.pk).brand_primary == ""
+
+
+def test_the_settings_page_explains_the_colour_rules_and_shows_the_saved_look(owner_client, shop):
+    page = owner_client.get(reverse("portal:settings")).content.decode()
+    assert 'action="/portal/settings/branding/"' in page and 'enctype="multipart/form-data"' in page
+    assert "a contrast of 4.5:1" in page and "a contrast of 3:1" in page
+    assert "data-brand-sample" not in page  # nothing set yet: no sample
+    post(owner_client, brand_primary="#facc15")
+    page = owner_client.get(reverse("portal:settings")).content.decode()
+    assert "data-brand-sample" in page and "background: #facc15; color: #111827" in page
+    assert 'value="#facc15"' in page
