@@ -60,10 +60,17 @@ def _open_lots_figures(account_id: int, at: datetime) -> tuple:
     return int(available), int(pending), convert(LedgerEntry, "expires_at", soonest), at_soonest
 
 
-def stamp_cards_of(account) -> list[dict]:
-    """Every card of the program with this account's count (0 where it has none yet); the cards from the
-    program's cached rules."""
-    cards = rules_for(account.program).stamp_cards
+def program_of_member(member: Member):
+    """The program of the member's shop: the account's, unless the account is shared with another shop's members
+    (a coalition's), whose program it then is."""
+    program = member.account.program
+    return program if program.shop_id == member.shop_id else member.shop.program
+
+
+def stamp_cards_of(account, program=None) -> list[dict]:
+    """Every card of `program` (the member's shop's, program_of_member; the account's by default) with this
+    account's count (0 where it has none yet); the cards from the program's cached rules."""
+    cards = rules_for(program or account.program).stamp_cards
     counts = dict(StampProgress.objects.filter(account=account).values_list("card_id", "count")) if cards else {}
     return [
         {"card": card.code, "name": card.name, "count": counts.get(card.pk, 0), "required": card.stamps_required}
@@ -106,7 +113,7 @@ def member_panel(shop, member_id, at: datetime) -> MemberPanel:
         member=member,
         card_number=member_card_number(member),
         points=points,
-        stamps=stamp_cards_of(member.account),
+        stamps=stamp_cards_of(member.account, program_of_member(member)),
         vouchers=list(vouchers_open_for(member, at).select_related("reward")),
         rewards_within_reach=rewards_within_reach(member, points.available, at),
         discount_percent=member_discount_percent(member, at),

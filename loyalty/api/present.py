@@ -7,7 +7,7 @@ from datetime import datetime
 from loyalty import hooks
 from loyalty.models import LedgerEntry, Member
 from loyalty.money import money_str
-from loyalty.selectors import PointsSummary, member_discount_percent, points_summary, stamp_cards_of
+from loyalty.selectors import PointsSummary, member_discount_percent, points_summary, program_of_member, stamp_cards_of
 from loyalty.services.members import member_card_number
 from rewards.selectors import vouchers_open_for
 
@@ -53,7 +53,7 @@ def member_out(member: Member, at: datetime) -> dict:
         "discount_percent": f"{member_discount_percent(member, at).normalize():f}",
         "points": points_out(account, at),
         "wallet": money_str(account.wallet_balance, currency),
-        "stamps": stamp_cards_of(account),
+        "stamps": stamp_cards_of(account, program_of_member(member)),
         "membership": None,
         "referral_code": member.referral_code,
         "vouchers": [voucher_out(v) for v in vouchers_open_for(member, at).select_related("reward")],
