@@ -7,10 +7,16 @@ class CoalitionsConfig(AppConfig):
     verbose_name = _("Coalitions of shops")
     default_auto_field = "django.db.models.BigAutoField"
     api_router = "coalitions.api.router"
+    urls = "coalitions.urls"
 
     def ready(self) -> None:
         from loyalty import hooks
 
+        from . import (
+            demo,  # noqa: F401  (the demo's coalition of two shops)
+            pages,  # noqa: F401  (the member card's and the shop page's sections)
+            signals,  # noqa: F401  (a changed coalition marks its shops' programs changed)
+        )
         from .config import coalition_import
         from .services.members import shared_member
 
