@@ -15,6 +15,7 @@ from loyalty.models.programs import ExpiryPolicy
 from loyalty.services.members import member_card_number
 from loyalty.services.rules import rules_for
 from loyalty.services.sql import convert, db_value, table
+from loyalty.services.tiers import tier_here
 
 
 @dataclass
@@ -80,8 +81,8 @@ def stamp_cards_of(account, program=None) -> list[dict]:
 
 def member_discount_percent(member: Member, at: datetime) -> Decimal:
     """The larger of the tier's discount and those the member's other programs give (a membership)."""
-    account = member.account
-    tier = account.tier.discount_percent if account.tier_id else Decimal(0)
+    tier = tier_here(member)
+    tier = tier.discount_percent if tier else Decimal(0)
     return max([tier, *(benefit.discount_percent for benefit in hooks.benefits_for(member, at))])
 
 

@@ -62,8 +62,11 @@ class ShopPage:
 
 
 def tier_progress(account, at: datetime, shop) -> TierProgress | None:
-    """The member's tier and how much more of the tier basis reaches the next one (None: no tiers)."""
+    """The member's tier and how much more of the tier basis reaches the next one (None: no tiers, or an account
+    opened at another shop of a coalition, whose tiers are that shop's)."""
     program = account.program
+    if program.shop_id != shop.pk:
+        return None
     tiers = list(program.tiers.order_by("threshold"))
     if not tiers:
         return None
