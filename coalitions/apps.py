@@ -18,7 +18,9 @@ class CoalitionsConfig(AppConfig):
             signals,  # noqa: F401  (a changed coalition marks its shops' programs changed)
         )
         from .config import coalition_import
+        from .selectors import coalition_of_program
         from .services.members import shared_member
 
         hooks.config_document("coalition", coalition_import)
         hooks.shared_member(shared_member)
+        hooks.account_sharing(lambda program: coalition_of_program(program) is not None)

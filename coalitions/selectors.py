@@ -15,13 +15,19 @@ _LIMIT = 4096
 
 def coalition_of(shop: Shop, program: Program | None = None) -> Coalition | None:
     """The coalition the shop is in now; `program`: the shop's own, when the caller holds it (a member's account's)."""
-    program = program if program is not None and program.shop_id == shop.pk else shop.program
+    return coalition_of_program(program if program is not None and program.shop_id == shop.pk else shop.program)
+
+
+def coalition_of_program(program: Program) -> Coalition | None:
+    """The coalition the program's shop is in now."""
     cached = _OF_PROGRAM.get(program.pk)
     if cached is not None and program.updated_at <= cached[0]:
         return cached[1]
     if len(_OF_PROGRAM) >= _LIMIT:
         _OF_PROGRAM.clear()
-    term = CoalitionShop.objects.filter(shop_id=shop.pk, left_at__isnull=True).select_related("coalition").first()
+    term = (
+        CoalitionShop.objects.filter(shop_id=program.shop_id, left_at__isnull=True).select_related("coalition").first()
+    )
     coalition = term.coalition if term else None
     _OF_PROGRAM[program.pk] = (program.updated_at, coalition)
     return coalition

@@ -147,3 +147,14 @@ def test_the_shops_public_page_names_the_coalition(client, shops):
     store, _brand = shops
     text = client.get(f"/s/{store.slug}/").content.decode()
     assert "data-coalition" in text and URL in text
+
+
+def test_names_typed_by_owners_are_shown_escaped(client, shops):
+    from coalitions.models import Coalition
+
+    store, _brand = shops
+    Coalition.objects.filter(code="c-club").update(name="Club <script>alert(1)</script>")
+    store.name = "Store <img src=x onerror=alert(1)>"
+    store.save(update_fields=["name"])
+    html = client.get(URL).content.decode()
+    assert "<script>alert(" not in html and "<img src=x" not in html and "&lt;script&gt;" in html
