@@ -7,12 +7,20 @@ class CoalitionsConfig(AppConfig):
     verbose_name = _("Coalitions of shops")
     default_auto_field = "django.db.models.BigAutoField"
     api_router = "coalitions.api.router"
+    urls = "coalitions.urls"
 
     def ready(self) -> None:
         from loyalty import hooks
 
+        from . import (
+            demo,  # noqa: F401  (the demo's coalition of two shops)
+            pages,  # noqa: F401  (the member card's and the shop page's sections)
+            signals,  # noqa: F401  (a changed coalition marks its shops' programs changed)
+        )
         from .config import coalition_import
+        from .selectors import coalition_of_program
         from .services.members import shared_member
 
         hooks.config_document("coalition", coalition_import)
         hooks.shared_member(shared_member)
+        hooks.account_sharing(lambda program: coalition_of_program(program) is not None)
