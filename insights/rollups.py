@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -67,7 +67,8 @@ def days_rolled(shop, intervals: list[tuple[date | None, date]]) -> int:
     figures: dict[tuple, dict] = defaultdict(dict)
     for source in ALL_SUMS:
         rows, place, field, sums = source(shop, when)
-        grouped = rows.annotate(on_day=TruncDate(field, tzinfo=shop.tz), at_place=place)
+        at_place = F(place) if isinstance(place, str) else place
+        grouped = rows.annotate(on_day=TruncDate(field, tzinfo=shop.tz), at_place=at_place)
         for row in grouped.order_by().values("on_day", "at_place").annotate(**sums):
             figures[row["on_day"], row["at_place"]].update({key: row[key] for key in sums})
     stale = DayFigures.objects.filter(shop=shop)
