@@ -94,15 +94,17 @@ def test_a_closed_period_reads_only_the_roll_ups(may):
 
 
 def test_running_the_job_again_changes_nothing(may):
+    def rows():
+        return sorted(row[1:] for row in DayFigures.objects.filter(shop=may).values_list())
+
+    def visits():
+        return sorted(MemberVisits.objects.filter(shop=may).values_list("member", "place", "last_at", "previous_at"))
+
     roll(may)
-    rows = lambda: sorted(DayFigures.objects.filter(shop=may).values_list())  # noqa: E731
-    visits = lambda: sorted(
-        MemberVisits.objects.filter(shop=may).values_list("member", "place", "last_at", "previous_at")
-    )  # noqa: E731
-    first, first_visits = [row[1:] for row in rows()], visits()
+    first, first_visits = rows(), visits()
     roll(may)
     roll(may, NOW + timedelta(hours=1))
-    assert [row[1:] for row in rows()] == first and visits() == first_visits
+    assert rows() == first and visits() == first_visits
 
 
 def test_late_rows_are_read_live_until_the_job_rolls_their_day_again(may):
