@@ -95,10 +95,12 @@ def test_a_closed_period_reads_only_the_roll_ups(may):
 
 def test_running_the_job_again_changes_nothing(may):
     def rows():
-        return sorted(row[1:] for row in DayFigures.objects.filter(shop=may).values_list())
+        return sorted((row[1:] for row in DayFigures.objects.filter(shop=may).values_list()), key=repr)
 
     def visits():
-        return sorted(MemberVisits.objects.filter(shop=may).values_list("member", "place", "last_at", "previous_at"))
+        return sorted(
+            MemberVisits.objects.filter(shop=may).values_list("member", "place", "last_at", "previous_at"), key=repr
+        )
 
     roll(may)
     first, first_visits = rows(), visits()
