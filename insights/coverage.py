@@ -74,22 +74,29 @@ def _moment(value: datetime):
 
 
 def _visits_sql(located: bool) -> str:
+    """Members without a purchase since the roll-up are counted straight from their visits (no grouping); the few
+    with one are their visits plus those purchases."""
     place = " AND location_id = %s" if located else ""
     one = "CASE WHEN {} >= %s THEN 1 ELSE 0 END"
     return f"""
+        WITH fresh AS (
+            SELECT member_id, SUM({one.format("occurred_at")}) AS n, MAX(occurred_at) AS last_at
+            FROM {table(Purchase)}
+            WHERE shop_id = %s AND id > %s AND member_id IS NOT NULL AND occurred_at >= %s{place}
+            GROUP BY member_id
+        ), kept AS (
+            SELECT member_id, {one.format("last_at")} + {one.format("previous_at")} AS n, last_at
+            FROM {table(MemberVisits)} WHERE shop_id = %s AND place = %s AND last_at >= %s
+        )
         SELECT COALESCE(SUM(CASE WHEN n >= 1 THEN 1 ELSE 0 END), 0),
                COALESCE(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0),
                COALESCE(SUM({one.format("last_at")}), 0), COALESCE(SUM({one.format("last_at")}), 0)
         FROM (
-            SELECT member_id, SUM(n) AS n, MAX(last_at) AS last_at FROM (
-                SELECT member_id, {one.format("last_at")} + {one.format("previous_at")} AS n, last_at
-                FROM {table(MemberVisits)} WHERE shop_id = %s AND place = %s AND last_at >= %s
-                UNION ALL
-                SELECT member_id, SUM({one.format("occurred_at")}) AS n, MAX(occurred_at) AS last_at
-                FROM {table(Purchase)}
-                WHERE shop_id = %s AND id > %s AND member_id IS NOT NULL AND occurred_at >= %s{place}
-                GROUP BY member_id
-            ) parts GROUP BY member_id
+            SELECT n, last_at FROM kept WHERE member_id NOT IN (SELECT member_id FROM fresh)
+            UNION ALL
+            SELECT COALESCE(kept.n, 0) + fresh.n,
+                   CASE WHEN kept.last_at > fresh.last_at THEN kept.last_at ELSE fresh.last_at END
+            FROM fresh LEFT JOIN kept ON kept.member_id = fresh.member_id
         ) members"""
 
 
@@ -99,8 +106,8 @@ def visits_counts(shop, cover: Coverage, since: datetime, location, recent: tupl
     whole shop: one query over MemberVisits and the purchases since."""
     low = _moment(min(since, *recent))
     since_at, d30, d90 = _moment(since), _moment(recent[0]), _moment(recent[1])
-    params = [d30, d90, since_at, since_at, shop.pk, location.pk if location else 0, low]
-    params += [since_at, shop.pk, cover.seen.get("purchase", 0), low] + ([location.pk] if location else [])
+    params = [since_at, shop.pk, cover.seen.get("purchase", 0), low] + ([location.pk] if location else [])
+    params += [since_at, since_at, shop.pk, location.pk if location else 0, low, d30, d90]
     with connection.cursor() as cursor:
         cursor.execute(_visits_sql(location is not None), params)
         active, repeaters, active_30, active_90 = cursor.fetchone()

@@ -242,4 +242,8 @@ class MemberVisits(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "place"], name="member_visits_once_a_place")]
-        indexes = [models.Index(fields=["shop", "place", "last_at"], name="member_visits_recent")]
+        indexes = [
+            models.Index(
+                fields=["shop", "place", "last_at"], include=["member", "previous_at"], name="member_visits_recent"
+            )
+        ]
