@@ -26,7 +26,7 @@ import argparse
 import os
 import statistics
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from bench.run import percentile
@@ -106,8 +106,9 @@ def bench_pages(shop, repeats: int) -> list[dict]:
     client.force_login(staff.user)
     _key, raw = api_key_create(shop=shop, role=Role.MANAGER, name="bench")
     till = TillClient(HTTP_HOST="localhost")
-    start = (datetime.now() - timedelta(days=30)).date().isoformat()
-    end = (datetime.now() + timedelta(days=1)).date().isoformat()
+    from insights.report import last_days
+
+    start, end = (day.isoformat() for day in last_days(shop, 30))  # the shop's calendar, as the dashboard's
 
     def page():
         assert client.get(reverse("insights:dashboard")).status_code == 200
