@@ -10,7 +10,10 @@ b. the dashboard page GET /portal/insights/ (figures, charts, cohorts, the lates
    GET /api/v1/reports/program, through Django's test Client (the whole middleware stack, no HTTP server);
 c. the segments job for the shop (`shop_segments`: the RFM INSERT … SELECT, the day's counts and the dashboard's
    snapshot), timed once after one warm run; it runs first, as the nightly job would have, so a and b read its
-   snapshot (a period ending today: the year of points and the cohorts come from it).
+   snapshot (a period ending today: the year of points and the cohorts come from it);
+d. the roll-ups job for the shop (`shop_rollups`): its first run (every closed day and every member's visits, from
+   nothing) and a run after it (the usual 15-minute run: the last closed days again). It runs after c and before
+   a and b, which read its roll-ups; `--no-rollups` leaves them out, to measure the report read live.
 
 Uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/regulars_bench_insights; the name must contain
 "bench"); `--generate` empties that database and fills it with bench/generate.py (one shop). Writes
@@ -23,7 +26,7 @@ import argparse
 import os
 import statistics
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from bench.run import percentile
@@ -103,8 +106,9 @@ def bench_pages(shop, repeats: int) -> list[dict]:
     client.force_login(staff.user)
     _key, raw = api_key_create(shop=shop, role=Role.MANAGER, name="bench")
     till = TillClient(HTTP_HOST="localhost")
-    start = (datetime.now() - timedelta(days=30)).date().isoformat()
-    end = (datetime.now() + timedelta(days=1)).date().isoformat()
+    from insights.report import last_days
+
+    start, end = (day.isoformat() for day in last_days(shop, 30))  # the shop's calendar, as the dashboard's
 
     def page():
         assert client.get(reverse("insights:dashboard")).status_code == 200
@@ -130,7 +134,36 @@ def bench_segments(shop) -> dict:
     return {"scored": scored, "seconds": time.perf_counter() - begun}
 
 
-def report(mode: str, data: dict, rows: list[dict], segments: dict, machine: dict, took: float) -> str:
+def bench_rollups(shop) -> dict:
+    from django.db import connection
+    from django.utils import timezone
+
+    from insights.models import DayFigures, MemberVisits, RollupState
+    from insights.rollups import seen_now, shop_rollups
+
+    RollupState.objects.filter(shop=shop).delete()
+    times = {}
+    for run in ("first", "again"):
+        begun = time.perf_counter()
+        days = shop_rollups(shop, as_of=timezone.now(), seen=seen_now())
+        times[run] = (time.perf_counter() - begun, days)
+    with connection.cursor() as cursor:  # as autovacuum would soon: statistics and the visibility map
+        for model in (DayFigures, MemberVisits):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+    return times
+
+
+def report(
+    mode: str, data: dict, rows: list[dict], segments: dict, rollups: dict | None, machine: dict, took: float
+) -> str:
+    if rollups:
+        rolled = (
+            f"`shop_rollups`: first run {rollups['first'][0]:.1f} s ({rollups['first'][1]} days with figures, and "
+            f"every member's visits); the next run {rollups['again'][0]:.2f} s ({rollups['again'][1]} days again). "
+            "The dashboard above reads its roll-ups."
+        )
+    else:
+        rolled = "Not run (`--no-rollups`): the dashboard above is read live."
     return "\n".join(
         [
             "# Insights benchmark",
@@ -162,6 +195,10 @@ def report(mode: str, data: dict, rows: list[dict], segments: dict, machine: dic
             f"`shop_segments`: {segments['scored']:,} members scored and counted, and the dashboard's snapshot "
             f"taken, in {segments['seconds']:.1f} s.",
             "",
+            "## Roll-ups job",
+            "",
+            rolled,
+            "",
         ]
     )
 
@@ -170,6 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--generate", action="store_true", help="empty the bench database and make one large shop")
+    parser.add_argument("--no-rollups", action="store_true", help="leave the roll-ups out: the report read live")
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--purchases", type=int, default=1_000_000)
     args = parser.parse_args()
@@ -186,11 +224,16 @@ def main() -> None:
     started = time.perf_counter()
     shop = largest_shop()
     segments = bench_segments(shop)  # first, as the nightly job would have run: the reports then read its snapshot
+    if args.no_rollups:
+        from insights.models import RollupState
+
+        RollupState.objects.filter(shop=shop).delete()
+    rollups = None if args.no_rollups else bench_rollups(shop)
     rows = bench_reports(shop, REPEATS[mode])
     rows += bench_pages(shop, REPEATS[mode])
-    text = report(mode, data_of(shop), rows, segments, env.machine(), time.perf_counter() - started)
+    text = report(mode, data_of(shop), rows, segments, rollups, env.machine(), time.perf_counter() - started)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "insights-latest.md").write_text(text)
+    (RESULTS / ("insights-live.md" if args.no_rollups else "insights-latest.md")).write_text(text)
     print(text)
 
 

@@ -42,13 +42,13 @@ class ReportOut(Schema):
     breakage_rate: str
     expected_breakage: str
     rewards_cost: str
-    commissions: str | None
 
 
 def _with_app_figures(schema: type[Schema]) -> type[Schema]:
-    """The answer with one object per figure the program apps registered ("referral_funnel": {"joined": 3, …}),
-    read once the apps are ready (the URLs import this module after every AppConfig.ready)."""
-    values = dict[str, int | str | None]
+    """The answer with one object per figure the program apps registered ("referral_funnel": {"joined": 3, …}), or
+    its one value for a single figure ("commissions": "12000"), read once the apps are ready (the URLs import this
+    module after every AppConfig.ready)."""
+    values = dict[str, int | str | None] | int | str | None
     figures = {figure.key: (values, ...) for figure in hooks.report_figures()}
     return create_model("ProgramReportOut", __base__=schema, **figures)
 

@@ -17,6 +17,7 @@ class InsightsConfig(AppConfig):
         from . import (
             demo,  # noqa: F401  (the demo café's segments and campaign)
             pages,  # noqa: F401  (the member's segment on the portal's member page and at the counter)
+            rollups,  # noqa: F401  (the `insights_rollups` job, and merges' stale days)
             tasks,  # noqa: F401  (registers send_campaign, which loyalty.queue names)
         )
         from .services import campaigns, segments  # noqa: F401  (the `segments` and `campaigns_sent` jobs)

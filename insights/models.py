@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.models import LedgerEntry, Member, Message, Shop
+from loyalty.models import LedgerEntry, Location, Member, Message, Shop
 from rewards.models import Reward, Voucher
 
 
@@ -171,3 +171,79 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop_id} as of {self.as_of:%Y-%m-%d %H:%M}"
+
+
+class DayFigures(models.Model):
+    """The sums of one day of the shop's calendar at one location (None: what has no location), kept by the
+    `insights_rollups` job (rollups.py) so a period's report adds up a few rows instead of reading its purchases
+    and ledger. Each column is what report.py's live sums would give for that day and place."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    enrolled = models.PositiveIntegerField(default=0)
+    purchases = models.PositiveIntegerField(default=0)
+    member_purchases = models.PositiveIntegerField(default=0)
+    member_sales = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    other_sales = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    issued = models.BigIntegerField(default=0)
+    reversed = models.BigIntegerField(default=0)
+    redeemed = models.BigIntegerField(default=0)
+    given_back = models.BigIntegerField(default=0)
+    expired = models.BigIntegerField(default=0)
+    adjusted = models.BigIntegerField(default=0)
+    vouchers_issued = models.PositiveIntegerField(default=0)
+    vouchers_used = models.PositiveIntegerField(default=0)
+    rewards_cost = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["shop", "day"], name="day_figures_shop_day")]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} {self.day} at {self.location_id}"
+
+
+class RollupState(models.Model):
+    """How far a shop's roll-ups go: the days up to `through` are rolled up, from the rows up to each table's
+    `*_seen` id (a row with a larger id arrived since: the report reads its day live); `*_before` are the previous
+    run's, from where the next run looks for late rows again (a transaction that committed after the run)."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="+")
+    through = models.DateField()
+    as_of = models.DateTimeField()
+    seen = models.JSONField(help_text=_('{"purchase": id, "entry": id, "refund": id, "member": id, "voucher": id}'))
+    seen_before = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} through {self.through}"
+
+
+class DirtyDay(models.Model):
+    """A rolled-up day that a change other than a new row made stale (a duplicate member merged away): the report
+    reads it live until the next run recomputes it."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["shop", "day"], name="dirty_day_once")]
+
+
+class MemberVisits(models.Model):
+    """A member's two latest purchases, at the whole shop (`place` 0) and at each location (its id), from the
+    purchases up to the roll-up's `seen` purchase id: whether they bought in a period running up to now, and
+    twice, is read from here plus the purchases since."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    place = models.BigIntegerField()
+    last_at = models.DateTimeField()
+    previous_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "place"], name="member_visits_once_a_place")]
+        indexes = [
+            models.Index(
+                fields=["shop", "place", "last_at"], include=["member", "previous_at"], name="member_visits_recent"
+            )
+        ]

@@ -43,13 +43,23 @@ def report_fields(report: Report, currency: str) -> dict:
         "breakage_rate": f"{report.breakage_rate:.4f}",
         "expected_breakage": money(report.breakage),
         "rewards_cost": money(report.rewards_cost),
-        "commissions": None if report.commissions is None else money(report.commissions),
     } | extra_fields(report, currency)
 
 
+def is_single(figure, values) -> bool:
+    """A figure of one value named like itself (the partners' "commissions"), written as that value."""
+    return len(values) == 1 and values[0].key == figure.key
+
+
 def extra_fields(report: Report, currency: str) -> dict:
-    """The program apps' figures, each an object of its values under its key ("referral_funnel": {"joined": 3})."""
-    return {figure.key: {value.key: written(value, currency) for value in values} for figure, values in report.extras}
+    """The program apps' figures, each an object of its values under its key ("referral_funnel": {"joined": 3}), or
+    its one value when it is single ("commissions": "12000")."""
+    return {
+        figure.key: written(values[0], currency)
+        if is_single(figure, values)
+        else {value.key: written(value, currency) for value in values}
+        for figure, values in report.extras
+    }
 
 
 def written(value: FigureValue, currency: str):

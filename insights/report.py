@@ -1,7 +1,7 @@
 """The program report: the figures behind the dashboard and `GET /api/v1/reports/program`, for a period of the
 shop's calendar (`to` exclusive), the whole shop or one location. A fixed number of aggregate queries, whatever
-the shop's size: no member's rows ever reach Python. What each figure means is in FIGURE_NOTES (the dashboard
-says it under the figure) and docs/insights.md."""
+the shop's size: no member's rows ever reach Python; the closed days' sums come from the roll-ups (rollups.py).
+What each figure means is in views/figures.py (the dashboard says it under the figure) and docs/insights.md."""
 
 from __future__ import annotations
 
@@ -9,24 +9,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.apps import apps
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from loyalty import hooks
 from loyalty.errors import ValidationFailed
-from loyalty.models import Account, EntryKind, LedgerEntry, Location, Member, Purchase, Shop
+from loyalty.models import Account, LedgerEntry, Location, Purchase, Shop
 from loyalty.money import round_money
-from rewards.models import RewardKind, Voucher
+from loyalty.services.purchases import FUTURE_TOLERANCE
 
 from .cohorts import Cohort, cohorts
+from .coverage import Coverage, coverage, rolled_sums, visits_counts
 from .snapshots import snapshot_cohorts, snapshot_for, year_of_points
+from .sums import FIELDS, PERIOD_SUMS, at_place, during, enrolments
 
-MONEY_FIELD = DecimalField(max_digits=20, decimal_places=4)
-KEPT = ExpressionWrapper(F("amount") - F("refunded_amount"), output_field=MONEY_FIELD)
-ISSUING_KINDS = (EntryKind.EARN, EntryKind.BONUS, EntryKind.REFERRAL, EntryKind.IMPORT)
-# Rewards whose value is money the shop gives (a percentage off has no amount until it is used on a purchase).
-COSTED_KINDS = (RewardKind.FREE_ITEM, RewardKind.AMOUNT_OFF, RewardKind.WALLET_CREDIT, RewardKind.GIFT)
 MAX_DAYS = 3 * 366
 RATE = Decimal("0.0001")
 
@@ -86,7 +82,6 @@ class Report:
     vouchers_issued: int
     vouchers_used: int
     rewards_cost: Decimal
-    commissions: Decimal | None
     cohorts: list[Cohort] = field(default_factory=list)
     # The program apps' figures (loyalty.hooks.report_figure): each with its values, in the registry's order.
     extras: list[tuple[hooks.ReportFigure, list[hooks.FigureValue]]] = field(default_factory=list)
@@ -121,17 +116,16 @@ def ratio(part, whole, *, places: Decimal = RATE) -> Decimal:
 
 
 def program_report(period: Period, *, now: datetime | None = None) -> Report:
-    """Every figure of the period, however many rows they read: eight queries when last night's snapshot covers
-    the period's year of points and cohorts (the usual view, up to today), eleven when they are computed now, and
-    each program app's figures (one or two queries each)."""
+    """Every figure of the period. Its sums come from the nightly roll-ups for its closed days and from live
+    queries for the rest (coverage.py); who bought in it, from the members' latest visits when it runs up to now.
+    The breakage rate and the cohorts come from last night's snapshot when it covers them; each program app adds
+    its own figures (one or two queries each)."""
     now = now or timezone.now()
     shop, currency = period.shop, period.shop.currency
-    members = _members(period)
-    sales = _purchases(period)
-    recent = _recently_active(period, now)
-    points = _points(period)
+    cover = coverage(shop)
+    sums = _sums(period, cover)
+    active = _active(period, cover, now)
     outstanding = _outstanding(period, now)
-    vouchers = _vouchers(period)
     snapshot = snapshot_for(period)
     year = (
         {"expired": snapshot.expired, "redeemed": snapshot.redeemed} if snapshot else year_of_points(shop, period.until)
@@ -140,44 +134,56 @@ def program_report(period: Period, *, now: datetime | None = None) -> Report:
     breakage_rate = ratio(year["expired"], year["expired"] + year["redeemed"])
     found_cohorts = snapshot_cohorts(snapshot, period) if snapshot else None
     return Report(
-        members_total=members["total"],
-        members_enrolled=members["enrolled"],
-        members_active=sales["active"],
-        active_30=recent["active_30"],
-        active_90=recent["active_90"],
-        purchases=sales["purchases"],
-        member_purchases=sales["member_purchases"],
-        member_sales=round_money(sales["member_sales"], currency),
-        other_sales=round_money(sales["other_sales"], currency),
-        repeat_rate=ratio(sales["repeaters"], sales["active"]),
-        points_issued=points["issued"] - points["reversed"],
-        points_redeemed=points["redeemed"] - points["given_back"],
-        points_expired=points["expired"],
-        points_adjusted=points["adjusted"],
+        members_total=sums["members_total"],
+        members_enrolled=sums["enrolled"],
+        members_active=active["active"],
+        active_30=active["active_30"],
+        active_90=active["active_90"],
+        purchases=sums["purchases"],
+        member_purchases=sums["member_purchases"],
+        member_sales=round_money(sums["member_sales"], currency),
+        other_sales=round_money(sums["other_sales"], currency),
+        repeat_rate=ratio(active["repeaters"], active["active"]),
+        points_issued=sums["issued"] - sums["reversed"],
+        points_redeemed=sums["redeemed"] - sums["given_back"],
+        points_expired=sums["expired"],
+        points_adjusted=sums["adjusted"],
         points_outstanding=outstanding,
         liability=round_money(liability, currency),
         breakage_rate=breakage_rate,
         breakage=round_money(liability * breakage_rate, currency),
-        vouchers_issued=vouchers["issued"],
-        vouchers_used=vouchers["used"],
-        rewards_cost=round_money(vouchers["cost"], currency),
-        commissions=_commissions(period),
+        vouchers_issued=sums["vouchers_issued"],
+        vouchers_used=sums["vouchers_used"],
+        rewards_cost=round_money(sums["rewards_cost"], currency),
         cohorts=cohorts(period) if found_cohorts is None else found_cohorts,
         as_of=snapshot.as_of if snapshot else None,
         extras=_extras(period, now),
     )
 
 
-def _in(period: Period, name: str) -> Q:
-    return Q(**{f"{name}__gte": period.since, f"{name}__lt": period.until})
+def _sums(period: Period, cover: Coverage) -> dict:
+    """The additive figures: the rolled-up days' sums plus the live sums of the other days (sums.py)."""
+    shop, location = period.shop, period.location
+    found = dict.fromkeys(("members_total", *FIELDS), 0)
 
+    def add(values: dict) -> None:
+        for key, value in values.items():
+            found[key] += value
 
-def _members(period: Period) -> dict:
-    """Members are people: a duplicate merged into another is not counted; an erased member still is."""
-    rows = Member.objects.filter(shop=period.shop, merged_into__isnull=True, created_at__lt=period.until)
-    if period.location:
-        rows = rows.filter(enrolled_location=period.location)
-    return rows.aggregate(total=Count("id"), enrolled=Count("id", filter=_in(period, "created_at")))
+    add(rolled_sums(shop, cover, period.start, period.end, location) or {})
+    if ever := cover.live(None, period.end):
+        rows, place, _field, _sums = enrolments(shop, during(shop, ever))
+        add(
+            at_place(rows, place, location).aggregate(
+                members_total=Count("id"), enrolled=Count("id", filter=Q(created_at__gte=period.since))
+            )
+        )
+    if live := cover.live(period.start, period.end):
+        when = during(shop, live)
+        for source in PERIOD_SUMS:
+            rows, place, _field, sums = source(shop, when)
+            add(at_place(rows, place, location).aggregate(**sums))
+    return found
 
 
 def _purchase_rows(period: Period, since: datetime):
@@ -185,25 +191,30 @@ def _purchase_rows(period: Period, since: datetime):
     return rows.filter(location=period.location) if period.location else rows
 
 
-def _purchases(period: Period) -> dict:
-    """One pass over the period's purchases, grouped by member (the purchases without one are one group), so
-    the active members and the repeaters are counted without a DISTINCT."""
-    zero = Decimal(0)
+def _active(period: Period, cover: Coverage, now: datetime) -> dict:
+    """Who bought: in the period, twice or more, and in the 30 and 90 days before its end. A period running up
+    to now, once the roll-ups exist, reads the members' latest visits (coverage.visits_counts); any other
+    reads its purchases."""
+    recent = (period.until - timedelta(days=30), period.until - timedelta(days=90))
+    if cover.through is None or period.until < now + FUTURE_TOLERANCE:
+        return _purchasers(period) | _recently_active(period, now)
+    if period.location is None:  # the accounts' latest purchase, as when read live
+        found = visits_counts(period.shop, cover, period.since, None, (period.since, period.since))
+        return found | _recently_active(period, now)
+    return visits_counts(period.shop, cover, period.since, period.location, recent)
+
+
+def _purchasers(period: Period) -> dict:
+    """One pass over the period's purchases of members, grouped by member, so the active members and the
+    repeaters are counted without a DISTINCT."""
     per_member = (
         _purchase_rows(period, period.since)
+        .filter(member__isnull=False)
         .order_by()
         .values("member")
-        .annotate(n=Count("id"), kept=Sum(KEPT, default=zero))
+        .annotate(n=Count("id"))
     )
-    member = Q(member__isnull=False)
-    return per_member.aggregate(
-        purchases=Sum("n", default=0),
-        member_purchases=Sum("n", filter=member, default=0),
-        member_sales=Sum("kept", filter=member, default=zero),
-        other_sales=Sum("kept", filter=~member, default=zero),
-        active=Count("member", filter=member),
-        repeaters=Count("member", filter=member & Q(n__gte=2)),
-    )
+    return per_member.aggregate(active=Count("member"), repeaters=Count("member", filter=Q(n__gte=2)))
 
 
 def _recently_active(period: Period, now: datetime) -> dict:
@@ -226,26 +237,6 @@ def _recently_active(period: Period, now: datetime) -> dict:
     return latest.aggregate(active_30=Count("member", filter=Q(last__gte=day_30)), active_90=Count("member"))
 
 
-def _points(period: Period) -> dict:
-    """The ledger of the period. An entry without a location of its own (an expiry, a refund's reversal) belongs
-    to the location of the lot it took from."""
-    rows = LedgerEntry.objects.filter(shop=period.shop).filter(_in(period, "occurred_at"))
-    if period.location:
-        rows = rows.filter(Q(location=period.location) | Q(location__isnull=True, reverses__location=period.location))
-
-    def total(kind: str, sign: int = 1):
-        return Sum(F("points") * sign, filter=Q(kind=kind), default=0)
-
-    return rows.aggregate(
-        issued=Sum("points", filter=Q(kind__in=ISSUING_KINDS), default=0),
-        reversed=total(EntryKind.REVERSE, -1),
-        redeemed=total(EntryKind.REDEEM, -1),
-        given_back=total(EntryKind.REFUND_REDEEM),
-        expired=total(EntryKind.EXPIRE, -1),
-        adjusted=total(EntryKind.ADJUST),
-    )
-
-
 def _outstanding(period: Period, now: datetime) -> int:
     """Points members hold at the period's end (available and pending; a debt counts as none). A period ending
     now or later reads the accounts' cached balances; one that ended earlier sums each account's ledger up to
@@ -262,32 +253,6 @@ def _outstanding(period: Period, now: datetime) -> int:
         .filter(balance__gt=0)
     )
     return balances.aggregate(points=Sum("balance", default=0))["points"]
-
-
-def _vouchers(period: Period) -> dict:
-    rows = Voucher.objects.filter(shop=period.shop)
-    issued, used = _in(period, "issued_at"), _in(period, "used_at")
-    if period.location:
-        issued &= Q(redemption_entry__location=period.location)
-        used &= Q(used_purchase__location=period.location)
-    return rows.aggregate(
-        issued=Count("id", filter=issued),
-        used=Count("id", filter=used),
-        cost=Sum("reward__value", filter=used & Q(reward__kind__in=COSTED_KINDS), default=Decimal(0)),
-    )
-
-
-def _commissions(period: Period) -> Decimal | None:
-    """What partners earned on the period's sales (less clawbacks; rejected ones not), or None without the
-    partner program installed."""
-    if not apps.is_installed("partners"):
-        return None
-    commission = apps.get_model("partners", "Commission")
-    rows = commission.objects.filter(shop=period.shop).filter(_in(period, "occurred_at")).exclude(status="rejected")
-    if period.location:
-        rows = rows.filter(purchase__location=period.location)
-    amount = rows.aggregate(total=Sum("amount", default=Decimal(0)))["total"]
-    return round_money(amount, period.shop.currency)
 
 
 def _extras(period: Period, now: datetime) -> list:

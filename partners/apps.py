@@ -17,6 +17,7 @@ class PartnersConfig(AppConfig):
             config,  # noqa: F401  (the `partners` configuration section)
             demo,  # noqa: F401  (the demo café's partner)
             handlers,  # noqa: F401  (enrolments, purchases and refunds)
+            insights_hooks,  # noqa: F401  (the commissions in the program report)
             pages,  # noqa: F401  (the portal's member page section, the partner's sign-in destination)
         )
         from .services import commissions  # noqa: F401  (the commissions_approved job)

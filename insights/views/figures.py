@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from loyalty.money import round_money
 
+from ..present import is_single
 from ..report import Report
 
 
@@ -48,7 +49,6 @@ NOTES = {
     ),
     "vouchers": _l("Vouchers issued, and vouchers used on a purchase, in the period."),
     "rewards_cost": _l("The value of the rewards whose vouchers were used in the period (a percentage off is not)."),
-    "commissions": _l("Commissions partners earned on the period's sales, less clawbacks."),
 }
 
 
@@ -77,12 +77,14 @@ def figure_rows(report: Report, money, program) -> list[Figure]:
         ("vouchers", _("Vouchers issued / used"), f"{n(report.vouchers_issued)} / {n(report.vouchers_used)}"),
         ("rewards_cost", _("Rewards cost"), money(report.rewards_cost)),
     ]
-    if report.commissions is not None:
-        rows.append(("commissions", _("Partner commissions"), money(report.commissions)))
     values = {"value": money(program.point_value)}
-    return [
+    figures = [
         Figure(label, value, str(NOTES[key]) % values if key == "liability" else str(NOTES[key]))
         for key, label, value in rows
+    ]
+    singles = [(figure, values[0]) for figure, values in report.extras if is_single(figure, values)]
+    return figures + [
+        Figure(str(figure.label), written_value(value, money), str(figure.note)) for figure, value in singles
     ]
 
 
@@ -96,19 +98,25 @@ class FigureGroup:
     values: list[tuple[str, str]]
 
 
-def figure_groups(report: Report, money) -> list[FigureGroup]:
-    def written(value) -> str:
-        if value.value is None:
-            return "—"
-        if value.kind == "money":
-            return money(value.value)
-        if value.kind == "rate":
-            return percent(value.value)
-        return number_format(value.value, force_grouping=True)
+def written_value(value, money) -> str:
+    """A program app's value as the page writes it (a dash when it does not apply)."""
+    if value.value is None:
+        return "—"
+    if value.kind == "money":
+        return money(value.value)
+    if value.kind == "rate":
+        return percent(value.value)
+    return number_format(value.value, force_grouping=True)
 
+
+def figure_groups(report: Report, money) -> list[FigureGroup]:
+    """The program apps' figures of several values (a single one is a figure like the core's: figure_rows)."""
     return [
-        FigureGroup(str(figure.label), str(figure.note), [(str(value.label), written(value)) for value in values])
+        FigureGroup(
+            str(figure.label), str(figure.note), [(str(value.label), written_value(value, money)) for value in values]
+        )
         for figure, values in report.extras
+        if not is_single(figure, values)
     ]
 
 

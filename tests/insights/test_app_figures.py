@@ -106,7 +106,7 @@ def test_each_figure_costs_fixed_queries_whatever_the_members(funnel):
         referred(funnel, funnel.lan, friend, utc(2031, 5, day, 3, 0))
         opened(funnel, funnel.lan, utc(2031, 5, day, 4, 0))
     after = {key: queries(compute) for key, compute in computes.items()}
-    assert before == after == {"referral_funnel": 2, "memberships": 2}
+    assert before == after == {"commissions": 1, "referral_funnel": 2, "memberships": 2}
     assert figure(program_report(period, now=AFTERWARDS), "referral_funnel")["joined"] == 3 + 14
 
 
