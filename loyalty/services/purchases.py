@@ -1,9 +1,11 @@
 """Recording purchases: points with their explanation, pay-with-points, wallet, cashback, stamps and tiers, and the
 event the program apps listen to (loyalty.hooks.PurchaseRecorded).
 
-The common path is a handful of statements: the purchase's row (its receipt number's unique index decides a
-duplicate, so no savepoint is needed), one UPDATE of the account that takes its row lock and moves every cached
-figure, the lot, the stamps, and the points summary the answer shows."""
+The common path is a handful of statements: the purchase's row with its lines (its receipt number's unique index
+decides a duplicate, so no savepoint is needed), one UPDATE of the account that takes its row lock and moves every
+cached figure, with the lot in the same statement, each stamp card's upsert with its entry, and the points summary
+the answer shows. On PostgreSQL the writes that go together are one statement (a data-modifying WITH); on SQLite
+each is its own."""
 
 from __future__ import annotations
 
