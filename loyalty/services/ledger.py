@@ -16,7 +16,16 @@ from loyalty.models import Account, Allocation, EntryKind, LedgerEntry
 from loyalty.models.ledger import EARNING_KINDS
 
 from .rules import lot_expiry
-from .sql import convert, db_value, insert_rows, update_returning
+from .sql import (
+    convert,
+    db_value,
+    insert_rows,
+    insert_select,
+    joins_writes,
+    saved,
+    update_returning,
+    update_returning_and_insert,
+)
 from .transactions import atomic_service
 from .webhooks import points_changed
 
@@ -55,21 +64,45 @@ PURCHASE_FIGURES = (
 )
 
 
-def account_purchase_apply(account: Account, *, earned: int, cashback, occurred_at: datetime) -> int:
+PURCHASE_ASSIGNMENTS = (
+    "points_balance = points_balance + %s, lifetime_earned = lifetime_earned + %s,"
+    " wallet_balance = wallet_balance + %s, purchases_count = purchases_count + 1,"
+    " last_purchase_at = CASE WHEN last_purchase_at IS NULL OR last_purchase_at < %s THEN %s"
+    " ELSE last_purchase_at END"
+)
+
+
+def account_purchase_apply(
+    account: Account, *, earned: int, cashback, occurred_at: datetime, lot: LedgerEntry | None = None
+) -> int:
     """A purchase's one write to its account, which takes the row lock (the one lock order: before any lot):
     the balance and lifetime figures up by what it earns, the wallet by its cashback, one purchase more, and
-    its last purchase moved on. `account` is updated to what the row holds now; returns the balance before."""
+    its last purchase moved on. `account` is updated to what the row holds now; returns the balance before.
+
+    With `lot` (the purchase's earn lot, unsaved), the same statement inserts it too where the database allows,
+    if the row still has the tier the points were judged with (`account.tier_id` as given) and no debt to pay
+    first; `lot.pk` is set when it went in, and the caller inserts it itself (lot_insert) when it did not."""
     moment = db_value(Account, "last_purchase_at", occurred_at)
-    row = update_returning(
-        Account,
-        account.pk,
-        "points_balance = points_balance + %s, lifetime_earned = lifetime_earned + %s,"
-        " wallet_balance = wallet_balance + %s, purchases_count = purchases_count + 1,"
-        " last_purchase_at = CASE WHEN last_purchase_at IS NULL OR last_purchase_at < %s THEN %s"
-        " ELSE last_purchase_at END",
-        [earned, earned, db_value(Account, "wallet_balance", cashback), moment, moment],
-        PURCHASE_FIGURES,
-    )
+    params = [earned, earned, db_value(Account, "wallet_balance", cashback), moment, moment]
+    if lot is not None and joins_writes():
+        judged_tier = account.tier_id
+        row, key = update_returning_and_insert(
+            Account,
+            account.pk,
+            PURCHASE_ASSIGNMENTS,
+            params,
+            PURCHASE_FIGURES,
+            lambda source: insert_select(
+                [lot],
+                source,
+                where=f"{source}.tier_id IS NOT DISTINCT FROM %s AND {source}.points_balance >= %s",
+                where_params=[judged_tier, earned],
+            ),
+        )
+        if key is not None:
+            saved(lot, key)
+    else:
+        row = update_returning(Account, account.pk, PURCHASE_ASSIGNMENTS, params, PURCHASE_FIGURES)
     for name, value in zip(PURCHASE_FIGURES, row, strict=True):
         setattr(account, "tier_id" if name == "tier" else name, convert(Account, name, value))
     return account.points_balance - earned
@@ -146,9 +179,18 @@ def lot_create(
     return lot
 
 
+def lot_new(*, account: Account, actor: Actor, points: int, **fields) -> LedgerEntry:
+    """An unsaved lot of `points`, all remaining."""
+    return LedgerEntry(account=account, points=points, remaining=points, **fields, **actor.entry_fields())
+
+
 def lot_insert(*, account: Account, actor: Actor, points: int, in_debt: bool, **fields) -> LedgerEntry:
     """The lot's row, paying the account's debt first when it has one; the caller changes the cached figures."""
-    lot = LedgerEntry(account=account, points=points, remaining=points, **fields, **actor.entry_fields())
+    return lot_save(lot_new(account=account, actor=actor, points=points, **fields), account, in_debt=in_debt)
+
+
+def lot_save(lot: LedgerEntry, account: Account, *, in_debt: bool) -> LedgerEntry:
+    """INSERT an unsaved lot (lot_new), paying the account's debt from it first when it has one."""
     insert_rows([lot])
     if in_debt:
         _pay_debt_from(lot, account)

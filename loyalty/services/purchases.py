@@ -1,9 +1,11 @@
 """Recording purchases: points with their explanation, pay-with-points, wallet, cashback, stamps and tiers, and the
 event the program apps listen to (loyalty.hooks.PurchaseRecorded).
 
-The common path is a handful of statements: the purchase's row (its receipt number's unique index decides a
-duplicate, so no savepoint is needed), one UPDATE of the account that takes its row lock and moves every cached
-figure, the lot, the stamps, and the points summary the answer shows."""
+The common path is a handful of statements: the purchase's row with its lines (its receipt number's unique index
+decides a duplicate, so no savepoint is needed), one UPDATE of the account that takes its row lock and moves every
+cached figure, with the lot in the same statement, each stamp card's upsert with its entry, and the points summary
+the answer shows. On PostgreSQL the writes that go together are one statement (a data-modifying WITH); on SQLite
+each is its own."""
 
 from __future__ import annotations
 
@@ -11,22 +13,23 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
 from loyalty import hooks
 from loyalty.errors import DuplicatePurchase, ValidationFailed
-from loyalty.models import Account, EntryKind, Member, Purchase, PurchaseLine
+from loyalty.models import Account, EntryKind, LedgerEntry, Member, Purchase, PurchaseLine
 from loyalty.models.ledger import WalletKind
 from loyalty.money import money_str, quantum
 from loyalty.selectors import PointsSummary, points_summary
 from rewards.services import voucher_use
 
 from . import wallet
-from .ledger import Actor, account_lock, account_purchase_apply, lot_insert, points_spend
+from .ledger import Actor, account_lock, account_purchase_apply, lot_new, lot_save, points_spend
 from .message_queue import purchase_queue
 from .rules import Context, Explanation, Line, ProgramRules, eligible_spend, explain_points, lot_expiry, rules_for
-from .sql import insert_rows, insert_unless_conflict
+from .sql import insert_rows, insert_select, insert_unless_conflict, insert_values, joins_writes, saved
 from .stamps import stamps_apply
 from .tiers import tier_here, tier_upgrade_if_reached
 from .transactions import atomic_service
@@ -164,20 +167,38 @@ def purchase_record(
 
 
 def _purchase_insert(purchase: Purchase, lines: list[Line]) -> Purchase:
-    """The purchase's row and its lines; a receipt already recorded is DuplicatePurchase (the unique index
-    decides, so two tills racing with one receipt record it once)."""
-    if not insert_unless_conflict(purchase, unique=("shop", "external_id")):
+    """The purchase's row and its lines (in one statement where the database allows); a receipt already recorded
+    is DuplicatePurchase (the unique index decides, so two tills racing with one receipt record it once)."""
+    rows = [
+        PurchaseLine(purchase=purchase, sku=ln.sku, category=ln.category, quantity=ln.quantity, amount=ln.amount)
+        for ln in lines
+    ]
+    if rows and joins_writes():
+        went_in = _purchase_with_lines(purchase, rows)
+    else:
+        went_in = insert_unless_conflict(purchase, unique=("shop", "external_id"))
+        if went_in:
+            for row in rows:
+                row.purchase = purchase  # its key, set now
+            insert_rows(rows)
+    if not went_in:
         existing = Purchase.objects.filter(shop=purchase.shop, external_id=purchase.external_id).only("id").first()
         raise DuplicatePurchase(
             "This receipt is already recorded.", fields={"purchase": str(existing.pk) if existing else ""}
         )
-    insert_rows(
-        [
-            PurchaseLine(purchase=purchase, sku=ln.sku, category=ln.category, quantity=ln.quantity, amount=ln.amount)
-            for ln in lines
-        ]
-    )
     return purchase
+
+
+def _purchase_with_lines(purchase: Purchase, rows: list[PurchaseLine]) -> bool:
+    """One statement: the purchase unless its receipt is recorded, and its lines only if it went in."""
+    head, params = insert_values(purchase, unique=("shop", "external_id"))
+    body, line_params = insert_select(rows, "p", set_from={"purchase": "p.id"})
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH p AS ({head}), l AS ({body}) SELECT id FROM p", [*params, *line_params])
+        row = cursor.fetchone()
+    if row is not None:
+        saved(purchase, row[0])
+    return row is not None
 
 
 def _member_purchase(purchase, member, rules, ctx, lines, explanation, voucher_codes, partner_code, actor, now):
@@ -189,12 +210,14 @@ def _member_purchase(purchase, member, rules, ctx, lines, explanation, voucher_c
     for code in voucher_codes:
         voucher_use(shop=shop, code=code, member=member, purchase=purchase, at=now)
     _spend(purchase, account, actor, now)
+    lot = _lot_of(purchase, account, actor, rules.program)
     balance_before = account_purchase_apply(
-        account, earned=purchase.points_earned, cashback=purchase.cashback, occurred_at=purchase.occurred_at
+        account, earned=purchase.points_earned, cashback=purchase.cashback, occurred_at=purchase.occurred_at, lot=lot
     )
-    if account.tier_id != judged_tier:  # a concurrent purchase moved the tier: judge again with the one held now
-        explanation = _judged_again(purchase, account, rules, ctx, lines)
-    _earn(purchase, account, actor, rules.program, in_debt=balance_before < 0)
+    if lot is None or lot.pk is None:  # not in yet: no points, another tier held now, or a debt to pay first
+        if account.tier_id != judged_tier:  # a concurrent purchase moved the tier: judge again with the one held
+            explanation = _judged_again(purchase, account, rules, ctx, lines)
+        _earn(purchase, account, actor, rules.program, in_debt=balance_before < 0)
     if purchase.cashback:
         wallet.wallet_entry_add(
             account=account, shop=shop, amount=purchase.cashback, kind=WalletKind.CASHBACK, purchase=purchase
@@ -263,21 +286,27 @@ def _judged_again(purchase: Purchase, account: Account, rules: ProgramRules, ctx
     return explanation
 
 
-def _earn(purchase: Purchase, account: Account, actor: Actor, program, *, in_debt: bool) -> None:
+def _lot_of(purchase: Purchase, account: Account, actor: Actor, program) -> LedgerEntry | None:
+    """The purchase's earn lot, unsaved (None when it earns nothing)."""
     if purchase.points_earned <= 0:
-        return
-    lot_insert(
+        return None
+    return lot_new(
         account=account,
         actor=actor,
         kind=EntryKind.EARN,
         points=purchase.points_earned,
-        in_debt=in_debt,
         occurred_at=purchase.occurred_at,
         available_at=purchase.occurred_at + timedelta(days=program.pending_days),
         expires_at=lot_expiry(program, purchase.occurred_at, purchase.shop.tz),
         source="purchase",
         purchase=purchase,
     )
+
+
+def _earn(purchase: Purchase, account: Account, actor: Actor, program, *, in_debt: bool) -> None:
+    lot = _lot_of(purchase, account, actor, program)
+    if lot is not None:
+        lot_save(lot, account, in_debt=in_debt)
 
 
 def _may_unlock_a_reward(purchase: Purchase, rules: ProgramRules, points: PointsSummary, now: datetime) -> bool:

@@ -35,9 +35,9 @@ def insert_rows(instances: list, *, unique: tuple[str, ...] = ()) -> int:
         return 0
     model = type(instances[0])
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    fields = _written(model)
     row = f"({', '.join(['%s'] * len(fields))})"
-    params = [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for instance in instances for f in fields]
+    params = [_prepared(instance, f) for instance in instances for f in fields]
     conflict = f" ON CONFLICT ({_columns(model, unique)}) DO NOTHING" if unique else ""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -48,9 +48,79 @@ def insert_rows(instances: list, *, unique: tuple[str, ...] = ()) -> int:
         keys = [key for (key,) in cursor.fetchall()]
     if len(keys) == len(instances):  # every row went in, in order (a conflict leaves the keys unmatched)
         for instance, key in zip(instances, keys, strict=True):
-            instance.pk = key
-            instance._state.adding, instance._state.db = False, connection.alias
+            saved(instance, key)
     return len(keys)
+
+
+def _written(model) -> list:
+    """The fields an INSERT writes: all but the primary key."""
+    return [f for f in model._meta.concrete_fields if f is not model._meta.pk]
+
+
+def _prepared(instance, field):
+    """The field's value of an unsaved instance as Model.save would write it (defaults, auto_now_add)."""
+    return field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+
+
+def joins_writes() -> bool:
+    """Whether one statement may hold several writes (data-modifying WITH, PostgreSQL): a hot path then joins
+    writes that go together into one round trip; elsewhere (SQLite) each is its own statement."""
+    return connection.vendor == "postgresql"
+
+
+def insert_select(
+    instances: list, source: str, *, set_from: dict[str, str] | None = None, where: str = "", where_params=()
+):
+    """(sql, params) of an INSERT of unsaved instances of one model as rows selected from `source` (a WITH query's
+    name), each once per row of it (none when it is empty, or `where` fails): for a data-modifying WITH, whose
+    queries one statement runs. `set_from` gives fields their value as SQL over `source` ("p.id") instead of the
+    instance's; values are prepared as Model.save would, and cast to their columns' types. RETURNING the keys."""
+    model = type(instances[0])
+    meta = model._meta
+    set_from = set_from or {}
+    fields, casts = _written(model), _casts(model)
+    rows, params = [], []
+    for instance in instances:
+        values = []
+        for f, cast in zip(fields, casts, strict=True):
+            if f.name in set_from:
+                values.append(set_from[f.name])
+            else:
+                values.append(cast)
+                params.append(_prepared(instance, f))
+        rows.append(f"SELECT {', '.join(values)} FROM {source}{f' WHERE {where}' if where else ''}")
+        params += where_params
+    sql = (
+        f"INSERT INTO {table(model)} ({_columns(model, [f.name for f in fields])}) {' UNION ALL '.join(rows)}"
+        f" RETURNING {connection.ops.quote_name(meta.pk.column)}"
+    )
+    return sql, params
+
+
+@cache
+def _casts(model) -> tuple[str, ...]:
+    """A placeholder cast to its column's type, for each field an INSERT writes (as a SELECT's values, which the
+    database would otherwise type by guessing)."""
+    return tuple(f"CAST(%s AS {f.db_type(connection)})" for f in _written(model))
+
+
+def insert_values(instance, *, unique: tuple[str, ...] = ()):
+    """(sql, params) of insert_rows' INSERT of one instance, for a WITH query; RETURNING its key."""
+    meta = type(instance)._meta
+    fields = _written(type(instance))
+    params = [_prepared(instance, f) for f in fields]
+    conflict = f" ON CONFLICT ({_columns(type(instance), unique)}) DO NOTHING" if unique else ""
+    sql = (
+        f"INSERT INTO {table(type(instance))} ({_columns(type(instance), [f.name for f in fields])})"
+        f" VALUES ({', '.join(['%s'] * len(fields))}){conflict} RETURNING {connection.ops.quote_name(meta.pk.column)}"
+    )
+    return sql, params
+
+
+def saved(instance, key) -> None:
+    """Mark an instance written by raw SQL as saved, with its key."""
+    instance.pk = key
+    instance._state.adding, instance._state.db = False, connection.alias
 
 
 def insert_unless_conflict(instance, *, unique: tuple[str, ...]) -> bool:
@@ -66,6 +136,20 @@ def update_returning(model, pk, assignments: str, params: list, returning: tuple
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, pk])
         return cursor.fetchone()
+
+
+def update_returning_and_insert(model, pk, assignments: str, params: list, returning: tuple[str, ...], insert):
+    """update_returning and, in the same statement, an INSERT built by `insert(source)` with insert_select over
+    the updated row (named `u`, its `returning` columns): (the values, the inserted key or None)."""
+    body, insert_params = insert("u")
+    sql = (
+        f"WITH u AS (UPDATE {table(model)} SET {assignments} WHERE id = %s RETURNING {_columns(model, returning)}),"
+        f" i AS ({body}) SELECT u.*, (SELECT id FROM i) FROM u"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, pk, *insert_params])
+        row = cursor.fetchone()
+    return (None, None) if row is None else (row[:-1], row[-1])
 
 
 def convert(model, name: str, value):

@@ -18,7 +18,7 @@ from rewards.services import voucher_close, voucher_issue
 
 from .ledger import Actor
 from .rules import Line, ProgramRules, kept_share_of, stamps_for
-from .sql import db_value, insert_rows
+from .sql import db_value, insert_rows, insert_values, joins_writes
 
 
 def stamps_apply(purchase: Purchase, account: Account, member: Member, rules: ProgramRules, lines: list[Line]):
@@ -31,10 +31,12 @@ def stamps_apply(purchase: Purchase, account: Account, member: Member, rules: Pr
         stamped.append((card, count))
         if not count:
             continue
-        entries.append(
-            StampEntry(account=account, card=card, purchase=purchase, count=count, occurred_at=purchase.occurred_at)
-        )
-        held = _progress_add(account, card, count, purchase.occurred_at)
+        entry = StampEntry(account=account, card=card, purchase=purchase, count=count, occurred_at=purchase.occurred_at)
+        if joins_writes():
+            held = _progress_add(account, card, count, purchase.occurred_at, entry)
+        else:  # the entries of every card in one INSERT, after the cards
+            entries.append(entry)
+            held = _progress_add(account, card, count, purchase.occurred_at)
         full = held // card.stamps_required
         if full:
             StampProgress.objects.filter(account=account, card=card).update(count=held - full * card.stamps_required)
@@ -44,18 +46,21 @@ def stamps_apply(purchase: Purchase, account: Account, member: Member, rules: Pr
     return stamped, issued
 
 
-def _progress_add(account: Account, card, count: int, at: datetime) -> int:
-    """One upsert: the card's count up by `count` and its last stamp moved on; the count it holds now."""
+def _progress_add(account: Account, card, count: int, at: datetime, entry: StampEntry | None = None) -> int:
+    """One upsert: the card's count up by `count` and its last stamp moved on; the count it holds now. With
+    `entry` (unsaved), the same statement inserts it too."""
     table = connection.ops.quote_name(StampProgress._meta.db_table)
     moment = db_value(StampProgress, "last_stamp_at", at)
+    head, params = insert_values(entry) if entry is not None else ("", [])
+    with_entry = f"WITH e AS ({head}) " if head else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (account_id, card_id, count, last_stamp_at) VALUES (%s, %s, %s, %s)"
+            f"{with_entry}INSERT INTO {table} (account_id, card_id, count, last_stamp_at) VALUES (%s, %s, %s, %s)"
             f" ON CONFLICT (account_id, card_id) DO UPDATE SET count = {table}.count + excluded.count,"
             f" last_stamp_at = CASE WHEN {table}.last_stamp_at IS NULL"
             f" OR {table}.last_stamp_at < excluded.last_stamp_at"
             f" THEN excluded.last_stamp_at ELSE {table}.last_stamp_at END RETURNING count",
-            [account.pk, card.pk, count, moment],
+            [*params, account.pk, card.pk, count, moment],
         )
         return cursor.fetchone()[0]
 

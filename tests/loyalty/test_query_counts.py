@@ -79,16 +79,22 @@ def warm(till, member):
     assert post(till, "/api/v1/purchases", purchase_body(member, f"W-{uuid.uuid4().hex}")).status_code == 201
 
 
+def purchase_statements() -> int:
+    """The key (with shop, program, location); the member (with account and tier); the purchase with its lines;
+    the account's one UPDATE with the lot; the stamp card's upsert with the stamp entry; the points summary; the
+    stored response; and the request's transaction (a savepoint here). On PostgreSQL the writes that go together
+    are one statement each (data-modifying WITH); SQLite has no such statements, so there they are three more."""
+    return 9 if connection.vendor == "postgresql" else 12
+
+
 def test_a_purchase_through_the_api(shop, till, regular):
-    """The key (with shop, program, location); the member (with account and tier); the purchase; its lines; the
-    account's one UPDATE; the lot; the stamp card's upsert; the stamp entry; the points summary; the stored
-    response; and the request's transaction (a savepoint here)."""
     warm(till, regular)
     counted = statements(lambda: post(till, "/api/v1/purchases", purchase_body(regular, "Q-1")))
-    assert len(counted) == 12, "\n".join(counted)
+    assert len(counted) == purchase_statements(), "\n".join(counted)
     newcomer = enrol(shop)
     warm(till, newcomer)
-    assert len(statements(lambda: post(till, "/api/v1/purchases", purchase_body(newcomer, "Q-2")))) == 12
+    counted = statements(lambda: post(till, "/api/v1/purchases", purchase_body(newcomer, "Q-2")))
+    assert len(counted) == purchase_statements(), "\n".join(counted)
 
 
 def test_a_quote(till, regular):
