@@ -20,7 +20,7 @@ ONCE = (
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("loyalty", "0013_report_indexes"),
+        ("loyalty", "0014_shop_branding"),
     ]
 
     operations = [
