@@ -66,8 +66,10 @@ def period_bounds(coalition: Coalition, period: str) -> tuple[datetime, datetime
 
 def coalition_tz(coalition: Coalition):
     """The coalition's time zone: its first shop's, for its months and its shops' leaving days."""
-    first = CoalitionShop.objects.filter(coalition=coalition).select_related("shop").first()
-    return first.shop.tz
+    if getattr(coalition, "_tz", None) is None:  # asked for several times by one page: read once
+        first = CoalitionShop.objects.filter(coalition=coalition).select_related("shop").first()
+        coalition._tz = first.shop.tz
+    return coalition._tz
 
 
 def periods(coalition: Coalition, shop=None, now: datetime | None = None) -> list[str]:
