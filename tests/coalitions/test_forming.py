@@ -89,7 +89,7 @@ def test_a_shop_is_found_by_its_owners_email():
 
 
 def test_a_shop_of_another_currency_cannot_be_invited_and_the_message_names_both_currencies():
-    cafe, diner = shop_of(), shop_of(currency="USD", slug="diner")
+    cafe, _diner = shop_of(), shop_of(currency="USD", slug="diner")
     form(cafe)
     with pytest.raises(CurrencyMismatch) as refused:
         invite(cafe, "diner")
@@ -140,7 +140,7 @@ def test_declined_withdrawn_and_expired_invitations_cannot_be_accepted():
 
 
 def test_only_the_invited_shop_answers_and_only_the_coalitions_shops_withdraw():
-    cafe, bakery, stranger = shop_of(), shop_of(slug="bakery"), shop_of()
+    cafe, _bakery, stranger = shop_of(), shop_of(slug="bakery"), shop_of()
     form(cafe)
     invitation = invite(cafe, "bakery")
     for service, shop in ((invitation_accept, stranger), (invitation_decline, cafe), (invitation_revoke, stranger)):
