@@ -31,6 +31,12 @@ def current_term(shop: Shop) -> CoalitionShop | None:
     return CoalitionShop.objects.current().filter(shop=shop).select_related("coalition").first()
 
 
+def _lock_shop(shop: Shop) -> None:
+    """A shop's joining (forming one, accepting an invitation) is decided under its row lock, so two at once end
+    with one coalition; NO KEY: purchases and ledger entries naming the shop go on meanwhile."""
+    Shop.objects.select_for_update(no_key=True).filter(pk=shop.pk).first()
+
+
 def _unique_code(name: str) -> str:
     base = (slugify(name)[:50] or "coalition").strip("-") or "coalition"
     code, n = base, 1
@@ -52,7 +58,7 @@ def coalition_create(
     at=None,
 ) -> Coalition:
     """A new coalition in the shop's currency with the shop as its first member on these terms."""
-    Shop.objects.select_for_update().filter(pk=shop.pk).first()  # two creations by one shop: one at a time
+    _lock_shop(shop)
     if current_term(shop) is not None:
         raise AlreadyInCoalition(_("Your shop is already in a coalition: leave it before forming another."))
     name, points_name = name.strip(), points_name.strip() or "points"
@@ -170,6 +176,7 @@ def invitation_accept(*, shop: Shop, invitation_id: int, by=None, at=None) -> Co
     at = at or timezone.now()
     invitation = _open(invitation_id, at, shop=shop)
     coalition = Coalition.objects.select_for_update().get(pk=invitation.coalition_id)
+    _lock_shop(shop)
     position = (CoalitionShop.objects.filter(coalition=coalition).aggregate(last=Max("position"))["last"] or 0) + 1
     try:
         term = member_join(
