@@ -28,7 +28,10 @@ def shop_has_left(program) -> bool:
 
 @hooks.page_section("member.card", "coalitions/partials/left_notice.html", order=5)
 def left_notice(*, member, **_):
-    program = member.shop.program
+    # The account's program is the shop's own (no query) unless the account is shared with another shop's member.
+    program = member.account.program
+    if program.shop_id != member.shop_id:
+        program = member.shop.program
     if not shop_has_left(program):
         return None
     split = (
