@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,12 +17,13 @@ from django.utils.translation import gettext as _
 from loyalty.errors import NotFound, ValidationFailed
 from loyalty.models import Role, Shop, StaffMembership
 
-from ..config import coalition_save, currency_refusal, member_join
+from ..config import currency_refusal, member_join
 from ..emails import invitation_email_send
 from ..errors import AlreadyInCoalition, CurrencyMismatch, InvitationClosed
 from ..models import Coalition, CoalitionInvitation, CoalitionShop, InvitationStatus
 
 INVITATION_DAYS = 14
+NAME_MAX, POINTS_NAME_MAX = 200, 40
 PERIODS = ("month",)
 
 
@@ -66,15 +67,28 @@ def coalition_create(
         raise ValidationFailed(fields={"name": _("Give the coalition a name.")}, code="invalid_name")
     if settlement_period not in PERIODS:
         raise ValidationFailed(fields={"settlement_period": _("Only monthly settlement.")}, code="invalid_period")
-    parsed = {
-        "code": _unique_code(name),
-        "name": name,
-        "points_name": points_name,
-        "currency": shop.currency,
-        "settlement_period": settlement_period,
-    }
-    member = {"shop": shop, "cost": cost_per_point, "reimbursement": reimbursement_per_point}
-    return coalition_save(parsed, [member], at=at)
+    if len(name) > NAME_MAX or len(points_name) > POINTS_NAME_MAX:
+        raise ValidationFailed(fields={"name": _("The names are too long.")}, code="invalid_name")
+    coalition = _coalition_new(
+        name=name, points_name=points_name, currency=shop.currency, settlement_period=settlement_period
+    )
+    at = at or timezone.now()
+    member_join(
+        coalition=coalition, shop=shop, cost=cost_per_point, reimbursement=reimbursement_per_point, position=0, at=at
+    )
+    return coalition
+
+
+def _coalition_new(**fields) -> Coalition:
+    """A new coalition under a code made from its name; a code taken meanwhile by another is drawn again (never
+    joined: a creation never updates someone else's coalition)."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Coalition.objects.create(code=_unique_code(fields["name"]), **fields)
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not draw a free coalition code")
 
 
 def invitee_find(target: str) -> Shop:

@@ -92,7 +92,7 @@ def _form_action(request, form, run, key: str, success: str):
         run(form.cleaned_data)
     except DomainError as error:
         add_domain_error(form, error)
-        return _page(request, status=error.status if error.status >= 400 else 422, **{key: form})
+        return _page(request, status=422, **{key: form})
     messages.success(request, success)
     return redirect(HOME)
 

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from loyalty.errors import ValidationFailed
@@ -107,8 +108,9 @@ def statement_page(request, coalition_code: str):
     base = reverse("coalitions:statement", kwargs={"coalition_code": coalition.code})
     context |= {
         "periods": months,
-        "csv_url": f"{base}?period={period}&export=csv",
-        "pdf_url": reverse("coalitions:statement_pdf", kwargs={"coalition_code": coalition.code}) + f"?period={period}",
+        "csv_url": f"{base}?{urlencode({'period': period, 'export': 'csv'})}",
+        "pdf_url": reverse("coalitions:statement_pdf", kwargs={"coalition_code": coalition.code})
+        + f"?{urlencode({'period': period})}",
     }
     if request.GET.get("export") == "csv" and status == 200:
         return statement_csv(coalition, context)
