@@ -170,3 +170,36 @@ def test_an_owner_gives_notice_on_the_coalition_page():
     assert CoalitionShop.objects.get(shop=brand).leaves_at is not None
     assert "data-notice" in owner.get(HOME).content.decode()
     assert client_of(brand, Role.MANAGER).post(reverse("coalitions:notice_withdraw")).status_code == 403
+
+
+HOME_QUERIES = 9  # session, user, staff membership, the shop's coalition, the shops it left, the coalition's shops,
+# the invitations sent, the coalition's time zone (the earliest leaving day), the shop switcher
+
+
+def test_the_coalition_page_reads_a_fixed_number_of_queries_however_many_invitations():
+    store, _brand = two_shops()
+    client = client_of(store)
+    counts = []
+    for _n in range(2):
+        invite_shop = ProgramFactory().shop
+        coalition_invite(
+            inviter=store, target=invite_shop.slug, cost_per_point=D("100"), reimbursement_per_point=D("90")
+        )
+        client.get(HOME)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(HOME).status_code == 200
+        counts.append(len(captured))
+    assert counts == [HOME_QUERIES, HOME_QUERIES], [q["sql"][:90] for q in captured]
+
+
+def test_a_shop_that_left_still_reads_its_statements_up_to_the_month_it_left():
+    from coalitions.services.leaving import coalition_leave
+
+    _store, brand, _customer = statement_with_example_9()
+    coalition_leave(term=CoalitionShop.objects.get(shop=brand), at=timezone.now())
+    client = client_of(brand, Role.MANAGER)
+    page = client.get(HOME).content.decode()
+    url = reverse("coalitions:statement", kwargs={"coalition_code": "c-club"})
+    assert "Form a coalition" not in page and url in page
+    response = client.get(url)
+    assert response.status_code == 200 and "₫54,000" in response.content.decode()
