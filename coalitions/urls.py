@@ -1,12 +1,13 @@
-"""The coalition's pages, included at the site root (loyalty/urls.py) under the `coalitions` namespace: the owners'
-and managers' pages (portal/coalition/)."""
+"""The coalition's pages, included at the site root (loyalty/urls.py) under the `coalitions` namespace: its public
+page (c/) and the owners' and managers' pages (portal/coalition/)."""
 
 from django.urls import path
 
-from .views import portal, statement
+from .views import portal, public, statement
 
 app_name = "coalitions"
 urlpatterns = [
+    path("c/<slug:code>/", public.page, name="page"),
     path("portal/coalition/", portal.home, name="home"),
     path("portal/coalition/new/", portal.create, name="create"),
     path("portal/coalition/invite/", portal.invite, name="invite"),

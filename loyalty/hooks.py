@@ -12,7 +12,8 @@ each app registers what it adds in its AppConfig.ready, and the core calls what 
   and the portal's member page show, each with its own context function.
 - **Receipt lines** are what the apps add to a purchase's receipt message (a surprise won with it).
 - **Portal links** are the portal's navigation entries of the apps.
-- **Shared members** say which member of another shop a phone's account is shared with (a coalition's).
+- **Shared members** say which member of another shop a phone's account is shared with (a coalition's), and
+  **account sharing** whether a shop shares accounts at all (its tier basis is then what occurred at the shop).
 - **Sign-in destinations** say where a person lands after signing in when the core has no page for them (an
   affiliate partner's page), instead of onboarding.
 """
@@ -384,6 +385,37 @@ def shared_member(find: Callable[[Any, str], Any]):
 
 def shared_member_for(shop, phone: str):
     return next((member for find in _shared_members if (member := find(shop, phone))), None)
+
+
+_account_sharing: list[Callable] = []
+
+
+def account_sharing(shares: Callable[[Any], bool]):
+    """Register `shares(program)`: whether the program's shop shares accounts with other shops now (a coalition's).
+    Its tier basis then counts only what occurred at the shop, not the shared account's cached lifetime figures.
+    Answered without a query for a shop that shares none (once judged in the process)."""
+    _account_sharing.append(shares)
+    return shares
+
+
+def shares_accounts(program) -> bool:
+    return any(shares(program) for shares in _account_sharing)
+
+
+# ---------------------------------------------------------------- referral codes an app keeps
+
+_referrer_finders: list[Callable] = []
+
+
+def referrer_finder(find: Callable[[Any, str], Any]):
+    """Register `find(shop, code)`: the current member of `shop` a normalised referral code names when no member
+    holds it as their code today (the code drawn for a member who later chose their own), or None."""
+    _referrer_finders.append(find)
+    return find
+
+
+def referrer_found_by_apps(shop, code: str):
+    return next((member for find in _referrer_finders if (member := find(shop, code))), None)
 
 
 # ---------------------------------------------------------------- the demo shop

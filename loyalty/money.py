@@ -3,6 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision
+from django.utils.translation import gettext as _
 
 
 def minor_units(currency: str) -> int:
@@ -34,20 +35,20 @@ class MoneyError(ValueError):
 def parse_money(value, currency: str, *, allow_negative: bool = False) -> Decimal:
     """A decimal string in the currency; more digits than the currency has is an error, not a rounding."""
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
-        raise MoneyError("must be a decimal string")
+        raise MoneyError(_("must be a decimal string"))
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise MoneyError("must be a decimal string") from None
+        raise MoneyError(_("must be a decimal string")) from None
     if not amount.is_finite():
-        raise MoneyError("must be a decimal string")
+        raise MoneyError(_("must be a decimal string"))
     if amount < 0 and not allow_negative:
-        raise MoneyError("must not be negative")
+        raise MoneyError(_("must not be negative"))
     if abs(amount) >= MONEY_LIMIT:  # checked first: quantizing 1E+30 overflows Decimal's precision
-        raise MoneyError("is too large")
+        raise MoneyError(_("is too large"))
     digits = minor_units(currency)
     if amount != amount.quantize(quantum(currency), rounding=ROUND_HALF_UP):
-        raise MoneyError(f"{currency} has {digits} decimal places")
+        raise MoneyError(_("%(currency)s has %(digits)d decimal places") % {"currency": currency, "digits": digits})
     return amount.quantize(quantum(currency))
 
 

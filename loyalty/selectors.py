@@ -15,6 +15,7 @@ from loyalty.models.programs import ExpiryPolicy
 from loyalty.services.members import member_card_number
 from loyalty.services.rules import rules_for
 from loyalty.services.sql import convert, db_value, table
+from loyalty.services.tiers import tier_here
 
 
 @dataclass
@@ -60,10 +61,17 @@ def _open_lots_figures(account_id: int, at: datetime) -> tuple:
     return int(available), int(pending), convert(LedgerEntry, "expires_at", soonest), at_soonest
 
 
-def stamp_cards_of(account) -> list[dict]:
-    """Every card of the program with this account's count (0 where it has none yet); the cards from the
-    program's cached rules."""
-    cards = rules_for(account.program).stamp_cards
+def program_of_member(member: Member):
+    """The program of the member's shop: the account's, unless the account is shared with another shop's members
+    (a coalition's), whose program it then is."""
+    program = member.account.program
+    return program if program.shop_id == member.shop_id else member.shop.program
+
+
+def stamp_cards_of(account, program=None) -> list[dict]:
+    """Every card of `program` (the member's shop's, program_of_member; the account's by default) with this
+    account's count (0 where it has none yet); the cards from the program's cached rules."""
+    cards = rules_for(program or account.program).stamp_cards
     counts = dict(StampProgress.objects.filter(account=account).values_list("card_id", "count")) if cards else {}
     return [
         {"card": card.code, "name": card.name, "count": counts.get(card.pk, 0), "required": card.stamps_required}
@@ -73,8 +81,8 @@ def stamp_cards_of(account) -> list[dict]:
 
 def member_discount_percent(member: Member, at: datetime) -> Decimal:
     """The larger of the tier's discount and those the member's other programs give (a membership)."""
-    account = member.account
-    tier = account.tier.discount_percent if account.tier_id else Decimal(0)
+    tier = tier_here(member)
+    tier = tier.discount_percent if tier else Decimal(0)
     return max([tier, *(benefit.discount_percent for benefit in hooks.benefits_for(member, at))])
 
 
@@ -106,7 +114,7 @@ def member_panel(shop, member_id, at: datetime) -> MemberPanel:
         member=member,
         card_number=member_card_number(member),
         points=points,
-        stamps=stamp_cards_of(member.account),
+        stamps=stamp_cards_of(member.account, program_of_member(member)),
         vouchers=list(vouchers_open_for(member, at).select_related("reward")),
         rewards_within_reach=rewards_within_reach(member, points.available, at),
         discount_percent=member_discount_percent(member, at),

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from loyalty import hooks
 from loyalty.errors import ValidationFailed
 from loyalty.money import money_str
@@ -37,7 +39,7 @@ def _parse_prices(r: Reader, ctx: hooks.ParseContext) -> list[dict]:
         rule_reader.whole("min_points", None, allow_null=True)
         tier = rule_reader.text("tier", max_length=60)
         if tier and tier not in ctx.tier_codes:
-            fail(rule_reader.at("tier"), f"no tier with code {tier!r} in program.tiers")
+            fail(rule_reader.at("tier"), _("no tier with code %(code)r in program.tiers") % {"code": tier})
     try:
         return prices_checked(raw, ctx.currency, ctx.tier_codes)
     except ValidationFailed as error:
@@ -49,7 +51,7 @@ def _reward_codes(b: Reader, key: str, ctx: hooks.ParseContext) -> list[str]:
     codes = b.strings(key)
     for index, code in enumerate(codes):
         if code not in ctx.reward_codes:
-            fail(f"{b.at(key)}[{index}]", f"no reward with code {code!r} in rewards")
+            fail(f"{b.at(key)}[{index}]", _("no reward with code %(code)r in rewards") % {"code": code})
     return codes
 
 
@@ -58,10 +60,10 @@ def _parse_plan(raw, path: str, ctx: hooks.ParseContext) -> dict:
     b = r.child("benefits", optional=BENEFIT_KEYS)
     discount = b.decimal("discount_percent", "0")
     if discount > 100:
-        fail(b.at("discount_percent"), "must be at most 100")
+        fail(b.at("discount_percent"), _("must be at most 100"))
     name = r.text("name")
     if not name.strip():
-        fail(r.at("name"), "must not be empty")
+        fail(r.at("name"), _("must not be empty"))
     return {
         "code": r.text("code", pattern=PLAN_CODE, max_length=60),
         "name": name,
@@ -96,12 +98,12 @@ class MembershipsSection:
 
     def parse(self, value, ctx: hooks.ParseContext) -> list[dict]:
         if not isinstance(value, list):
-            fail(self.key, "must be a list")
+            fail(self.key, _("must be a list"))
         plans = [_parse_plan(raw, f"{self.key}[{index}]", ctx) for index, raw in enumerate(value)]
         seen = set()
         for index, plan in enumerate(plans):
             if plan["code"] in seen:
-                fail(f"{self.key}[{index}].code", f"{plan['code']!r} appears twice")
+                fail(f"{self.key}[{index}].code", _("%(value)r appears twice") % {"value": plan["code"]})
             seen.add(plan["code"])
         return plans
 
@@ -150,7 +152,7 @@ class PacksSection:
 
     def parse(self, value, ctx: hooks.ParseContext) -> list[dict]:
         if not isinstance(value, list):
-            fail(self.key, "must be a list")
+            fail(self.key, _("must be a list"))
         packs, seen = [], set()
         for index, raw in enumerate(value):
             r = Reader(
@@ -158,7 +160,7 @@ class PacksSection:
             )
             code = r.text("code", pattern=PLAN_CODE, max_length=60)
             if code in seen:
-                fail(r.at("code"), f"{code!r} appears twice")
+                fail(r.at("code"), _("%(value)r appears twice") % {"value": code})
             seen.add(code)
             packs.append(
                 {
@@ -200,10 +202,10 @@ class TransferAccountSection:
         r = Reader(value, self.key, required=("bank_bin", "account_number"), optional=("account_name",))
         bank_bin = r.text("bank_bin", max_length=6)
         if not BANK_BIN.match(bank_bin):
-            fail(r.at("bank_bin"), "must be the bank's six-digit NAPAS BIN")
+            fail(r.at("bank_bin"), _("must be the bank's six-digit NAPAS BIN"))
         account = r.text("account_number", max_length=30).replace(" ", "")
         if not BANK_ACCOUNT.match(account):
-            fail(r.at("account_number"), "must be 1 to 19 letters and digits")
+            fail(r.at("account_number"), _("must be 1 to 19 letters and digits"))
         return {"bank_bin": bank_bin, "account_number": account, "account_name": r.text("account_name", max_length=100)}
 
     def apply(self, shop, parsed: dict | None) -> None:

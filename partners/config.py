@@ -4,6 +4,8 @@ commissions and customers may name them), export (what is active), round-trippin
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from loyalty import hooks
 from loyalty.errors import ValidationFailed
 from loyalty.money import money_str
@@ -30,7 +32,7 @@ def _parse_plan(raw, path: str, currency: str) -> dict:
     r = Reader(raw, path, required=("code", "kind", "percent"), optional=PLAN_KEYS)
     percent = r.decimal("percent")
     if percent > 100:
-        fail(r.at("percent"), "must be at most 100")
+        fail(r.at("percent"), _("must be at most 100"))
     levels = r.items("levels")
     problem = level_problem(levels)
     if problem:
@@ -54,13 +56,13 @@ def _parse_partner(raw, path: str, plan_codes: set[str]) -> dict:
     code = r.text("code", max_length=40, pattern=CODE)
     name = r.text("name")
     if not name.strip():
-        fail(r.at("name"), "must not be empty")
+        fail(r.at("name"), _("must not be empty"))
     plan = r.text("plan", max_length=60)
     if plan not in plan_codes:
-        fail(r.at("plan"), f"no plan with code {plan!r} in partners.plans")
+        fail(r.at("plan"), _("no plan with code %(code)r in partners.plans") % {"code": plan})
     email = r.text("email", max_length=254)
     if email and "@" not in email:
-        fail(r.at("email"), "must be an email address")
+        fail(r.at("email"), _("must be an email address"))
     payout = r.child("payout", optional=PAYOUT_KEYS)
     details = {
         "payout_method": payout.text("method", PayoutMethod.BANK_TRANSFER, choices=set(PayoutMethod.values)),
@@ -184,7 +186,7 @@ def _unique(rows: list[dict], path: str, *, key) -> None:
     seen = set()
     for index, row in enumerate(rows):
         if key(row) in seen:
-            fail(f"{path}[{index}].code", f"{row['code']!r} is the same code as an earlier one")
+            fail(f"{path}[{index}].code", _("%(code)r is the same code as an earlier one") % {"code": row["code"]})
         seen.add(key(row))
 
 

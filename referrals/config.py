@@ -3,6 +3,8 @@ errors naming the JSON path, apply through program_save, export every key, round
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from loyalty import hooks
 from loyalty.errors import ValidationFailed
 from loyalty.services.config_reader import Reader, fail
@@ -19,20 +21,20 @@ def _reward_code(reader: Reader, key: str, ctx: hooks.ParseContext, *, allow_emp
     if not code and allow_empty:
         return ""
     if code not in ctx.reward_codes:
-        fail(reader.at(key), f"no reward with code {code!r} in rewards")
+        fail(reader.at(key), _("no reward with code %(code)r in rewards") % {"code": code})
     return code
 
 
 def _parse_milestones(section: Reader, ctx: hooks.ParseContext) -> list[dict]:
     rows = section.items("milestones")
     if len(rows) > MAX_MILESTONES:
-        fail(section.at("milestones"), f"at most {MAX_MILESTONES} milestones")
+        fail(section.at("milestones"), _("at most %(count)d milestones") % {"count": MAX_MILESTONES})
     milestones, seen = [], set()
     for index, raw in enumerate(rows):
         r = Reader(raw, f"{section.at('milestones')}[{index}]", required=("count", "reward"))
         count = r.whole("count", minimum=1)
         if count in seen:
-            fail(r.at("count"), f"{count} appears twice")
+            fail(r.at("count"), _("%(value)s appears twice") % {"value": count})
         seen.add(count)
         milestones.append({"count": count, "reward": _reward_code(r, "reward", ctx, allow_empty=False)})
     return sorted(milestones, key=lambda m: m["count"])

@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from loyalty import hooks
 from loyalty.models import Member
+from loyalty.services.tiers import tier_here
 
 from .models import Reward, RewardKind, Voucher, VoucherStatus
 
@@ -66,7 +67,8 @@ def reward_ineligibility(
     local_day = at.astimezone(member.shop.tz).date()
     if not reward.active or (reward.starts and local_day < reward.starts) or (reward.ends and local_day >= reward.ends):
         return "not_eligible"
-    if reward.tiers and (member.account.tier is None or member.account.tier.code not in reward.tiers):
+    tier = tier_here(member) if reward.tiers else None
+    if reward.tiers and (tier is None or tier.code not in reward.tiers):
         return "tier"
     if reward.stock is not None and not reward.stock_left:
         return "out_of_stock"

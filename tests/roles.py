@@ -16,6 +16,7 @@ LEAST_ROLE = {
     "portal:onboarding": SIGNED_IN,
     "portal:shop_switch": SIGNED_IN,
     "portal:settings": OWNER,
+    "portal:settings_branding": OWNER,
     "portal:staff": MANAGER,
     "portal:staff_invite": OWNER,
     "portal:staff_role": OWNER,

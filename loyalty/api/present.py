@@ -7,8 +7,9 @@ from datetime import datetime
 from loyalty import hooks
 from loyalty.models import LedgerEntry, Member
 from loyalty.money import money_str
-from loyalty.selectors import PointsSummary, member_discount_percent, points_summary, stamp_cards_of
+from loyalty.selectors import PointsSummary, member_discount_percent, points_summary, program_of_member, stamp_cards_of
 from loyalty.services.members import member_card_number
+from loyalty.services.tiers import tier_here
 from rewards.selectors import vouchers_open_for
 
 
@@ -26,8 +27,10 @@ def points_out(account, at: datetime, summary: PointsSummary | None = None) -> d
     }
 
 
-def tier_out(account) -> dict | None:
-    return {"code": account.tier.code, "name": account.tier.name} if account.tier_id else None
+def tier_out(member) -> dict | None:
+    """The member's tier at the asking shop (tier_here: none at a coalition shop that did not open the account)."""
+    tier = tier_here(member)
+    return {"code": tier.code, "name": tier.name} if tier else None
 
 
 def voucher_out(voucher) -> dict:
@@ -49,11 +52,11 @@ def member_out(member: Member, at: datetime) -> dict:
         "phone": member.phone,
         "email": member.email or None,
         "birthday": member.birthday,
-        "tier": tier_out(account),
+        "tier": tier_out(member),
         "discount_percent": f"{member_discount_percent(member, at).normalize():f}",
         "points": points_out(account, at),
         "wallet": money_str(account.wallet_balance, currency),
-        "stamps": stamp_cards_of(account),
+        "stamps": stamp_cards_of(account, program_of_member(member)),
         "membership": None,
         "referral_code": member.referral_code,
         "vouchers": [voucher_out(v) for v in vouchers_open_for(member, at).select_related("reward")],

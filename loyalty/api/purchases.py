@@ -161,7 +161,7 @@ def record(request, payload: s.PurchaseIn):
             "stamps_earned": [{"card": card.code, "count": count} for card, count in result.stamps],
             "vouchers_issued": [voucher_out(v) for v in result.vouchers_issued],
             "points": points_out(account, now, result.points) if account else None,
-            "tier": tier_out(account) if account else None,
+            "tier": tier_out(member) if member else None,
             "explanation": result.explanation.steps if result.explanation else [],
         },
     )

@@ -38,6 +38,7 @@ from loyalty.services.members import (
 )
 from loyalty.services.purchases import purchase_record
 from loyalty.services.refunds import purchase_refund
+from loyalty.services.tiers import tier_here
 from rewards.errors import VoucherNotFound
 from rewards.models import VOUCHER_ALPHABET, Voucher, normalise_voucher_code
 from rewards.selectors import reward_names, vouchers_open_for
@@ -204,7 +205,7 @@ def member_context(request, member_id, *, purchase_form=None, adjust_form=None) 
         "member": member,
         "account": account,
         "phone": phone_grouped(member.phone),
-        "tier": account.tier,
+        "tier": tier_here(member),
         "wallet": money(account.wallet_balance, currency) if account.wallet_balance else "",
         "stamps": [
             {**card, "marks": [index < card["count"] for index in range(card["required"])]} for card in panel.stamps

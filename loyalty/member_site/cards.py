@@ -18,7 +18,7 @@ from loyalty.counter.present import money, reward_value
 from loyalty.formats import last_usable_day
 from loyalty.models import LedgerEntry, Member
 from loyalty.points_names import basis_phrase
-from loyalty.selectors import PointsSummary, entries_as_read, points_summary, stamp_cards_of
+from loyalty.selectors import PointsSummary, entries_as_read, points_summary, program_of_member, stamp_cards_of
 from loyalty.services.members import member_card_number
 from loyalty.services.tiers import basis_by_account
 from rewards.selectors import reward_names, rewards_within_reach, vouchers_open_for
@@ -62,8 +62,11 @@ class ShopPage:
 
 
 def tier_progress(account, at: datetime, shop) -> TierProgress | None:
-    """The member's tier and how much more of the tier basis reaches the next one (None: no tiers)."""
+    """The member's tier and how much more of the tier basis reaches the next one (None: no tiers, or an account
+    opened at another shop of a coalition, whose tiers are that shop's)."""
     program = account.program
+    if program.shop_id != shop.pk:
+        return None
     tiers = list(program.tiers.order_by("threshold"))
     if not tiers:
         return None
@@ -125,7 +128,7 @@ def shop_page(member: Member, at: datetime) -> ShopPage:
         points_name=account.program.points_name,
         wallet=money(account.wallet_balance, shop.currency) if account.wallet_balance else None,
         tier=tier_progress(account, at, shop),
-        stamps=stamp_cards_of(account),
+        stamps=stamp_cards_of(account, program_of_member(member)),
         vouchers=vouchers,
         rewards=rewards,
         history=list(history_of(member)[:RECENT_HISTORY]),

@@ -181,17 +181,25 @@ def _join(request, shop: Shop):
         ref = request.GET.get("ref", "").strip().upper()[:16]
         partner = (request.GET.get("partner") or request.COOKIES.get(PARTNER_COOKIE, "")).strip()[:40]
         return _page(request, shop, JoinForm(initial={"ref": ref, "partner": partner}, shop=shop))
+    return join_post(request, shop)
+
+
+def join_post(request, shop: Shop, page=None):
+    """The join form posted to `shop`: the rate limits, the bot checks, the enrolment, the sign-in and the card.
+    `page(request, shop, form, notice=…, status=…)` shows the form again (the join page by default; a page of a
+    program app that carries the same form, a coalition's, gives its own)."""
+    page = page or _page
     if not ratelimit.consume(request, action=RATE_ACTION_IP):
-        return _too_many(request, shop)
+        return _too_many(request, shop, page)
     form = JoinForm(request.POST, shop=shop)
     if not form.is_valid():
-        return _page(request, shop, form, status=400 if form.refused_as_bot else 200)
+        return page(request, shop, form, status=400 if form.refused_as_bot else 200)
     if not ratelimit.consume(request, action=RATE_ACTION_PHONE, key=form.cleaned_data["phone"]):
-        return _too_many(request, shop)
-    return _enrol(request, shop, form)
+        return _too_many(request, shop, page)
+    return _enrol(request, shop, form, page)
 
 
-def _enrol(request, shop: Shop, form: JoinForm):
+def _enrol(request, shop: Shop, form: JoinForm, page):
     data = form.cleaned_data
     try:
         member = member_enrol(
@@ -208,20 +216,20 @@ def _enrol(request, shop: Shop, form: JoinForm):
         )
     except MemberExists:
         form.add_error(None, forms.ValidationError(_("This phone is already a member."), code=MEMBER_EXISTS_ERROR))
-        return _page(request, shop, form)
+        return page(request, shop, form)
     except ValidationFailed as error:
         field = "ref" if "referral_code" in error.fields else next((f for f in error.fields if f in form.fields), None)
         form.add_error(field, error.message)
-        return _page(request, shop, form)
+        return page(request, shop, form)
     member_login(request, member)
     return redirect("member:shop", slug=shop.slug)
 
 
-def _too_many(request, shop: Shop) -> TemplateResponse:
+def _too_many(request, shop: Shop, page) -> TemplateResponse:
     """Over the limit: what was typed is shown again, unchecked, with the reason."""
     form = JoinForm(initial=request.POST.dict(), shop=shop)
     notice = _("Too many attempts to join from here. Please wait a few minutes and try again.")
-    return _page(request, shop, form, notice=notice, status=429)
+    return page(request, shop, form, notice=notice, status=429)
 
 
 def _page(request, shop: Shop, form: JoinForm, *, notice: str = "", status: int = 200) -> TemplateResponse:

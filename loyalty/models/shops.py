@@ -4,10 +4,18 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from loyalty.money import minor_units
+
+hex_colour = RegexValidator(r"^#[0-9a-f]{6}$", _("A colour is # and six hexadecimal digits, e.g. #0f766e."))
+
+
+def logo_upload_to(shop: "Shop", filename: str) -> str:
+    """A new name for every upload (pages and prints that cached the old logo load the new one)."""
+    return f"shops/{shop.slug}-logo-{secrets.token_hex(4)}.png"
 
 
 def default_receipt_channels() -> list[str]:
@@ -31,6 +39,10 @@ class Shop(models.Model):
     webhooks_changed_at = models.DateTimeField(
         null=True, blank=True, help_text=_("when an endpoint last changed: cached endpoint lists are reloaded")
     )
+    # Branding (loyalty/branding.py): the member pages, the join page, printed cards and the poster use them.
+    logo = models.ImageField(upload_to=logo_upload_to, blank=True, help_text=_("a PNG at most 512 pixels a side"))
+    brand_primary = models.CharField(max_length=7, blank=True, validators=[hex_colour])
+    brand_accent = models.CharField(max_length=7, blank=True, validators=[hex_colour])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("start/", start.start, name="start"),
     path("switch/", shops.shop_switch, name="shop_switch"),
     path("settings/", shops.shop_settings, name="settings"),
+    path("settings/branding/", shops.shop_branding, name="settings_branding"),
     path("staff/", shops.staff_list, name="staff"),
     path("staff/invite/", shops.staff_invite, name="staff_invite"),
     path("staff/<int:membership_id>/role/", shops.staff_role, name="staff_role"),

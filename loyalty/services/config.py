@@ -11,6 +11,7 @@ from zoneinfo import available_timezones
 from babel.numbers import get_currency_precision
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from loyalty import hooks
 from loyalty.models import (
@@ -46,17 +47,17 @@ def parse_merchant(doc: Reader) -> dict:
     )
     country = m.text("country", max_length=2)
     if not re.fullmatch(r"[A-Z]{2}", country):
-        fail(m.at("country"), "must be an ISO 3166 code such as VN")
+        fail(m.at("country"), _("must be an ISO 3166 code such as VN"))
     currency = m.text("currency", max_length=3)
     try:
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise ValueError
         get_currency_precision(currency)
     except (ValueError, KeyError):
-        fail(m.at("currency"), "must be an ISO 4217 code such as VND")
+        fail(m.at("currency"), _("must be an ISO 4217 code such as VND"))
     timezone_name = m.text("timezone", max_length=64)
     if timezone_name not in available_timezones():
-        fail(m.at("timezone"), "must be an IANA time zone such as Asia/Ho_Chi_Minh")
+        fail(m.at("timezone"), _("must be an IANA time zone such as Asia/Ho_Chi_Minh"))
     locations = []
     for index, raw in enumerate(m.items("locations")):
         loc = Reader(raw, f"{m.at('locations')}[{index}]", required=("code", "name"))
@@ -64,7 +65,7 @@ def parse_merchant(doc: Reader) -> dict:
     unique_codes(locations, m.at("locations"))
     name = m.text("name")
     if not name.strip():
-        fail(m.at("name"), "must not be empty")
+        fail(m.at("name"), _("must not be empty"))
     return {
         "slug": m.text("slug", pattern=SLUG, max_length=60),
         "name": name,
@@ -175,13 +176,13 @@ def parse_campaigns(p: Reader, tier_codes: set[str], location_codes: set[str]) -
         weekdays = c.items("weekdays")
         for i, day in enumerate(weekdays):
             if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 7:
-                fail(f"{c.at('weekdays')}[{i}]", "must be an ISO weekday, 1 (Monday) to 7 (Sunday)")
+                fail(f"{c.at('weekdays')}[{i}]", _("must be an ISO weekday, 1 (Monday) to 7 (Sunday)"))
         hours = c.strings("hours")
         if hours and (len(hours) != 2 or not all(HOUR.match(h) for h in hours) or hours[0] >= hours[1]):
-            fail(c.at("hours"), 'must be ["HH:MM", "HH:MM"] with the start before the end')
+            fail(c.at("hours"), _('must be ["HH:MM", "HH:MM"] with the start before the end'))
         starts, ends = c.day("starts"), c.day("ends")
         if starts and ends and ends <= starts:
-            fail(c.at("ends"), "must be after starts")
+            fail(c.at("ends"), _("must be after starts"))
         tiers = c.strings("tiers", choices=tier_codes)
         rows.append(
             {
@@ -221,10 +222,10 @@ def parse_tiers(p: Reader, currency: str) -> dict | None:
             else Decimal(lv.whole("threshold", minimum=0))
         )
         if levels and threshold <= levels[-1]["threshold"]:
-            fail(lv.at("threshold"), "must be higher than the level before")
+            fail(lv.at("threshold"), _("must be higher than the level before"))
         discount = lv.decimal("discount_percent", "0")
         if discount > 100:
-            fail(lv.at("discount_percent"), "must be at most 100")
+            fail(lv.at("discount_percent"), _("must be at most 100"))
         levels.append(
             {
                 "code": lv.text("code", pattern=CODE, max_length=60),
@@ -294,10 +295,10 @@ def parse_rewards(doc: Reader, currency: str, tier_codes: set[str]) -> list[dict
         kind = r.text("kind", choices=set(RewardKind.values))
         value = r.decimal("value", "0") if kind == RewardKind.PERCENT_OFF else r.money("value", currency)
         if kind == RewardKind.PERCENT_OFF and not 0 < value <= 100:
-            fail(r.at("value"), "must be a percentage between 0 and 100")
+            fail(r.at("value"), _("must be a percentage between 0 and 100"))
         starts, ends = r.day("starts"), r.day("ends")
         if starts and ends and ends <= starts:
-            fail(r.at("ends"), "must be after starts")
+            fail(r.at("ends"), _("must be after starts"))
         rows.append(
             {
                 "code": r.text("code", pattern=CODE, max_length=60),
@@ -325,7 +326,7 @@ def parse_document(data) -> dict:
     sections = hooks.config_sections()
     top = Reader(data, "", optional=("merchant", "program", "rewards", "quick_items", *(s.key for s in sections)))
     if "merchant" not in data:
-        fail("merchant", "is required")
+        fail("merchant", _("is required"))
     merchant = parse_merchant(top)
     currency = merchant["currency"]
     location_codes = {loc["code"] for loc in merchant["locations"]}
@@ -335,7 +336,7 @@ def parse_document(data) -> dict:
     reward_codes = {r["code"] for r in rewards}
     for card in (program or {}).get("stamp_cards", []):
         if card["reward"] and card["reward"] not in reward_codes:
-            fail(card["path"], f"no reward with code {card['reward']!r} in rewards")
+            fail(card["path"], _("no reward with code %(code)r in rewards") % {"code": card["reward"]})
     context = hooks.ParseContext(
         currency=currency,
         reward_codes=frozenset(reward_codes),
@@ -354,7 +355,7 @@ def parse_quick_items(doc: Reader, currency: str) -> list[dict]:
         q = Reader(raw, f"quick_items[{index}]", required=("label", "amount"), optional=("sku", "category"))
         label = q.text("label", max_length=60)
         if not label.strip():
-            fail(q.at("label"), "must not be empty")
+            fail(q.at("label"), _("must not be empty"))
         rows.append(
             {
                 "label": label.strip(),
@@ -396,10 +397,12 @@ def config_import(data, *, update: bool = False) -> Shop:
     shop = Shop.objects.select_for_update().filter(slug=merchant["slug"]).first()
     if shop is not None and not update:
         fail(
-            "merchant.slug", f"a shop with slug {merchant['slug']!r} exists (use --update to replace its configuration)"
+            "merchant.slug",
+            _("a shop with slug %(slug)r exists (use --update to replace its configuration)")
+            % {"slug": merchant["slug"]},
         )
     if shop is not None and shop.currency != merchant["currency"] and shop.purchases.exists():
-        fail("merchant.currency", "cannot change once the shop has purchases")
+        fail("merchant.currency", _("cannot change once the shop has purchases"))
     shop = shop or Shop(slug=merchant["slug"])
     for key in ("name", "country", "currency", "timezone", "language"):
         setattr(shop, key, merchant[key])
@@ -495,7 +498,7 @@ def _apply_stamp_cards(program: Program, cards: list[dict]) -> None:
     codes = [c["code"] for c in cards]
     for gone in program.stamp_cards.exclude(code__in=codes):
         if StampEntry.objects.filter(card=gone).exists():
-            fail("program.stamp_cards", f"card {gone.code!r} has stamps and cannot be removed")
+            fail("program.stamp_cards", _("card %(code)r has stamps and cannot be removed") % {"code": gone.code})
         gone.delete()
     for c in cards:
         StampCard.objects.update_or_create(

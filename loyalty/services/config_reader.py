@@ -7,6 +7,8 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from loyalty.errors import ConfigurationError
 from loyalty.money import MoneyError, parse_money
 
@@ -15,6 +17,8 @@ CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$")
 
 
 def fail(path: str, message: str):
+    """Refuse the document. `message` is already in the reader's language (gettext at the call), the path never
+    is: it is the JSON the owner edits."""
     raise ConfigurationError(f"{path}: {message}")
 
 
@@ -23,13 +27,13 @@ class Reader:
 
     def __init__(self, data, path: str, *, required=(), optional=()):
         if not isinstance(data, dict):
-            fail(path or "document", "must be an object")
+            fail(path or "document", _("must be an object"))
         unknown = sorted(set(data) - set(required) - set(optional))
         if unknown:
-            fail(self._join(path, unknown[0]), "is not a known key")
+            fail(self._join(path, unknown[0]), _("is not a known key"))
         for key in required:
             if key not in data:
-                fail(self._join(path, key), "is required")
+                fail(self._join(path, key), _("is required"))
         self.data, self.path = data, path
 
     @staticmethod
@@ -50,18 +54,18 @@ class Reader:
         if value is None:
             value = default
         if not isinstance(value, str):
-            fail(self.at(key), "must be a string")
+            fail(self.at(key), _("must be a string"))
         if len(value) > max_length:
-            fail(self.at(key), f"must be at most {max_length} characters")
+            fail(self.at(key), _("must be at most %(count)d characters") % {"count": max_length})
         if pattern is not None and not pattern.match(value):
             fail(
                 self.at(key),
-                "must be lower-case letters, digits and dashes"
+                _("must be lower-case letters, digits and dashes")
                 if pattern is SLUG
-                else "must be letters, digits, dashes and underscores",
+                else _("must be letters, digits, dashes and underscores"),
             )
         if choices is not None and value not in choices:
-            fail(self.at(key), f"must be one of {', '.join(sorted(choices))}")
+            fail(self.at(key), _("must be one of %(choices)s") % {"choices": ", ".join(sorted(choices))})
         return value
 
     def whole(self, key, default=None, *, minimum: int = 0, allow_null: bool = False):
@@ -69,25 +73,25 @@ class Reader:
         if value is None and allow_null:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            fail(self.at(key), "must be a whole number")
+            fail(self.at(key), _("must be a whole number"))
         if value < minimum:
-            fail(self.at(key), f"must be at least {minimum}")
+            fail(self.at(key), _("must be at least %(minimum)s") % {"minimum": minimum})
         return value
 
     def decimal(self, key, default: str = "0", *, minimum: Decimal = Decimal(0), positive: bool = False) -> Decimal:
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (str, int)):
-            fail(self.at(key), "must be a decimal string")
+            fail(self.at(key), _("must be a decimal string"))
         try:
             number = Decimal(str(value))
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            fail(self.at(key), "must be a decimal string")
+            fail(self.at(key), _("must be a decimal string"))
         if positive and number <= 0:
-            fail(self.at(key), "must be greater than 0")
+            fail(self.at(key), _("must be greater than 0"))
         if number < minimum:
-            fail(self.at(key), f"must be at least {minimum}")
+            fail(self.at(key), _("must be at least %(minimum)s") % {"minimum": minimum})
         return number
 
     def money(self, key, currency: str, default: str | None = "0", *, allow_null: bool = False, positive=False):
@@ -99,13 +103,13 @@ class Reader:
         except MoneyError as error:
             fail(self.at(key), str(error))
         if positive and amount <= 0:
-            fail(self.at(key), "must be greater than 0")
+            fail(self.at(key), _("must be greater than 0"))
         return amount
 
     def boolean(self, key, default: bool = False) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            fail(self.at(key), "must be true or false")
+            fail(self.at(key), _("must be true or false"))
         return value
 
     def day(self, key):
@@ -116,26 +120,29 @@ class Reader:
             return (
                 date.fromisoformat(value)
                 if isinstance(value, str) and len(value) == 10
-                else fail(self.at(key), "must be a date (YYYY-MM-DD)")
+                else fail(self.at(key), _("must be a date (YYYY-MM-DD)"))
             )
         except ValueError:
-            fail(self.at(key), "must be a date (YYYY-MM-DD)")
+            fail(self.at(key), _("must be a date (YYYY-MM-DD)"))
 
     def items(self, key) -> list:
         value = self.data.get(key, [])
         if value is None:
             return []
         if not isinstance(value, list):
-            fail(self.at(key), "must be a list")
+            fail(self.at(key), _("must be a list"))
         return value
 
     def strings(self, key, *, choices=None) -> list[str]:
         values = self.items(key)
         for index, value in enumerate(values):
             if not isinstance(value, str) or not value or len(value) > 100:
-                fail(f"{self.at(key)}[{index}]", "must be a non-empty string")
+                fail(f"{self.at(key)}[{index}]", _("must be a non-empty string"))
             if choices is not None and value not in choices:
-                fail(f"{self.at(key)}[{index}]", f"must be one of {', '.join(sorted(choices))}")
+                fail(
+                    f"{self.at(key)}[{index}]",
+                    _("must be one of %(choices)s") % {"choices": ", ".join(sorted(choices))},
+                )
         return values
 
     def child(self, key, **keys) -> Reader:
@@ -146,5 +153,5 @@ def unique_codes(rows: list[dict], path: str, key: str = "code") -> None:
     seen = set()
     for index, row in enumerate(rows):
         if row[key] in seen:
-            fail(f"{path}[{index}].{key}", f"{row[key]!r} appears twice")
+            fail(f"{path}[{index}].{key}", _("%(value)r appears twice") % {"value": row[key]})
         seen.add(row[key])

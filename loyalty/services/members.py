@@ -12,6 +12,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from loyalty import hooks
@@ -142,7 +143,8 @@ def qr_payload(member: Member) -> str:
     return signing.TimestampSigner(salt=QR_SALT).sign(f"M{member.pk}.{member.qr_key_version}")
 
 
-def qr_payload_member(shop: Shop, payload: str, *, max_age: int | None = None) -> Member | None:
+def qr_payload_named(payload: str, *, max_age: int | None = None) -> tuple[int, int] | None:
+    """The (member id, key version) a genuine, fresh payload names, or None."""
     try:
         value = signing.TimestampSigner(salt=QR_SALT).unsign(
             payload, max_age=max_age if max_age is not None else settings.QR_PAYLOAD_MAX_AGE
@@ -152,9 +154,14 @@ def qr_payload_member(shop: Shop, payload: str, *, max_age: int | None = None) -
     member_part, _, version = value[1:].partition(".")
     if not (member_part.isdigit() and version.isdigit()) or not 0 < int(member_part) <= MAX_ID:
         return None
-    return _member_where(
-        shop, "m.id = %s AND m.qr_key_version = %s AND m.merged_into_id IS NULL", [int(member_part), int(version)]
-    )
+    return int(member_part), int(version)
+
+
+def qr_payload_member(shop: Shop, payload: str, *, max_age: int | None = None) -> Member | None:
+    named = qr_payload_named(payload, max_age=max_age)
+    if named is None:
+        return None
+    return _member_where(shop, "m.id = %s AND m.qr_key_version = %s AND m.merged_into_id IS NULL", list(named))
 
 
 # ---------------------------------------------------------------- lookup
@@ -165,7 +172,12 @@ def member_lookup(shop: Shop, query: str) -> Member:
     query = (query or "").strip()
     if not query:
         raise NotFound("Member not found.", code="member_not_found")
-    member = qr_payload_member(shop, query) if ":" in query else None
+    named = qr_payload_named(query) if ":" in query else None
+    member = None
+    if named is not None:
+        member = _member_where(shop, "m.id = %s AND m.qr_key_version = %s AND m.merged_into_id IS NULL", list(named))
+        if member is None:  # a card another shop issued, shown where that shop shares the account (a coalition)
+            member = _shared_card_holder(shop, Q(pk=named[0], qr_key_version=named[1]))
     compact = query.replace(" ", "").replace("-", "")
     if member is None and card_number_valid(compact):
         member = _member_where(
@@ -174,6 +186,8 @@ def member_lookup(shop: Shop, query: str) -> Member:
             " AND c.blocked_at IS NULL)",
             [shop.pk, compact],
         )
+        if member is None:
+            member = _shared_card_holder(shop, Q(cards__number=compact, cards__blocked_at__isnull=True))
     if member is None:
         try:
             phone = phone_normalise(query, shop.country)
@@ -190,13 +204,30 @@ def member_lookup(shop: Shop, query: str) -> Member:
 
 def _shared_member_enrol(shop: Shop, phone: str) -> Member | None:
     """A phone whose account another shop shares with this one (a coalition) is recognised here: it becomes a
-    member of this shop on that account, with the name and email it gave there."""
+    member of this shop on that account, with the name it gave there (what the counter greets; the email and the
+    rest stay with the shop they were given to)."""
     other = hooks.shared_member_for(shop, phone)
     if other is None:
         return None
     with contextlib.suppress(MemberExists):  # a concurrent lookup enrolled it first
-        member_enrol(shop=shop, phone=phone, name=other.name, email=other.email, channel="shared")
+        member_enrol(shop=shop, phone=phone, name=other.name, channel="shared")
     return _member_where(shop, "m.phone = %s AND m.merged_into_id IS NULL", [phone])
+
+
+def _shared_card_holder(shop: Shop, issued: Q) -> Member | None:
+    """The member of this shop on the account of another shop's member named by `issued` (its card or QR
+    payload), when that shop shares the account with this one (hooks.shared_member); enrolled here at the first
+    visit, as a phone lookup would. Nothing of the other shop's member is answered: only this shop's own member."""
+    holder = Member.objects.current().filter(issued).exclude(shop=shop).only("id", "phone", "account_id").first()
+    if holder is None:
+        return None
+    shared = hooks.shared_member_for(shop, holder.phone)
+    if shared is None or shared.account_id != holder.account_id:
+        return None
+    member = _member_where(shop, "m.account_id = %s AND m.merged_into_id IS NULL", [holder.account_id])
+    if member is None:
+        member = _shared_member_enrol(shop, holder.phone)
+    return member if member is not None and member.account_id == holder.account_id else None
 
 
 def member_get(shop: Shop, member_id) -> Member:
@@ -245,7 +276,10 @@ def code_normalise(raw: str) -> str:
 def referrer_by_code(shop: Shop, code: str) -> Member | None:
     """The current member whose referral code this is, in any case and with spaces."""
     code = code_normalise(code)
-    return Member.objects.current().filter(shop=shop, referral_code=code).first() if code else None
+    if not code:
+        return None
+    member = Member.objects.current().filter(shop=shop, referral_code=code).first()
+    return member or hooks.referrer_found_by_apps(shop, code)
 
 
 @atomic_service

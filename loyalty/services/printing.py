@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from loyalty.branding import shop_theme
 from loyalty.errors import DomainError, NotFound, ValidationFailed
 from loyalty.models import Card, Shop
 from loyalty.qr import qr_svg
@@ -147,6 +148,24 @@ def _language_context(shop: Shop) -> dict:
     return {"language": shop.language, "rtl": translation.get_language_bidi()}
 
 
+def logo_data_uri(shop: Shop) -> str:
+    """The shop's logo (a PNG: loyalty/services/branding.py) to put into a PDF; none, or a file gone, is ""."""
+    if not shop.logo:
+        return ""
+    try:
+        with shop.logo.open("rb") as file:
+            data = file.read()
+    except (OSError, ValueError) as error:
+        logger.warning("shop %s: logo %s unreadable: %s", shop.pk, shop.logo.name, error)
+        return ""
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _branding_context(shop: Shop) -> dict:
+    """The logo and the checked colours (loyalty/branding.py); a shop with neither prints the plain look."""
+    return {"logo": logo_data_uri(shop), "theme": shop_theme(shop)}
+
+
 def card_sheet_pdf(shop: Shop, batch: str) -> bytes:
     """The batch's cards on A4 pages, ten ISO ID-1 cards (85.6 × 54 mm) a page, each with the shop's and
     the program's names, a QR code holding exactly the card number, and the number in groups of three."""
@@ -157,7 +176,7 @@ def card_sheet_pdf(shop: Shop, batch: str) -> bytes:
     pages = [cards[i : i + CARDS_PER_PAGE] for i in range(0, len(cards), CARDS_PER_PAGE)]
     with translation.override(shop.language):
         context = {"shop": shop, "program_name": _program_name(shop), "pages": pages, "batch": batch}
-        return pdf_render("print/cards.html", {**context, **_language_context(shop)})
+        return pdf_render("print/cards.html", {**context, **_language_context(shop), **_branding_context(shop)})
 
 
 def join_url(shop: Shop) -> str:
@@ -188,6 +207,7 @@ def poster_context(shop: Shop) -> dict:
             "join_url": url,
             "qr": _svg_data_uri(qr_svg(url)),
             **_language_context(shop),
+            **_branding_context(shop),
         }
 
 

@@ -28,7 +28,7 @@ from .message_queue import purchase_queue
 from .rules import Context, Explanation, Line, ProgramRules, eligible_spend, explain_points, lot_expiry, rules_for
 from .sql import insert_rows, insert_unless_conflict
 from .stamps import stamps_apply
-from .tiers import tier_upgrade_if_reached
+from .tiers import tier_here, tier_upgrade_if_reached
 from .transactions import atomic_service
 from .webhooks import points_changed, webhook_emit
 
@@ -69,7 +69,7 @@ def earning_context(member: Member | None, *, occurred_at, tz, location, payment
     return Context(
         occurred_at=occurred_at,
         tz=tz,
-        tier=member.account.tier if member else None,
+        tier=tier_here(member) if member else None,
         location_code=location.code if location else "",
         payment_method=payment_method or "",
         benefits=tuple(hooks.benefits_for(member, at)) if member else (),

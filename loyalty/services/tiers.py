@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q, Sum
 
-from loyalty.models import Account, EntryKind, LedgerEntry, Program, Purchase, TierChange
+from loyalty import hooks
+from loyalty.models import Account, EntryKind, LedgerEntry, Program, Purchase, Shop, TierChange
 from loyalty.models.programs import TierBasis, TierWindow
 
 from .message_queue import tier_up_queue
@@ -35,14 +36,16 @@ def window_start(program: Program, as_of: datetime, tz) -> datetime | None:
 
 
 def basis_by_account(program: Program, as_of: datetime, tz, account_ids=None) -> dict[int, Decimal]:
-    """The tier basis of every account of the program (or of `account_ids`), in one aggregate query."""
+    """The tier basis of every account of the program (or of `account_ids`), in one aggregate query: what occurred
+    at the program's shop only where the shop shares accounts with others (a coalition's)."""
     start = window_start(program, as_of, tz)
+    here = {"shop_id": program.shop_id} if hooks.shares_accounts(program) else {}
     if program.tier_basis == TierBasis.POINTS_EARNED:
-        rows = LedgerEntry.objects.filter(account__program=program, kind__in=BASIS_ENTRY_KINDS)
+        rows = LedgerEntry.objects.filter(account__program=program, kind__in=BASIS_ENTRY_KINDS, **here)
         rows = rows.filter(Q(kind=EntryKind.REVERSE, reverses__kind__in=BASIS_ENTRY_KINDS) | ~Q(kind=EntryKind.REVERSE))
         value = Sum("points")
     else:
-        rows = Purchase.objects.filter(account__program=program)
+        rows = Purchase.objects.filter(account__program=program, **here)
         if program.tier_basis == TierBasis.AMOUNT_SPENT:
             value = Sum(F("amount") - F("refunded_amount"))
         else:
@@ -61,10 +64,12 @@ def basis_by_account(program: Program, as_of: datetime, tz, account_ids=None) ->
 
 
 def tier_upgrade_if_reached(*, account: Account, program: Program, tiers: list, shop, as_of: datetime) -> bool:
-    """Move the (locked) account up at once when its basis crosses a higher threshold of the shop's program."""
-    if not tiers or account.tier_id == tiers[-1].pk:  # no tier, or already at the top
+    """Move the (locked) account up at once when its basis crosses a higher threshold of the shop's program. An
+    account opened at another shop (shared in a coalition) has that shop's tiers: this shop's do not move it."""
+    if not tiers or account.tier_id == tiers[-1].pk or account.program_id != program.pk:
         return False
-    if program.tier_basis == TierBasis.POINTS_EARNED and program.tier_window == TierWindow.LIFETIME:
+    lifetime = program.tier_basis == TierBasis.POINTS_EARNED and program.tier_window == TierWindow.LIFETIME
+    if lifetime and not hooks.shares_accounts(program):
         basis = Decimal(account.lifetime_earned)  # the same sum, cached on the locked row
     else:
         basis = basis_by_account(program, as_of, shop.tz, account_ids=[account.pk]).get(account.pk, Decimal(0))
@@ -86,6 +91,22 @@ def _move(account: Account, target, at: datetime, reason: str, shop) -> None:
     account.tier, account.tier_since, account.tier_below_since = target, at, None
     Account.objects.filter(pk=account.pk).update(tier=target, tier_since=at, tier_below_since=None)
     tier_changed(shop, account.pk, from_code, target.code)
+
+
+def tier_here(member):
+    """The member's tier at their shop: the account's, unless the account was opened at another shop (shared in a
+    coalition), whose tier levels are that shop's, not this one's: then none. No query where the member comes with
+    its shop's program or its account's."""
+    account = member.account
+    if not account.tier_id:
+        return None
+    shop = member.shop
+    if Shop.program.related.is_cached(shop):
+        here = shop.program.pk
+    else:
+        program = account.program
+        here = program.pk if program.shop_id == shop.pk else shop.program.pk
+    return account.tier if here == account.program_id else None
 
 
 def starting_tier(tiers: list):

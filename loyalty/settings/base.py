@@ -129,6 +129,7 @@ ACCOUNT_RATE_LIMITS = {
     "member_join": "10/m/ip,60/h/ip",  # the join page, per address (a shop's wifi is shared by its customers)
     "member_join_phone": "5/h/key",  # ... and per phone number
     "partner_apply": "5/m/ip,20/h/ip",  # the public form to apply as a shop's affiliate partner, per address
+    "referral_link": "30/m/ip,300/h/ip",  # /r/<code>/ openings counted for the funnel, and codes tried, per address
 }
 ACCOUNT_ADAPTER = "loyalty.adapters.AccountAdapter"
 LOGIN_REDIRECT_URL = "portal:home"

@@ -4,6 +4,8 @@ idempotency keys) and goes back to the member's panel."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -31,9 +33,39 @@ def _member(request, member_id) -> Member:
     )
 
 
+def _panel(member) -> str:
+    return member_url(member.pk) + "#membership"
+
+
 def _refuse(request, member, text: str):
     messages.error(request, text)
-    return Refused(redirect(member_url(member.pk) + "#membership"))
+    return Refused(redirect(_panel(member)))
+
+
+def _once_on_panel(request, member, step: Callable[[], None]):
+    """Run `step` once for the form's key and go back to the member's membership panel; a refusal by a service
+    rolls everything back and says why in the counter's words. `step` says what was done (messages)."""
+
+    def action() -> str:
+        try:
+            step()
+        except DomainError as error:
+            raise _refuse(request, member, friendly(error)) from None
+        return _panel(member)
+
+    return once(request, action, back=member_url(member.pk))
+
+
+def _cleaned(request, member, form) -> dict:
+    if not form.is_valid():
+        raise _refuse(request, member, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return form.cleaned_data
+
+
+def _still_to_pay(shop, price, points: int):
+    """What the customer pays in money when `points` cover part of `price` (points worth more: the service says)."""
+    worth = round_money(points * shop.program.point_value, shop.currency) if points else 0
+    return max(price - worth, 0)
 
 
 @require_POST
@@ -41,20 +73,14 @@ def _refuse(request, member, text: str):
 def sell(request, member_id: int):
     member = _member(request, member_id)
 
-    def action() -> str:
-        form = SellForm(request.POST)
-        if not form.is_valid():
-            raise _refuse(request, member, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        data = form.cleaned_data
+    def step() -> None:
+        data = _cleaned(request, member, SellForm(request.POST))
         points = data["points"] or 0
-        shop = request.shop
-        worth = round_money(points * shop.program.point_value, shop.currency) if points else 0
-        amount = max(data["price"] - worth, 0)  # points worth more than the price: the service says so
         try:
             paid = membership_purchase(
                 member=member,
                 plan_code=data["plan"],
-                amount_paid=amount,
+                amount_paid=_still_to_pay(request.shop, data["price"], points),
                 points=points,
                 method=data["method"],
                 reference=data["reference"],
@@ -64,21 +90,17 @@ def sell(request, member_id: int):
             raise _refuse(
                 request, member, _("The price changed to %(price)s: check it and sell again.") % error.fields
             ) from None
-        except DomainError as error:
-            raise _refuse(request, member, friendly(error)) from None
-        payment = paid.payment
         messages.success(
             request,
             _("%(plan)s paid (%(amount)s): a member until %(date)s.")
             % {
                 "plan": paid.membership.plan.name,
-                "amount": format_money(payment.amount, request.shop.currency),
+                "amount": format_money(paid.payment.amount, request.shop.currency),
                 "date": paid.membership.ends_at.astimezone(request.shop.tz).date().isoformat(),
             },
         )
-        return member_url(member.pk) + "#membership"
 
-    return once(request, action, back=member_url(member.pk))
+    return _once_on_panel(request, member, step)
 
 
 @require_POST
@@ -86,15 +108,11 @@ def sell(request, member_id: int):
 def trial(request, member_id: int):
     member = _member(request, member_id)
 
-    def action() -> str:
-        try:
-            started = membership_trial_start(member=member, plan_code=request.POST.get("plan", ""))
-        except DomainError as error:
-            raise _refuse(request, member, friendly(error)) from None
+    def step() -> None:
+        started = membership_trial_start(member=member, plan_code=request.POST.get("plan", ""))
         messages.success(request, _("Free trial of %(plan)s started.") % {"plan": started.plan.name})
-        return member_url(member.pk) + "#membership"
 
-    return once(request, action, back=member_url(member.pk))
+    return _once_on_panel(request, member, step)
 
 
 @require_POST
@@ -102,7 +120,7 @@ def trial(request, member_id: int):
 def cancel(request, member_id: int):
     member = _member(request, member_id)
 
-    def action() -> str:
+    def step() -> None:
         if not Role.at_least(request.acting.role, Role.MANAGER):
             raise _refuse(request, member, _("Only a manager can cancel a membership."))
         form = CancelForm(request.POST)
@@ -110,14 +128,10 @@ def cancel(request, member_id: int):
         if membership is None or not form.is_valid():
             raise _refuse(request, member, _("There is no membership to cancel."))
         refund = form.cleaned_data["how"] == "refund"
-        try:
-            membership_cancel(membership=membership, at_once=refund, refund=refund, actor=state.actor(request))
-        except DomainError as error:
-            raise _refuse(request, member, friendly(error)) from None
+        membership_cancel(membership=membership, at_once=refund, refund=refund, actor=state.actor(request))
         messages.success(request, _("The membership is cancelled."))
-        return member_url(member.pk) + "#membership"
 
-    return once(request, action, back=member_url(member.pk))
+    return _once_on_panel(request, member, step)
 
 
 @require_POST
@@ -127,24 +141,20 @@ def checkout_confirm(request, checkout_id: int):
     checkout = get_object_or_404(Checkout.objects.select_related("member"), pk=checkout_id, shop=request.shop)
     member = checkout.member
 
-    def action() -> str:
-        try:
-            done = checkout_done(
-                checkout=checkout,
-                amount=checkout.amount,
-                method=PaymentMethod.BANK_TRANSFER,
-                external_id=request.POST.get("reference", "")[:200],
-                actor=state.actor(request),
-            )
-        except DomainError as error:
-            raise _refuse(request, member, friendly(error)) from None
+    def step() -> None:
+        done = checkout_done(
+            checkout=checkout,
+            amount=checkout.amount,
+            method=PaymentMethod.BANK_TRANSFER,
+            external_id=request.POST.get("reference", "")[:200],
+            actor=state.actor(request),
+        )
         if done.status == CheckoutStatus.PAID:
             messages.success(request, _("Payment confirmed: %(plan)s is active.") % {"plan": done.plan.name})
-        else:
+        else:  # recorded as paid at the old price: not a refusal, nothing rolls back
             messages.error(request, _("The price changed since the member started: settle it with them."))
-        return member_url(member.pk) + "#membership"
 
-    return once(request, action, back=member_url(member.pk))
+    return _once_on_panel(request, member, step)
 
 
 @require_POST
@@ -152,46 +162,37 @@ def checkout_confirm(request, checkout_id: int):
 def pack_sell(request, member_id: int):
     member = _member(request, member_id)
 
-    def action() -> str:
-        form = PackSellForm(request.POST)
-        if not form.is_valid():
-            raise _refuse(request, member, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        data, shop = form.cleaned_data, request.shop
+    def step() -> None:
+        data = _cleaned(request, member, PackSellForm(request.POST))
         points = data["points"] or 0
-        try:
-            pack = pack_get(shop, data["pack"])
-            worth = round_money(points * shop.program.point_value, shop.currency) if points else 0
-            bought = pack_buy(
-                member=member, pack_code=pack.code, amount_paid=max(pack.price - worth, 0), points=points,
-                method=data["method"], reference=data["reference"], actor=state.actor(request),
-            )  # fmt: skip
-        except DomainError as error:
-            raise _refuse(request, member, friendly(error)) from None
+        pack = pack_get(request.shop, data["pack"])
+        bought = pack_buy(
+            member=member, pack_code=pack.code, amount_paid=_still_to_pay(request.shop, pack.price, points),
+            points=points, method=data["method"], reference=data["reference"], actor=state.actor(request),
+        )  # fmt: skip
         messages.success(request, _("%(pack)s sold: %(uses)s uses.") % {"pack": bought.pack.name, "uses": bought.uses})
-        return member_url(member.pk) + "#membership"
 
-    return once(request, action, back=member_url(member.pk))
+    return _once_on_panel(request, member, step)
+
+
+def _pack_purchase(request, pack_purchase_id: int) -> PackPurchase:
+    return get_object_or_404(
+        PackPurchase.objects.select_related("member", "pack"), pk=pack_purchase_id, shop=request.shop
+    )
 
 
 @require_POST
 @counter_view
 def pack_use_view(request, pack_purchase_id: int):
-    bought = get_object_or_404(
-        PackPurchase.objects.select_related("member", "pack"), pk=pack_purchase_id, shop=request.shop
-    )
-    member = bought.member
+    bought = _pack_purchase(request, pack_purchase_id)
 
-    def action() -> str:
-        try:
-            used = pack_use(purchase=bought, actor=state.actor(request))
-        except DomainError as error:
-            raise _refuse(request, member, friendly(error)) from None
+    def step() -> None:
+        used = pack_use(purchase=bought, actor=state.actor(request))
         messages.success(
             request, _("One %(pack)s used: %(left)s left.") % {"pack": used.pack.name, "left": used.remaining}
         )
-        return member_url(member.pk) + "#membership"
 
-    return once(request, action, back=member_url(member.pk))
+    return _once_on_panel(request, bought.member, step)
 
 
 @require_POST
@@ -199,42 +200,31 @@ def pack_use_view(request, pack_purchase_id: int):
 def allowance_use_view(request, member_id: int):
     member = _member(request, member_id)
 
-    def action() -> str:
+    def step() -> None:
         membership = Membership.objects.select_related("plan", "shop").filter(member=member).first()
-        try:
-            if membership is None:
-                raise DomainError(_("This member has no membership."))
-            used = allowance_use(membership=membership, code=request.POST.get("code", ""), actor=state.actor(request))
-        except DomainError as error:
-            raise _refuse(request, member, friendly(error)) from None
+        if membership is None:
+            raise DomainError(_("This member has no membership."))
+        used = allowance_use(membership=membership, code=request.POST.get("code", ""), actor=state.actor(request))
         messages.success(
             request, _("%(name)s used: %(left)s left this month.") % {"name": used.name, "left": used.left}
         )
-        return member_url(member.pk) + "#membership"
 
-    return once(request, action, back=member_url(member.pk))
+    return _once_on_panel(request, member, step)
 
 
 @require_POST
 @counter_view
 def pack_refund_view(request, pack_purchase_id: int):
     """A manager refunds what is left of a pack (its unused uses' share)."""
-    bought = get_object_or_404(
-        PackPurchase.objects.select_related("member", "pack"), pk=pack_purchase_id, shop=request.shop
-    )
-    member = bought.member
+    bought = _pack_purchase(request, pack_purchase_id)
 
-    def action() -> str:
+    def step() -> None:
         if not Role.at_least(request.acting.role, Role.MANAGER):
-            raise _refuse(request, member, _("Only a manager can refund a pack."))
-        try:
-            done = pack_refund(purchase=bought, actor=state.actor(request))
-        except DomainError as error:
-            raise _refuse(request, member, friendly(error)) from None
+            raise _refuse(request, bought.member, _("Only a manager can refund a pack."))
+        done = pack_refund(purchase=bought, actor=state.actor(request))
         amount = format_money(done.refunded_amount, request.shop.currency)
         messages.success(
             request, _("%(pack)s refunded: hand back %(amount)s.") % {"pack": done.pack.name, "amount": amount}
         )
-        return member_url(member.pk) + "#membership"
 
-    return once(request, action, back=member_url(member.pk))
+    return _once_on_panel(request, bought.member, step)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loyalty import hooks
 from loyalty.errors import DomainError, ValidationFailed
 from loyalty.models import Member
 from loyalty.services.members import code_normalise
@@ -34,6 +35,13 @@ def member_for_link(code: str) -> Member | None:
         drawn = VanityCode.objects.filter(drawn_code=key).values_list("member_id", flat=True).first()
         member = members.filter(pk=drawn).first() if drawn else None
     return member if member is not None and hasattr(member.shop, "program") else None
+
+
+@hooks.referrer_finder
+def member_by_drawn_code(shop, code: str) -> Member | None:
+    """A code typed at the counter or the till that was drawn for a member who chose their own since."""
+    drawn = VanityCode.objects.filter(drawn_code=code, member__shop=shop).values_list("member_id", flat=True).first()
+    return Member.objects.current().filter(pk=drawn).first() if drawn else None
 
 
 @transaction.atomic

@@ -1,11 +1,13 @@
 """The referral link (/r/<code>/): a landing page in the shop's language with the shop, what the friend gets and
 the join page's form carrying the code (it posts to the join page, whose rules and anti-bot checks apply). Each
-opening is counted for the funnel, with the browser's id the fraud rules judge."""
+opening is counted for the funnel, with the browser's id the fraud rules judge; openings past the per-address rate
+limit are not counted (the funnel stays honest) and codes guessed past it get 429, not an answer."""
 
 from __future__ import annotations
 
+from allauth.core.internal import ratelimit  # the public consume() never limits a GET
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,16 +22,22 @@ from ..services.approval import friend_name
 from ..services.codes import member_for_link
 from ..services.programs import program_of
 
+RATE_ACTION_LINK = "referral_link"
+
 
 def link(request, code: str):
+    counted = ratelimit.consume(request, app="allauth.account", action=RATE_ACTION_LINK, limit_get=True) is not None
     referrer = member_for_link(code)
+    if referrer is None and not counted:
+        return HttpResponse(status=429, headers={"Retry-After": "60"})
     if referrer is None:
         raise Http404("no member has this referral code")
     shop = referrer.shop
     program = program_of(shop)
     if program is None:  # no referral program: the code still carries to the join page
         return redirect(f"{reverse('join', kwargs={'slug': shop.slug})}?ref={referrer.referral_code}")
-    LinkVisit.objects.create(shop=shop, referrer=referrer, device=device_of(request))
+    if counted:
+        LinkVisit.objects.create(shop=shop, referrer=referrer, device=device_of(request))
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     language = translation.get_language() if chosen else shop.language
     with translation.override(language):

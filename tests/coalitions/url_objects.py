@@ -1,5 +1,6 @@
 """The coalition pages' URL arguments for the portal's walks (tests/portal/test_tenant_isolation.py and the role
-walk): how to make an object of a given shop."""
+walk): how to make an object of a given shop. The coalition's page (c/) is public by design and names its
+coalition by code; tests/coalitions/test_pages.py covers it."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ def _sent(shop: Shop):
     )
 
 
+SKIPPED_PREFIXES = ("c/",)
 OBJECTS = {
     "coalition_code": lambda shop: _coalition(shop).code,
     "coalition_invitation_id": lambda shop: _received(shop).pk,

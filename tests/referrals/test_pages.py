@@ -17,7 +17,7 @@ from loyalty.member_site.access import member_user
 from loyalty.member_site.join import DEVICE_COOKIE, join_token
 from loyalty.services.config import config_import
 from referrals.models import LinkVisit, Review, Status
-from referrals.services.codes import member_for_link
+from referrals.services.codes import member_for_link, vanity_code_set
 from tests.factories import StaffFactory, enrol
 
 from .conftest import approve, buy, friend, referral_document, referral_of
@@ -69,6 +69,16 @@ def test_the_landing_page_shows_the_shop_the_friends_offer_and_a_join_form_carry
 
 def test_an_unknown_link_is_404(client, shop):
     assert client.get("/r/NOPE99/").status_code == 404
+
+
+def test_openings_past_the_rate_limit_are_not_counted_and_guessed_codes_get_429(client, shop, linh, settings):
+    """Fails if /r/ stops consuming its rate limit: a script reloading a link would inflate the funnel's openings,
+    and guessing codes would answer which exist."""
+    settings.ACCOUNT_RATE_LIMITS = {"referral_link": "3/m/ip"}  # the tests run with no limits
+    for _ in range(5):
+        assert client.get(f"/r/{linh.referral_code}/").status_code == 200, "a real friend still sees the page"
+    assert LinkVisit.objects.filter(referrer=linh).count() == 3
+    assert client.get("/r/NOPE99/").status_code == 429
 
 
 def test_joining_through_the_link_makes_a_referral_and_the_welcome_voucher(client, shop, linh):
@@ -143,6 +153,15 @@ def test_a_vanity_code_is_chosen_once_and_the_old_link_keeps_working(shop, linh)
     linh.refresh_from_db()
     assert linh.referral_code == "LINHSHAVES", "once"
     new = enrol(shop, referral_code="Linh-Shaves", channel="till")
+    assert referral_of(new).referrer == linh
+
+
+def test_the_code_drawn_before_a_vanity_one_still_enrols_a_friend_at_the_counter(shop, linh):
+    """Fails if the core's referrer lookup stops asking the referral app for drawn codes: the enrolment would be
+    refused with invalid_referral_code although the customer's printed link still works."""
+    drawn = linh.referral_code
+    vanity_code_set(member=linh, code="linh shaves")
+    new = enrol(shop, referral_code=drawn.lower(), channel="counter")
     assert referral_of(new).referrer == linh
 
 

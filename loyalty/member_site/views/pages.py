@@ -28,6 +28,7 @@ from loyalty.qr import qr_svg
 from loyalty.selectors import points_summary
 from loyalty.services.ledger import Actor
 from loyalty.services.members import member_card_number, qr_payload
+from loyalty.services.tiers import tier_here
 from rewards.models import RewardKind, Voucher, VoucherStatus, normalise_voucher_code
 from rewards.selectors import reward_names
 from rewards.services import reward_redeem
@@ -76,7 +77,7 @@ def home(request):
             "shop": member.shop,
             "card_number": member_card_number(member),
             "points": points_summary(member.account, now),
-            "tier": member.account.tier,
+            "tier": tier_here(member),
         }
         for member in members_of_user(request.user)
     ]

@@ -17,9 +17,10 @@ from loyalty.errors import DomainError, InsufficientPoints, MemberExists
 from loyalty.formats import display_locale
 from loyalty.models import ConsentSource, Member, Role
 from loyalty.money import format_money
-from loyalty.selectors import points_summary, stamp_cards_of
+from loyalty.selectors import points_summary, program_of_member, stamp_cards_of
 from loyalty.services.ledger import Actor, points_adjust
 from loyalty.services.members import member_enrol, member_update, phone_grouped
+from loyalty.services.tiers import tier_here
 from rewards.selectors import reward_names, vouchers_open_for
 
 from ..decorators import staff_required
@@ -93,8 +94,8 @@ def member_context(
         "card_form": card_form or CardAttachForm(),
         "points": points_summary(account, now),
         "points_name": account.program.points_name,
-        "tier": account.tier,
-        "stamps": stamp_cards_of(account),
+        "tier": tier_here(member),
+        "stamps": stamp_cards_of(account, program_of_member(member)),
         "wallet": format_money(account.wallet_balance, shop.currency, locale),
         "vouchers": list(vouchers_open_for(member, now).select_related("reward")),
         "purchases": purchases,

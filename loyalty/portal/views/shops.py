@@ -10,16 +10,20 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from loyalty.branding import adjustments, shop_theme
 from loyalty.errors import ValidationFailed
 from loyalty.formats import display_locale
 from loyalty.middleware import shop_choose
 from loyalty.models import Invitation, Location, Role, StaffMembership
 from loyalty.money import format_money
 from loyalty.services import shops as shop_services
+from loyalty.services.branding import shop_branding_update
 
+from ..branding_forms import BrandingForm
 from ..decorators import staff_required
 from ..emails import invitation_email_send
 from ..forms import (
@@ -71,12 +75,54 @@ def shop_settings(request):
         else:
             messages.success(request, _("The shop's settings are saved."))
             return redirect("portal:settings")
-    status = 400 if form.is_bound else 200
-    return TemplateResponse(request, "portal/settings.html", {"form": form, "shop": shop}, status=status)
+    return settings_page(request, form=form, status=400 if form.is_bound else 200)
 
 
 def _settings_of(shop) -> dict:
     return {"name": shop.name, "country": shop.country, "timezone": shop.timezone, "language": shop.language}
+
+
+def settings_page(request, *, form=None, branding_form=None, status: int = 200):
+    shop = request.shop
+    context = {
+        "form": form or ShopSettingsForm(country=shop.country, initial=_settings_of(shop)),
+        "branding_form": branding_form
+        or BrandingForm(initial={"brand_primary": shop.brand_primary, "brand_accent": shop.brand_accent}),
+        "theme": shop_theme(shop),
+        "shop": shop,
+    }
+    return TemplateResponse(request, "portal/settings.html", context, status=status)
+
+
+ADJUSTED = {
+    "primary": gettext_lazy("%(chosen)s is too light for text on the page: links and headings use %(used)s."),
+    "accent": gettext_lazy("%(chosen)s would barely show on white: bars and stamps use %(used)s."),
+}
+
+
+@require_POST
+@staff_required(Role.OWNER)
+def shop_branding(request):
+    """The logo and the two colours; a colour the pages use darkened (loyalty/branding.py) is said so."""
+    form = BrandingForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            shop = shop_branding_update(
+                shop=request.shop,
+                primary=data["brand_primary"],
+                accent=data["brand_accent"],
+                logo=data["logo"],
+                logo_remove=data["logo_remove"],
+            )
+        except ValidationFailed as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The shop's branding is saved."))
+            for name, (chosen, used) in adjustments(shop.brand_primary, shop.brand_accent).items():
+                messages.warning(request, ADJUSTED[name] % {"chosen": chosen, "used": used})
+            return redirect("portal:settings")
+    return settings_page(request, branding_form=form, status=400)
 
 
 def pending_invitations(user):
