@@ -7,10 +7,12 @@ import re
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loyalty.models import Shop
 from loyalty.services.config_reader import Reader, fail, unique_codes
 
+from .errors import AlreadyInCoalition, CurrencyMismatch
 from .models import Coalition, CoalitionShop
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -54,25 +56,60 @@ def _parse(data) -> dict:
     }
 
 
+def currency_refusal(shop: Shop, currency: str) -> str | None:
+    """Why the shop cannot join a coalition of this currency, or None when it can."""
+    if shop.currency == currency:
+        return None
+    return _("%(shop)s keeps its accounts in %(theirs)s and the coalition in %(ours)s: a shop joins only a coalition "
+             "of its own currency.") % {"shop": shop.name, "theirs": shop.currency, "ours": currency}  # fmt: skip
+
+
+def member_join(*, coalition: Coalition, shop: Shop, cost, reimbursement, position: int, at) -> CoalitionShop:
+    """The shop in the coalition on these terms (its terms updated when it is in already): what the import does for
+    each member and what accepting an invitation does. Since `joined_at` its ledger entries count in the
+    statements; a re-import never moves it, so no statement already made changes."""
+    refusal = currency_refusal(shop, coalition.currency)
+    if refusal:
+        raise CurrencyMismatch(refusal)
+    elsewhere = CoalitionShop.objects.current().filter(shop=shop).exclude(coalition=coalition)
+    if elsewhere.exists():
+        raise AlreadyInCoalition(_("%(shop)s is already in another coalition.") % {"shop": shop.name})
+    term, _created = CoalitionShop.objects.update_or_create(
+        coalition=coalition,
+        shop=shop,
+        left_at=None,
+        defaults={"cost_per_point": cost, "reimbursement_per_point": reimbursement, "position": position},
+        create_defaults={
+            "cost_per_point": cost,
+            "reimbursement_per_point": reimbursement,
+            "position": position,
+            "joined_at": at,
+        },
+    )
+    return term
+
+
+def coalition_save(parsed: dict, members: list[dict], *, at=None) -> Coalition:
+    """Create or update the coalition by code with these members (each a shop and its terms), in order."""
+    at = at or timezone.now()
+    coalition, _created = Coalition.objects.update_or_create(code=parsed["code"], defaults=parsed)
+    for position, row in enumerate(members):
+        try:
+            member_join(
+                coalition=coalition,
+                shop=row["shop"],
+                cost=row["cost"],
+                reimbursement=row["reimbursement"],
+                position=position,
+                at=at,
+            )
+        except AlreadyInCoalition:  # the currency was checked when the document was read
+            fail(f"$.coalition.members[{position}].merchant", "the shop is already in another coalition")
+    return coalition
+
+
 @transaction.atomic
 def coalition_import(data) -> str:
     parsed = _parse(data)
     members = parsed.pop("members")
-    coalition, _ = Coalition.objects.update_or_create(code=parsed["code"], defaults=parsed)
-    now = timezone.now()
-    for position, row in enumerate(members):
-        elsewhere = CoalitionShop.objects.filter(shop=row["shop"], left_at__isnull=True).exclude(coalition=coalition)
-        if elsewhere.exists():
-            fail(f"$.coalition.members[{position}].merchant", "the shop is already in another coalition")
-        CoalitionShop.objects.update_or_create(
-            coalition=coalition,
-            shop=row["shop"],
-            left_at=None,
-            defaults={
-                "cost_per_point": row["cost"],
-                "reimbursement_per_point": row["reimbursement"],
-                "position": position,
-                "joined_at": now,
-            },
-        )
-    return coalition.code
+    return coalition_save(parsed, members).code

@@ -135,6 +135,18 @@ LEAST_ROLE = {
     "challenges:surprise_active": MANAGER,
     "challenges:ideas": MANAGER,
     "challenges:idea_moderate": MANAGER,
+    # Coalitions: managers read the coalition and its statements; forming, inviting, answering and leaving are
+    # the owner's decisions.
+    "coalitions:home": MANAGER,
+    "coalitions:statement": MANAGER,
+    "coalitions:statement_pdf": MANAGER,
+    "coalitions:create": OWNER,
+    "coalitions:invite": OWNER,
+    "coalitions:accept": OWNER,
+    "coalitions:decline": OWNER,
+    "coalitions:revoke": OWNER,
+    "coalitions:notice": OWNER,
+    "coalitions:notice_withdraw": OWNER,
     # The program's editors, its history, the start page and the members import: running the program.
     "portal:start": MANAGER,
     "portal:editor_earning": MANAGER,

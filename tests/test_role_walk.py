@@ -29,7 +29,7 @@ VISITORS = ("anonymous", CASHIER, MANAGER, OWNER, "other_shop")
 RANK = {SIGNED_IN: 0, CASHIER: 1, MANAGER: 2, OWNER: 3}
 PERMITTED = {200, 302, 405, 400, 422}
 # The apps whose tables a refused POST must leave as they were.
-WATCHED_APPS = ("loyalty", "rewards", "partners", "referrals", "memberships", "challenges", "account")
+WATCHED_APPS = ("loyalty", "rewards", "partners", "referrals", "memberships", "challenges", "coalitions", "account")
 
 
 def staff_routes() -> list[Route]:

@@ -3,7 +3,9 @@
 issued: points earned at the shop (earn, bonus, referral) less their reversals; redeemed: points spent at the shop
 less what was given back. owes = cost × issued and owed = reimbursement × redeemed, each rounded once, half up, to
 the currency's minor units; net = owed − owes; pool_change = Σ owes − Σ owed, so Σ net + pool_change = 0 exactly.
-Entries count in the period they occurred in, so a closed period's statement never changes."""
+Entries count in the period they occurred in, so a closed period's statement never changes. A shop is in a period's
+statement when it was in the coalition during some of it: from `joined_at`, and up to `left_at` when it left (its
+final statement)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
 
 from loyalty.errors import ValidationFailed
@@ -25,6 +27,7 @@ from ..models import Coalition, CoalitionShop
 @dataclass(frozen=True)
 class ShopRow:
     merchant: str
+    name: str
     issued: int
     redeemed: int
     owes: Decimal
@@ -53,7 +56,7 @@ def period_bounds(coalition: Coalition, period: str) -> tuple[datetime, datetime
         start_day = date(year, month, 1)
     except (ValueError, TypeError):
         raise ValidationFailed(fields={"period": "must be a month, YYYY-MM"}, code="invalid_period") from None
-    tz = _time_zone(coalition)
+    tz = coalition_tz(coalition)
     start = datetime(start_day.year, start_day.month, 1, tzinfo=tz)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
     if start > timezone.now():
@@ -61,9 +64,33 @@ def period_bounds(coalition: Coalition, period: str) -> tuple[datetime, datetime
     return start, end
 
 
-def _time_zone(coalition: Coalition):
-    first = CoalitionShop.objects.filter(coalition=coalition).select_related("shop").first()
-    return first.shop.tz
+def coalition_tz(coalition: Coalition):
+    """The coalition's time zone: its first shop's, for its months and its shops' leaving days."""
+    if getattr(coalition, "_tz", None) is None:  # asked for several times by one page: read once
+        first = CoalitionShop.objects.filter(coalition=coalition).select_related("shop").first()
+        coalition._tz = first.shop.tz
+    return coalition._tz
+
+
+def periods(coalition: Coalition, shop=None, now: datetime | None = None) -> list[str]:
+    """The months a statement exists for, newest first: from the first joining (the shop's own, when given) to
+    the current month, or to the month the shop left."""
+    terms = CoalitionShop.objects.filter(coalition=coalition)
+    if shop is not None:
+        terms = terms.filter(shop=shop)
+    bounds = terms.aggregate(first=Min("joined_at"))
+    if bounds["first"] is None:
+        return []
+    tz = coalition_tz(coalition)
+    last = now or timezone.now()
+    if shop is not None and not terms.filter(left_at__isnull=True).exists():
+        last = min(last, terms.aggregate(last=Max("left_at"))["last"])
+    first, last = bounds["first"].astimezone(tz), last.astimezone(tz)
+    months, (year, month) = [], (first.year, first.month)
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months[::-1]
 
 
 REVERSED_EARNING = Q(kind=EntryKind.REVERSE, reverses__kind__in=EARNING_KINDS)
@@ -71,12 +98,16 @@ REVERSED_EARNING = Q(kind=EntryKind.REVERSE, reverses__kind__in=EARNING_KINDS)
 
 def statement(coalition: Coalition, period: str) -> Statement:
     start, end = period_bounds(coalition, period)
-    terms = list(CoalitionShop.objects.filter(coalition=coalition).select_related("shop"))
+    terms = list(
+        CoalitionShop.objects.filter(coalition=coalition, joined_at__lt=end)
+        .exclude(left_at__lte=start)
+        .select_related("shop")
+    )
     rows = []
     for term in terms:
         window = Q(occurred_at__gte=max(start, term.joined_at), occurred_at__lt=end)
-        if term.left_at:
-            window &= Q(occurred_at__lt=term.left_at)
+        if term.left_at:  # its final statement: up to the moment it left, never its members' own accounts since
+            window &= Q(occurred_at__lt=term.left_at) & ~Q(account_id__in=term.splits.values("own_account_id"))
         figures = LedgerEntry.objects.filter(window, shop=term.shop).aggregate(
             issued=Sum("points", filter=Q(kind__in=EARNING_KINDS) | REVERSED_EARNING),
             redeemed=Sum("points", filter=Q(kind__in=(EntryKind.REDEEM, EntryKind.REFUND_REDEEM))),
@@ -85,6 +116,7 @@ def statement(coalition: Coalition, period: str) -> Statement:
         rows.append(
             ShopRow(
                 merchant=term.shop.slug,
+                name=term.shop.name,
                 issued=issued,
                 redeemed=redeemed,
                 owes=round_money(term.cost_per_point * issued, coalition.currency),
