@@ -132,6 +132,7 @@ LEAST_ROLE = {
     "challenges:challenge_active": MANAGER,
     "challenges:community_settings": MANAGER,
     "challenges:surprise_active": MANAGER,
+    "challenges:prize_delete": MANAGER,
     "challenges:ideas": MANAGER,
     "challenges:idea_moderate": MANAGER,
     # The program's editors, its history, the start page and the members import: running the program.
