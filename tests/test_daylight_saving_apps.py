@@ -129,3 +129,42 @@ def test_points_issued_in_the_first_hour_of_april_by_the_shops_clock_settle_in_a
         p: {r.merchant: r.issued for r in statement(coalition, p).rows}["dst-store"] for p in ("2026-03", "2026-04")
     }
     assert issued["2026-03"] == issued["2026-04"] > 0
+
+
+def test_a_trial_and_its_grace_end_at_the_same_local_hour_across_the_autumn_change(db):
+    """A 7-day trial started at 10:00 BST on Saturday 25 October 2031 (the clocks go back the next night) ends at
+    10:00 GMT on 1 November, 7 days and an hour later, and its 3 days of grace at 10:00 GMT on 4 November; the job
+    keeps it a trial a minute before its end and moves it to grace at its end. With timedelta(days=7) (168 hours)
+    the trial would end at 09:00 by the shop's clock."""
+    from memberships.models import Status
+    from memberships.services.jobs import memberships_renew
+    from memberships.services.lifecycle import membership_trial_start
+    from tests.memberships.conftest import customer as plan_customer
+    from tests.memberships.conftest import vip_document
+
+    shop = config_import(vip_document("london-box", tz="Europe/London"))
+    start = datetime(2031, 10, 25, 10, 0, tzinfo=LONDON)
+    trial = membership_trial_start(member=plan_customer(shop, at=start), plan_code="box", at=start)
+    assert trial.ends_at.astimezone(LONDON).replace(tzinfo=None) == datetime(2031, 11, 1, 10, 0)
+    assert trial.ends_at.astimezone(UTC) - start.astimezone(UTC) == timedelta(days=7, hours=1)
+    assert trial.grace_ends_at.astimezone(LONDON).replace(tzinfo=None) == datetime(2031, 11, 4, 10, 0)
+    assert trial.status_at(trial.ends_at - timedelta(minutes=1)) == Status.TRIAL
+    memberships_renew(as_of=trial.ends_at)
+    trial.refresh_from_db()
+    assert trial.status == Status.GRACE
+
+
+def test_a_month_paid_at_the_shops_midnight_on_the_spring_change_runs_to_midnight_a_month_later(db):
+    """Paid at 00:00 GMT on Sunday 30 March 2031 (the clocks go forward at 01:00), the month runs to 00:00 BST on
+    30 April: active a minute before by the shop's clock, in grace at it — 31 days less an hour."""
+    from memberships.models import Status
+    from tests.memberships.conftest import customer as plan_customer
+    from tests.memberships.conftest import pay, vip_document
+
+    shop = config_import(vip_document("london-month", tz="Europe/London"))
+    start = datetime(2031, 3, 30, 0, 0, tzinfo=LONDON)
+    membership = pay(shop, plan_customer(shop, at=start), "box", "199000", at=start).membership
+    assert membership.ends_at.astimezone(LONDON).replace(tzinfo=None) == datetime(2031, 4, 30, 0, 0)
+    assert membership.ends_at.astimezone(UTC) - start.astimezone(UTC) == timedelta(days=31, hours=-1)
+    assert membership.status_at(datetime(2031, 4, 29, 23, 59, tzinfo=LONDON)) == Status.ACTIVE
+    assert membership.status_at(datetime(2031, 4, 30, 0, 0, tzinfo=LONDON)) == Status.GRACE
