@@ -137,8 +137,9 @@ def test_a_prize_for_another_shops_reward_or_place_zero_is_refused(db):
     ("friends", "refs"), [(2, {""}), (3, {"", "3"}), (5, {"", "3", "5"}), (10, {"", "3", "5", "10"})]
 )
 def test_the_third_fifth_and_tenth_approved_friends_give_a_badge_each_once(db, friends, refs):
-    """Fails if a milestone badge were given before its count (>= in badges_referral turned into a count of all
-    referrals, voided or not pending) or twice (its unique (member, kind, ref))."""
+    """Fails if a milestone badge were given before its count (e.g. REFERRAL_MILESTONES compared with `>` against
+    the count less one, or the two friends not approved yet counted) or given twice (insert without the unique
+    (member, kind, ref) guard: the second approvals run would add rows)."""
     shop = board_shop()
     referrer = referrer_of(shop)
     bring(shop, referrer, friends)
