@@ -1,8 +1,9 @@
 """The program apps' calendars in a zone with daylight saving (Europe/London: clocks forward at 01:00 GMT on the
 last Sunday of March, back at 01:00 GMT on the last Sunday of October), across both changes and at the shop's
-midnight: challenge windows, streak weeks and the monthly leaderboard (challenges), and a coalition's monthly
-settlement period (coalitions). Memberships' periods across a change are in tests/memberships/test_lifecycle.py
-and loyalty's own calendar rules in tests/loyalty/test_daylight_saving.py.
+midnight: challenge windows, streak weeks and the monthly leaderboard (challenges), a coalition's monthly
+settlement period (coalitions), a membership's trial, grace and month (memberships; New York's spring change is
+in tests/memberships/test_lifecycle.py) and the insights cohorts' months. Loyalty's own calendar rules are in
+tests/loyalty/test_daylight_saving.py.
 
 Each test fails if its calendar were reckoned in UTC or with a fixed offset instead of the shop's zone on that
 date: e.g. `datetime(..., tzinfo=UTC)` in challenges.services.goals.local_midnight, `moment.date()` instead of
@@ -168,3 +169,23 @@ def test_a_month_paid_at_the_shops_midnight_on_the_spring_change_runs_to_midnigh
     assert membership.ends_at.astimezone(UTC) - start.astimezone(UTC) == timedelta(days=31, hours=-1)
     assert membership.status_at(datetime(2031, 4, 29, 23, 59, tzinfo=LONDON)) == Status.ACTIVE
     assert membership.status_at(datetime(2031, 4, 30, 0, 0, tzinfo=LONDON)) == Status.GRACE
+
+
+def test_insights_cohorts_are_the_months_members_joined_by_the_shops_clock_in_summer_time(db):
+    """One member joins at 23:30 BST on 31 March 2031, another at 00:30 BST on 1 April (23:30 UTC on 31 March);
+    the first buys at 00:15 BST on 1 April. By the shop's months: March's cohort of one came back in its month 1,
+    April's cohort is one. Fails if TruncMonth in insights.cohorts were reckoned in UTC (both in March, the
+    purchase in March too)."""
+    from insights.cohorts import WHOLE_SHOP, cohort_counts
+
+    shop = london_shop("london-cohorts", [])
+    march_member = enrol(shop, channel="till", at=datetime(2031, 3, 31, 23, 30, tzinfo=LONDON))
+    enrol(shop, channel="till", at=datetime(2031, 4, 1, 0, 30, tzinfo=LONDON))
+    buy(shop, march_member, datetime(2031, 4, 1, 0, 15, tzinfo=LONDON))
+
+    found = cohort_counts(shop, datetime(2031, 5, 1).date(), datetime(2031, 5, 1, tzinfo=LONDON))[WHOLE_SHOP]
+
+    assert [(c.month.isoformat(), c.size, c.active) for c in found] == [
+        ("2031-03-01", 1, [0, 1]),
+        ("2031-04-01", 1, [0]),
+    ]
