@@ -33,7 +33,7 @@ from loyalty.services.api_keys import api_key_create
 from loyalty.wsgi import application
 from rewards.services import reward_save
 from tests.factories import ProgramFactory, enrol
-from tests.fuzzing import budget
+from tests.fuzzing import RANDOM, budget
 
 pytestmark = pytest.mark.fuzz
 
@@ -123,6 +123,8 @@ def test_the_links_reach_real_objects(till):
     and a voucher used or shown were reached through the links (without them the ids are random: 404)."""
     till.run(settings=budget(20, stateful_step_count=6))
     reached = {path for _method, path in till.seen}
+    if RANDOM:  # `make fuzz` hunts for 500s and schema violations; how far a random seed walks varies
+        return
     assert {"/api/v1/members", "/api/v1/purchases"} <= reached, reached
     assert reached & {"/api/v1/purchases/{purchase_id}/refunds", "/api/v1/vouchers/{code}/use",
                       "/api/v1/vouchers/{code}", "/api/v1/vouchers/{code}/cancel"}, reached  # fmt: skip
