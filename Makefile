@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: run test install lint messages bench clean
+.PHONY: run test install lint messages bench fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The generated API tests (schemathesis, stateless and stateful) with a larger random budget than `make test`'s
+# derandomised one: FUZZ_EXAMPLES examples (scenarios) per test, a new seed each run.
+FUZZ_EXAMPLES ?= 500
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -m fuzz -p no:randomly -q $(PYTEST_ARGS)
 
 # Hygiene, also run by .ci/run: ruff's rules and format, the import contract (the core never imports the program
 # apps; no import cycles), and models that agree with their migrations.

@@ -227,6 +227,8 @@ class CommunitySection:
         prizes = []
         for index, raw in enumerate(board.items("prizes")):
             p = Reader(raw, f"{board.at('prizes')}[{index}]", required=("place", "reward"), optional=("board",))
+            if p.raw("board") == Board.REFERRALS and not apps.is_installed("referrals"):
+                fail(p.at("board"), "the referrers' board needs the referral program, which is not installed")
             prizes.append(
                 {
                     "board": p.text("board", Board.VISITS, choices=set(Board.values)),

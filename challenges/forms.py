@@ -91,3 +91,14 @@ class CommunityForm(forms.Form):
     badges = forms.BooleanField(label=_("Badges for the first visit, tiers and anniversaries"), required=False)
     leaderboard = forms.BooleanField(label=_("Monthly leaderboard (members opt in)"), required=False)
     ideas = forms.BooleanField(label=_("Ideas board on the shop's page"), required=False)
+
+
+class PrizeForm(forms.Form):
+    board = forms.ChoiceField(label=_("Board"))
+    place = forms.IntegerField(label=_("Place"), min_value=1, max_value=10, initial=1)
+    reward = forms.ModelChoiceField(label=_("Reward"), queryset=Reward.objects.none())
+
+    def __init__(self, data=None, *, shop, boards, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["board"].choices = boards
+        self.fields["reward"].queryset = Reward.objects.filter(shop=shop, active=True)

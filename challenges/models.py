@@ -204,6 +204,7 @@ class SurpriseWin(models.Model):
 
 class Board(models.TextChoices):
     VISITS = "visits", _("Top visitors")
+    REFERRALS = "referrals", _("Top referrers")
 
 
 class Community(models.Model):

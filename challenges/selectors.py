@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from loyalty.formats import display_locale
 from loyalty.money import format_money
 
-from .models import BadgeKind, Challenge, GoalKind, MemberBadge, Progress, SurpriseWin
+from .models import BadgeKind, Board, Challenge, GoalKind, MemberBadge, Progress, SurpriseWin
 from .services.challenges import open_challenges
 from .services.impact import impact_total
 
@@ -91,8 +91,13 @@ def badge_label(badge: MemberBadge) -> str:
         years = int(badge.ref or 1)
         return ngettext("%(years)s year with us", "%(years)s years with us", years) % {"years": years}
     if badge.kind == BadgeKind.LEADERBOARD:
-        month, _sep, place = badge.ref.partition(":")
+        month, place, *board = badge.ref.split(":")
+        if board == [Board.REFERRALS]:
+            return _("Top referrer %(place)s in %(month)s") % {"place": place, "month": month}
         return _("Top %(place)s in %(month)s") % {"place": place, "month": month}
+    if badge.kind == BadgeKind.REFERRAL and badge.ref:
+        friends = int(badge.ref)
+        return ngettext("%(n)s friend brought", "%(n)s friends brought", friends) % {"n": friends}
     return badge.get_kind_display()
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
         portal_settings.surprise_active,
         name="surprise_active",
     ),
+    path("portal/challenges/prizes/<int:prize_id>/remove/", portal_settings.prize_delete, name="prize_delete"),
     path("portal/challenges/ideas/", portal.idea_list, name="ideas"),
     path("portal/challenges/ideas/<int:idea_id>/", portal.idea_moderate, name="idea_moderate"),
 ]

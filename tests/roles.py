@@ -133,6 +133,7 @@ LEAST_ROLE = {
     "challenges:challenge_active": MANAGER,
     "challenges:community_settings": MANAGER,
     "challenges:surprise_active": MANAGER,
+    "challenges:prize_delete": MANAGER,
     "challenges:ideas": MANAGER,
     "challenges:idea_moderate": MANAGER,
     # Coalitions: managers read the coalition and its statements; forming, inviting, answering and leaving are

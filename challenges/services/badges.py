@@ -1,5 +1,6 @@
-"""Badges a member keeps: given by challenges, by reaching a tier, by the first visit and by each year with the
-shop. Each is once per (member, kind, ref), by the database's unique index."""
+"""Badges a member keeps: given by challenges, by reaching a tier, by the first visit, by each year with the shop
+and by the first, third, fifth and tenth approved friend. Each is once per (member, kind, ref), by the database's
+unique index."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from loyalty import hooks
 from loyalty.models import Member, TierLevel
 from loyalty.services.sql import insert_unless_conflict
 
-from ..models import BadgeKind, Community, MemberBadge
+from ..models import BadgeKind, Community, MemberBadge, ReferralCredit
+
+REFERRAL_MILESTONES = (3, 5, 10)  # approved friends; the first one's badge has the empty ref
 
 
 def badge_give(*, member: Member, kind: str, ref: str = "", name: str = "", at: datetime) -> MemberBadge | None:
@@ -28,6 +31,16 @@ def badges_purchase(*, member: Member, account, first: bool, at: datetime) -> No
         tier = TierLevel.objects.filter(pk=account.tier_id).only("code", "name", "threshold").first()
         if tier is not None and tier.threshold > 0:  # the level everyone starts in is no achievement
             badge_give(member=member, kind=BadgeKind.TIER, ref=tier.code, name=tier.name, at=at)
+
+
+def badges_referral(*, member: Member, at: datetime) -> None:
+    """The first approved friend's badge, and the milestone reached by the referrer's approved referrals not voided
+    (counted when one is approved; kept if one is voided later, as the first friend's is)."""
+    badge_give(member=member, kind=BadgeKind.REFERRAL, at=at)
+    approved = ReferralCredit.objects.filter(member=member, voided_at__isnull=True).count()
+    for milestone in REFERRAL_MILESTONES:
+        if approved >= milestone:
+            badge_give(member=member, kind=BadgeKind.REFERRAL, ref=str(milestone), at=at)
 
 
 def years_with(member: Member, day) -> int:

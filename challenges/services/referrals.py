@@ -1,6 +1,6 @@
 """Referrals the referral program approved or voided (loyalty.hooks.ReferralApproved / ReferralVoided; this app
 never imports that one): each approval is kept as a ReferralCredit, counted by the challenges of approved
-referrals whose window holds its moment, and the referrer's first one gives a badge.
+referrals whose window holds its moment, and the referrer's first, third, fifth and tenth give a badge.
 
 Both events run inside the referral program's transaction, after it locked the referrer's account: one
 referrer's approvals run one after another, and the completion is the same conditional update as a purchase's."""
@@ -12,8 +12,8 @@ from datetime import datetime
 from loyalty.services.ledger import Actor
 from loyalty.services.sql import insert_unless_conflict
 
-from ..models import BadgeKind, GoalKind, Progress, ReferralCredit
-from .badges import badge_give
+from ..models import GoalKind, Progress, ReferralCredit
+from .badges import badges_referral
 from .challenges import complete, may_take_part, open_challenges, progress_recount
 from .goals import progress_of
 from .runs import runs
@@ -32,7 +32,7 @@ def referral_approved(*, referrer, account, referral_id: int, at: datetime) -> l
         return []  # reported before: counted then
     running = runs(shop)
     if running.badges:
-        badge_give(member=referrer, kind=BadgeKind.REFERRAL, at=at)
+        badges_referral(member=referrer, at=at)
     if not running.challenges:
         return []
     completed = []

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.apps import apps
+from django.utils.translation import gettext as _
+
 from loyalty.errors import ValidationFailed
 from loyalty.money import minor_units, quantum
 from loyalty.services.config_reader import SLUG
 from loyalty.services.transactions import atomic_service
 
-from ..models import Community, Impact, ImpactPer, Surprise
+from ..models import Board, Community, Impact, ImpactPer, LeaderboardPrize, Surprise
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -82,3 +85,34 @@ def surprise_set_active(*, surprise: Surprise, active: bool) -> Surprise:
 def community_save(*, shop, badges: bool, leaderboard: bool, ideas: bool) -> Community:
     flags = {"badges": badges, "leaderboard": leaderboard, "ideas": ideas}
     return Community.objects.update_or_create(shop=shop, defaults=flags)[0]
+
+
+def prize_boards() -> list[tuple[str, str]]:
+    """The boards an owner may attach prizes to: the referrers' one only with the referral program."""
+    return [
+        (value, label) for value, label in Board.choices if value != Board.REFERRALS or apps.is_installed("referrals")
+    ]
+
+
+@atomic_service
+def prize_set(*, shop, board: str, place: int, reward) -> LeaderboardPrize:
+    """The prize of a board's place (replacing the place's prize); the job gives it when each month closes."""
+    errors = {}
+    if board not in dict(prize_boards()):
+        errors["board"] = _("Unknown board.")
+    if place is None or place < 1:
+        errors["place"] = _("At least 1.")
+    if reward is None or reward.shop_id != shop.pk:
+        errors["reward"] = _("Not a reward of this shop.")
+    if errors:
+        raise ValidationFailed(fields=errors)
+    prize, _created = LeaderboardPrize.objects.update_or_create(
+        shop=shop, board=board, place=place, defaults={"reward": reward}
+    )
+    return prize
+
+
+@atomic_service
+def prize_remove(*, prize: LeaderboardPrize) -> None:
+    """Prizes are settings: the places already given keep their awards and vouchers."""
+    prize.delete()

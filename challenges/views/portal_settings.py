@@ -1,5 +1,6 @@
 """The owners' community page: the impact counter (its total and settings), surprise rewards (with how many won and
-were cancelled) and the community switches, this month's leaderboard and the prizes given. Managers and owners."""
+were cancelled) and the community switches, this month's leaderboards, the prizes attached to their top places and
+the prizes given. Managers and owners."""
 
 from __future__ import annotations
 
@@ -16,11 +17,21 @@ from loyalty.models import Role
 from loyalty.portal.decorators import staff_required
 from loyalty.portal.forms import add_domain_error
 
-from ..forms import CommunityForm, ImpactForm, SurpriseForm
-from ..models import Community, Impact, LeaderboardAward, Surprise
+from ..forms import CommunityForm, ImpactForm, PrizeForm, SurpriseForm
+from ..models import Board, Community, Impact, LeaderboardAward, LeaderboardPrize, Surprise
 from ..selectors import impact_figures
 from ..services.leaderboards import leaderboard, month_of
-from ..services.settings import community_save, impact_save, surprise_save, surprise_set_active
+from ..services.settings import (
+    community_save,
+    impact_save,
+    prize_boards,
+    prize_remove,
+    prize_set,
+    surprise_save,
+    surprise_set_active,
+)
+
+FORMS = ("impact", "surprise", "community", "prize")
 
 AWARDS_SHOWN = 20
 
@@ -44,12 +55,13 @@ def _forms(request, bound: str | None):
             if community
             else {"badges": True},
         ),
+        "prize_form": PrizeForm(data if bound == "prize" else None, shop=shop, boards=prize_boards()),
     }
 
 
 def _save(request, which: str, form) -> bool:
     shop = request.shop
-    save = {"impact": impact_save, "surprise": surprise_save, "community": community_save}[which]
+    save = {"impact": impact_save, "surprise": surprise_save, "community": community_save, "prize": prize_set}[which]
     try:
         save(shop=shop, **form.cleaned_data)
     except DomainError as error:
@@ -61,8 +73,8 @@ def _save(request, which: str, form) -> bool:
 @staff_required(role=Role.MANAGER)
 def community_settings(request):
     which = request.POST.get("form") if request.method == "POST" else None
-    forms = _forms(request, which if which in ("impact", "surprise", "community") else None)
-    if which in ("impact", "surprise", "community"):
+    forms = _forms(request, which if which in FORMS else None)
+    if which in FORMS:
         form = forms[f"{which}_form"]
         if form.is_valid() and _save(request, which, form):
             messages.success(request, _("Saved."))
@@ -84,6 +96,9 @@ def community_settings(request):
         .order_by("-month", "place")[:AWARDS_SHOWN],
     }
     context["places"] = leaderboard(shop, context["month"])
+    context["prizes"] = LeaderboardPrize.objects.filter(shop=shop).select_related("reward")
+    if len(prize_boards()) > 1:  # the referral program is installed
+        context["referrer_places"] = leaderboard(shop, context["month"], board=Board.REFERRALS)
     status = 422 if which else 200
     return TemplateResponse(request, "challenges/portal/community.html", context, status=status)
 
@@ -93,4 +108,12 @@ def community_settings(request):
 def surprise_active(request, surprise_id: int):
     surprise = get_object_or_404(Surprise, pk=surprise_id, shop=request.shop)
     surprise_set_active(surprise=surprise, active=request.POST.get("active") == "1")
+    return redirect("challenges:community_settings")
+
+
+@require_POST
+@staff_required(role=Role.MANAGER)
+def prize_delete(request, prize_id: int):
+    prize_remove(prize=get_object_or_404(LeaderboardPrize, pk=prize_id, shop=request.shop))
+    messages.success(request, _("Prize removed; the prizes already given stay given."))
     return redirect("challenges:community_settings")

@@ -6,11 +6,19 @@ from ninja import NinjaAPI
 from . import errors
 from .auth import ApiKeyAuth
 from .events import router as events_router
+from .links import add_links
 from .members import router as members_router
 from .purchases import router as purchases_router
 from .rewards import router as rewards_router
 
-api = NinjaAPI(
+
+class TillApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The document, with the links between operations (links.py)."""
+        return add_links(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = TillApi(
     title="Regulars till API",
     version="1",
     description="The JSON API that shop tills and web shops use. Authenticate with `Authorization: Bearer <key>`; "

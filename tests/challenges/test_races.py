@@ -127,3 +127,26 @@ def test_two_approvals_completing_a_referral_challenge_at_once_complete_it_once(
     assert Voucher.objects.filter(member=referrer, source="challenge").count() == 1
     assert MemberBadge.objects.filter(member=referrer, kind="challenge").count() == 1
     assert ledger_violations() == []
+
+
+def test_two_workers_closing_the_month_give_each_referrer_prize_once(transactional_db):
+    """Fails (two awards or two vouchers for a place) if _award inserted the award without its unique
+    (shop, board, month, place) guard, e.g. with a plain save()."""
+    made = referral_document("referrer-board-races")
+    prizes = [{"board": "referrals", "place": 1, "reward": "razor"},
+              {"board": "referrals", "place": 2, "reward": "shave-cream"}]  # fmt: skip
+    made["community"] = {"leaderboard": {"enabled": True, "prizes": prizes}}
+    shop = config_import(made)
+    for index in range(3):
+        member = referrer_of(shop, name=f"Referrer {index}")
+        leaderboard_opt_in(member=member, opted_in=True)
+        for _ in range(index + 1):
+            referral_buy(shop, friend(shop, member))
+    referrals_approve(as_of=T0 + timedelta(days=14))
+    june = T0 + timedelta(days=20)
+
+    results = race(4, lambda i, _: leaderboard_prizes(as_of=june))
+
+    assert tally(results) == {"ok": 4}, results
+    assert sum(results) == 2 and LeaderboardAward.objects.filter(board="referrals").count() == 2
+    assert Voucher.objects.filter(source="leaderboard").count() == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from challenges.models import Challenge, Idea, Surprise
+from challenges.models import Challenge, Idea, LeaderboardPrize, Surprise
 from challenges.services.ideas import idea_post
 from loyalty.models import Shop
 from rewards.services import reward_save
@@ -32,9 +32,19 @@ def _idea(shop: Shop) -> Idea:
     return idea_post(member=enrol(_shop(shop)), text="More oat milk")
 
 
+def _reward(shop: Shop):
+    return reward_save(shop=shop, name="Pastry", kind="free_item", points=0, voucher_valid_days=14)
+
+
+def _prize(shop: Shop) -> LeaderboardPrize:
+    shop = _shop(shop)
+    place = LeaderboardPrize.objects.filter(shop=shop).count() + 1
+    return LeaderboardPrize.objects.create(shop=shop, board="visits", place=place, reward=_reward(shop))
+
+
 def _surprise(shop: Shop) -> Surprise:
     shop = _shop(shop)
-    reward = reward_save(shop=shop, name="Pastry", kind="free_item", points=0, voucher_valid_days=14)
+    reward = _reward(shop)
     return Surprise.objects.create(shop=shop, code=f"walk-{Surprise.objects.count()}", name="Walk", one_in=20,
                                    reward=reward)  # fmt: skip
 
@@ -43,4 +53,5 @@ OBJECTS = {
     "challenge_id": lambda shop: _challenge(shop).pk,
     "idea_id": lambda shop: _idea(shop).pk,
     "surprise_id": lambda shop: _surprise(shop).pk,
+    "prize_id": lambda shop: _prize(shop).pk,
 }

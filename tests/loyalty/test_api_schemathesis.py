@@ -6,11 +6,13 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
 
 from loyalty.services.api_keys import api_key_create
 from loyalty.wsgi import application
 from tests.factories import ProgramFactory, enrol
+from tests.fuzzing import budget
+
+pytestmark = pytest.mark.fuzz
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
@@ -35,7 +37,7 @@ def bearer(db):
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@budget(25)
 def test_no_generated_request_gets_a_server_error(case, bearer):
     headers = {"Authorization": f"Bearer {bearer}"}
     if case.method == "POST":

@@ -7,14 +7,16 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
 
 from loyalty.services.api_keys import api_key_create
 from loyalty.services.config import config_import
 from loyalty.wsgi import application
 from tests.factories import enrol
+from tests.fuzzing import budget
 
 from .conftest import vip_document
+
+pytestmark = pytest.mark.fuzz
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
     path_regex=r"^/api/v1/(memberships|packs|members/\{member_id\}/(packs|membership))"
@@ -38,7 +40,7 @@ def bearer(db):
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@budget(40)
 def test_no_generated_request_gets_a_server_error(case, bearer):
     headers = {"Authorization": f"Bearer {bearer}"}
     if case.method == "POST":
