@@ -16,6 +16,7 @@ class InsightsConfig(AppConfig):
 
         from . import (
             demo,  # noqa: F401  (the demo café's segments and campaign)
+            member_filters,  # noqa: F401  (the portal's members table by segment)
             pages,  # noqa: F401  (the member's segment on the portal's member page and at the counter)
         )
         from .services import campaigns, segments  # noqa: F401  (the `segments` and `campaigns_sent` jobs)
