@@ -510,7 +510,7 @@ class MemberFilter:
     key: str  # the query parameter ("segment", "membership")
     label: Any  # a lazy translation
     choices: Callable[[Any], list[tuple[str, Any]]]  # choices(shop) -> [(value, label)], one query at most
-    condition: Callable[..., Any]  # condition(shop, value, at) -> a Q over Member without a query of its own
+    condition: Callable[..., Any]  # condition(shop, value, at) -> a Q over Member (a lookup at most, no rows read)
     order: int = 100
 
 

@@ -49,6 +49,11 @@ LEAST_ROLE = {
     "portal:member_adjust": MANAGER,
     "portal:member_data_export": MANAGER,
     "portal:member_data_erase": OWNER,
+    # Acting on many members at once, merging duplicates and tagging are a manager's.
+    "portal:member_bulk": MANAGER,
+    "portal:member_bulk_action": MANAGER,
+    "portal:member_merge": MANAGER,
+    "portal:member_tag_remove": MANAGER,
     # Printing, messages, integrations.
     "portal:print": MANAGER,
     "portal:print_cards": MANAGER,
