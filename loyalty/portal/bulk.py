@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loyalty.errors import DomainError, ValidationFailed
+from loyalty.models import Member
 from loyalty.queue import enqueue_after_commit
 from loyalty.services.ledger import Actor, points_grant
 from loyalty.services.sql import table
@@ -71,10 +72,10 @@ def _check(shop, kind: str, points: int, reward, reason: str) -> None:
 def _select(action: BulkAction, members) -> int:
     """The selection's rows, by one INSERT … SELECT of the members' query; returns how many."""
     sql, params = members.order_by().values("pk").query.sql_with_params()
-    rows = table(BulkActionMember)
+    rows, member = table(BulkActionMember), table(Member)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {rows} (action_id, member_id) SELECT %s, selected.id FROM ({sql}) selected",
+            f"INSERT INTO {rows} (action_id, member_id) SELECT %s, m.id FROM {member} m WHERE m.id IN ({sql})",
             [action.pk, *params],
         )
         return cursor.rowcount
@@ -159,7 +160,9 @@ def bulk_run(action_id: int) -> int:
     while True:
         with transaction.atomic():
             action = (
-                BulkAction.objects.select_for_update().select_related("shop", "reward", "created_by").get(pk=action_id)
+                BulkAction.objects.select_for_update(of=("self",))
+                .select_related("shop", "reward", "created_by")
+                .get(pk=action_id)
             )
             if action.status == BulkStatus.DONE:
                 return handled

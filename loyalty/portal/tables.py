@@ -6,6 +6,7 @@ import re
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
@@ -80,7 +81,11 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        found = self.object_list.order_by().values("pk")[: self.COUNT_LIMIT + 1].count()
+        queryset = getattr(getattr(self.object_list, "data", None), "data", None)  # the table's rows' queryset
+        if isinstance(queryset, QuerySet):
+            found = queryset.order_by().values("pk")[: self.COUNT_LIMIT + 1].count()
+        else:
+            found = len(self.object_list)
         self.capped = found > self.COUNT_LIMIT
         return min(found, self.COUNT_LIMIT)
 
