@@ -54,6 +54,10 @@ LEAST_ROLE = {
     "portal:member_bulk_action": MANAGER,
     "portal:member_merge": MANAGER,
     "portal:member_tag_remove": MANAGER,
+    # The whole shop's purchases, ledger and vouchers.
+    "portal:purchases": MANAGER,
+    "portal:ledger": MANAGER,
+    "portal:vouchers": MANAGER,
     # Printing, messages, integrations.
     "portal:print": MANAGER,
     "portal:print_cards": MANAGER,

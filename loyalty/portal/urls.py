@@ -12,6 +12,7 @@ from .views import (
     printing,
     privacy,
     program,
+    records,
     shops,
     start,
 )
@@ -70,6 +71,9 @@ urlpatterns = [
     path("api-keys/webhooks/<int:endpoint_id>/secret/", integrations.webhook_secret, name="webhook_secret"),
     path("api-keys/webhooks/<int:endpoint_id>/disable/", integrations.webhook_disable, name="webhook_disable"),
     path("api-keys/webhooks/deliveries/<uuid:delivery_id>/resend/", integrations.webhook_resend, name="webhook_resend"),
+    path("purchases/", records.purchase_list, name="purchases"),
+    path("ledger/", records.ledger_list, name="ledger"),
+    path("vouchers/", records.voucher_list, name="vouchers"),
     path("messages/", messages.message_list, name="messages"),
     path("messages/marketing-cap/", messages.marketing_cap, name="marketing_cap"),
     path("rewards/", include("rewards.urls")),

@@ -65,7 +65,9 @@ def test_the_segment_filter_keeps_the_members_the_segment_names(owner_client, sh
     from insights.services.rules import segment_save
 
     agreed, _other = enrol(shop, name="Agreed", marketing_consent=True, consent_source="portal"), enrol(shop, name="No")
-    segment = segment_save(shop=shop, name="Reachable", match="all", rules=[{"field": "consent", "op": "eq", "value": True}])
+    segment = segment_save(
+        shop=shop, name="Reachable", match="all", rules=[{"field": "consent", "op": "eq", "value": True}]
+    )
     assert names(owner_client, segment=f"custom:{segment.pk}") == {agreed.name}
     assert names(owner_client, segment="rfm:champions") == set()
     assert names(owner_client, segment="custom:999999") == {"Agreed", "No"}  # not a choice: no filter

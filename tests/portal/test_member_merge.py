@@ -36,7 +36,9 @@ def test_the_search_lists_other_members_but_not_the_kept_one(manager_client, pai
     html = manager_client.get(merge_url(keep), {"q": "lan"}).content.decode()
     assert f"?duplicate={duplicate.pk}" in html and f"?duplicate={keep.pk}" not in html
     assert "Lan Elsewhere" not in html
-    assert manager_client.get(merge_url(keep), {"q": "0907 654 321"}).content.decode().count("This is the duplicate") == 1
+    assert (
+        manager_client.get(merge_url(keep), {"q": "0907 654 321"}).content.decode().count("This is the duplicate") == 1
+    )
 
 
 def test_the_confirmation_names_both_and_the_merge_moves_everything(manager_client, pair):
