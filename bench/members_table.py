@@ -104,6 +104,13 @@ def bench_selection(shop, repeats: int) -> dict:
     return {"what": "bulk selection: confirmation for every member matching a filter", **timed(page, repeats)}
 
 
+def count_queries(connection, run) -> int:
+    queries = []
+    with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
+        run()
+    return len(queries)
+
+
 def small_shop_queries(rows: list[dict]) -> dict[str, int]:
     """The same pages' query counts on a shop of 20 members with the large shop's configuration (bench/generate.py's
     document), rolled back after."""
@@ -121,17 +128,15 @@ def small_shop_queries(rows: list[dict]) -> dict[str, int]:
         client = manager_client(shop)
         for row in rows:
             client.get(row["url"], row["query"])  # warm
-            queries = []
-            with connection.execute_wrapper(lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)):
-                client.get(row["url"], row["query"])
-            counts[row["what"]] = len(queries)
+            counts[row["what"]] = count_queries(connection, lambda row=row: client.get(row["url"], row["query"]))
         transaction.set_rollback(True)
     return counts
 
 
 def report(mode: str, data: dict, rows: list[dict], small: dict, selection: dict, machine: dict, took: float) -> str:
     def line(r):
-        return f"| {r['what']} | {r['runs']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['queries']} | {small.get(r['what'], '—')} |"
+        figures = f"{r['runs']} | {r['p50']:.0f} | {r['p95']:.0f} | {r['queries']}"
+        return f"| {r['what']} | {figures} | {small.get(r['what'], '—')} |"
 
     return "\n".join(
         [
