@@ -16,6 +16,7 @@ class InsightsConfig(AppConfig):
 
         from . import (
             demo,  # noqa: F401  (the demo café's segments and campaign)
+            member_filters,  # noqa: F401  (the portal's members table by segment)
             pages,  # noqa: F401  (the member's segment on the portal's member page and at the counter)
             rollups,  # noqa: F401  (the `insights_rollups` job, and merges' stale days)
             tasks,  # noqa: F401  (registers send_campaign, which loyalty.queue names)

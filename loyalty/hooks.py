@@ -16,6 +16,7 @@ each app registers what it adds in its AppConfig.ready, and the core calls what 
   **account sharing** whether a shop shares accounts at all (its tier basis is then what occurred at the shop).
 - **Sign-in destinations** say where a person lands after signing in when the core has no page for them (an
   affiliate partner's page), instead of onboarding.
+- **Member filters** are the apps' filters of the portal's members table (a segment, a membership plan).
 """
 
 from __future__ import annotations
@@ -531,3 +532,34 @@ def segment_rule(field: str, label, ops: tuple[str, ...], parse: Callable):
 
 def segment_rules() -> dict[str, SegmentRule]:
     return dict(_segment_rules)
+
+
+# ---------------------------------------------------------------- the portal's members table
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    key: str  # the query parameter ("segment", "membership")
+    label: Any  # a lazy translation
+    choices: Callable[[Any], list[tuple[str, Any]]]  # choices(shop) -> [(value, label)], one query at most
+    condition: Callable[..., Any]  # condition(shop, value, at) -> a Q over Member (a lookup at most, no rows read)
+    order: int = 100
+
+
+_member_filters: dict[str, MemberFilter] = {}
+
+
+def member_filter(key: str, label, choices: Callable, order: int = 100):
+    """`@member_filter("segment", _("Segment"), choices)` on `condition(shop, value, at)`: a filter of the portal's
+    members table offered by a program app (a segment, a membership plan). A filter whose `choices(shop)` is empty
+    is not shown; a value not among the choices filters nothing."""
+
+    def register(condition):
+        _member_filters[key] = MemberFilter(key, label, choices, condition, order)
+        return condition
+
+    return register
+
+
+def member_filters() -> list[MemberFilter]:
+    return sorted(_member_filters.values(), key=lambda f: (f.order, f.key))

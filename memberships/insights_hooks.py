@@ -91,3 +91,22 @@ def membership_now(shop, rule, at) -> Q:
         return Q(pk__in=members.filter(plan__code__in=rule["value"]).values("member_id"))
     holds = Q(pk__in=members.values("member_id"))
     return holds if rule["value"] else ~holds
+
+
+ANY, NONE, PLAN = "any", "none", "plan:"
+
+
+def membership_choices(shop) -> list[tuple[str, object]]:
+    """A member of any plan, of none, or of one plan (one query); nothing when the shop has no plan."""
+    plans = [
+        (f"{PLAN}{code}", name) for code, name in MembershipPlan.objects.filter(shop=shop).values_list("code", "name")
+    ]
+    return [(ANY, _("A member of a plan")), (NONE, _("Not a member of a plan")), *plans] if plans else []
+
+
+@hooks.member_filter("membership", _("Membership"), membership_choices, order=20)
+def membership_filter(shop, value: str, at) -> Q:
+    """The portal's members table by membership now: the segment rule's condition."""
+    if value.startswith(PLAN):
+        return membership_now(shop, {"op": "in", "value": [value.removeprefix(PLAN)]}, at)
+    return membership_now(shop, {"op": "eq", "value": value == ANY}, at)

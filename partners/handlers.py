@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from loyalty import hooks
 
-from .models import Binding
+from .models import Binding, Commission
 from .services.attribution import code_used, source_of_channel
 from .services.commissions import refund_applied, sale_commission
 from .services.programs import partner_for_code, partners_enabled
@@ -44,3 +44,13 @@ def purchase_recorded(event: hooks.PurchaseRecorded) -> None:
 def purchase_refunded(event: hooks.PurchaseRefunded) -> None:
     """Asked for every refund, partner program or not: a shop that stopped its program still claws back."""
     refund_applied(purchase=event.purchase, refund=event.refund, complete=event.complete, at=event.at)
+
+
+@hooks.on(hooks.MembersMerged)
+def members_merged(event: hooks.MembersMerged) -> None:
+    """The duplicate's partner binding goes with the customer to the kept member unless the kept member is bound
+    already (one binding per customer; theirs stays); the duplicate's commissions name the kept member, as their
+    purchases do now."""
+    if not Binding.objects.filter(member=event.keep).exists():
+        Binding.objects.filter(member=event.duplicate).update(member=event.keep)
+    Commission.objects.filter(member=event.duplicate).update(member=event.keep)

@@ -50,6 +50,15 @@ LEAST_ROLE = {
     "portal:member_adjust": MANAGER,
     "portal:member_data_export": MANAGER,
     "portal:member_data_erase": OWNER,
+    # Acting on many members at once, merging duplicates and tagging are a manager's.
+    "portal:member_bulk": MANAGER,
+    "portal:member_bulk_action": MANAGER,
+    "portal:member_merge": MANAGER,
+    "portal:member_tag_remove": MANAGER,
+    # The whole shop's purchases, ledger and vouchers.
+    "portal:purchases": MANAGER,
+    "portal:ledger": MANAGER,
+    "portal:vouchers": MANAGER,
     # Printing, messages, integrations.
     "portal:print": MANAGER,
     "portal:print_cards": MANAGER,

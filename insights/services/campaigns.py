@@ -16,12 +16,10 @@ from django.utils.translation import gettext as _
 
 from loyalty.errors import DomainError, ValidationFailed
 from loyalty.hooks import HOUSEKEEPING_ORDER, job
-from loyalty.models import EntryKind, Member
+from loyalty.models import Member
 from loyalty.queue import enqueue_after_commit
-from loyalty.services.ledger import Actor, account_lock, lot_create
+from loyalty.services.ledger import Actor, points_grant
 from loyalty.services.notifications import message_render, notify
-from loyalty.services.rules import lot_expiry
-from loyalty.services.webhooks import points_changed
 from rewards.services import voucher_issue
 
 from ..models import Campaign, CampaignMember, CampaignStatus, Group, RfmScore, Segment
@@ -170,22 +168,17 @@ def _start(campaign_id: int, at: datetime) -> Campaign | None:
 
 
 def _grant_points(campaign: Campaign, member: Member, at: datetime):
-    """The points as a bonus lot, once per account and campaign (its event key)."""
-    account = account_lock(member.account_id)
-    lot = lot_create(
-        account=account,
+    """The points as a bonus lot, once per account and campaign (its event key): the core's bulk grant."""
+    return points_grant(
+        account_id=member.account_id,
         actor=Actor(shop=campaign.shop, staff=campaign.created_by),
-        kind=EntryKind.BONUS,
         points=campaign.points,
-        occurred_at=at,
-        available_at=at,
-        expires_at=lot_expiry(account.program, at, campaign.shop.tz),
-        source=f"campaign:{campaign.pk}",
         reason=campaign.reason,
+        source=f"campaign:{campaign.pk}",
         event_key=f"campaign:{campaign.pk}",
+        at=at,
+        tz=campaign.shop.tz,
     )
-    points_changed(campaign.shop, account, change=campaign.points, reason=f"campaign:{campaign.pk}")
-    return lot
 
 
 @transaction.atomic

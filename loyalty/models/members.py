@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +90,13 @@ class Member(models.Model):
             # The member pages find a customer's members in every shop by the phone or email they proved.
             models.Index(fields=["phone"], name="member_phone"),
             models.Index(Upper("email"), name="member_email_upper"),
+            # The portal's members table: its default order (newest first) and its order by name, page by page.
+            models.Index(
+                "shop", F("created_at").desc(), name="member_shop_newest", condition=Q(merged_into__isnull=True)
+            ),
+            models.Index(
+                fields=["shop", "name", "phone"], name="member_shop_name", condition=Q(merged_into__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:

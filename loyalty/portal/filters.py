@@ -9,9 +9,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from loyalty import hooks
 from loyalty.models import Channel, MessageStatus, TierLevel
 from loyalty.services.notifications import EVENTS
 
+from .models import MemberTag, Tag
 from .queries import member_search
 
 LAST_VISITS = [
@@ -48,11 +50,33 @@ class MemberFilter(django_filters.FilterSet):
         field_name="marketing_consent",
         widget=forms.Select(choices=[("", _("Either")), ("true", _("Agreed")), ("false", _("Not agreed"))]),
     )
+    tag = django_filters.ModelChoiceFilter(
+        label=_("Tag"), queryset=Tag.objects.none(), method="tagged", empty_label=_("Any tag")
+    )
 
     def __init__(self, data=None, *, shop, **kwargs):
         super().__init__(data, **kwargs)
         self.shop = shop
         self.filters["tier"].queryset = shop.program.tiers.order_by("threshold")
+        self.filters["tag"].queryset = Tag.objects.filter(shop=shop)
+        self.app_filters = []
+        for registered in hooks.member_filters():  # the program apps' (a segment, a membership plan)
+            choices = registered.choices(shop)
+            if not choices:
+                continue
+            self.filters[registered.key] = django_filters.ChoiceFilter(
+                label=registered.label, choices=choices, method=self.app_filter(registered), empty_label=_("Any")
+            )
+            self.app_filters.append(registered.key)
+
+    def app_filter(self, registered):
+        def method(queryset, name, value):
+            return queryset.filter(registered.condition(self.shop, value, timezone.now()))
+
+        return method
+
+    def tagged(self, queryset, name, value):
+        return queryset.filter(pk__in=MemberTag.objects.filter(tag=value).values("member_id"))
 
     def search(self, queryset, name, value):
         return member_search(queryset, self.shop, value)

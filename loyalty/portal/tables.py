@@ -5,7 +5,10 @@ import csv
 import re
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +72,31 @@ def csv_cell(value):
     return "'" + value
 
 
+class BoundedPaginator(Paginator):
+    """Counts at most COUNT_LIMIT rows (one `COUNT(*)` over a `LIMIT`, however many match), so a page of a
+    100,000-member table costs what a page of a small one does; past the limit the page says "10,000+" and
+    offers the pages up to it (the search and the filters narrow what is beyond)."""
+
+    COUNT_LIMIT = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        queryset = getattr(getattr(self.object_list, "data", None), "data", None)  # the table's rows' queryset
+        if isinstance(queryset, QuerySet):
+            found = queryset.order_by().values("pk")[: self.COUNT_LIMIT + 1].count()
+        else:
+            found = len(self.object_list)
+        self.capped = found > self.COUNT_LIMIT
+        return min(found, self.COUNT_LIMIT)
+
+    capped = False
+
+
+def bounded_pages(per_page: int) -> dict:
+    """RequestConfig's `paginate` for a table that may hold a whole shop's rows."""
+    return {"per_page": per_page, "paginator_class": BoundedPaginator}
+
+
 class StaffTable(PortalTable):
     person = tables.TemplateColumn(
         template_name="portal/staff.html#person-cell", accessor="user__email", verbose_name=_("Person")
@@ -90,7 +118,21 @@ class StaffTable(PortalTable):
         return record.get_role_display()
 
 
+class SelectColumn(tables.CheckBoxColumn):
+    """A row's checkbox for a bulk action (its input belongs to the bulk form by its `form` attribute)."""
+
+    @property
+    def header(self):
+        return _("Select")
+
+
 class MemberTable(PortalTable):
+    select = SelectColumn(
+        accessor="pk",
+        exclude_from_export=True,
+        orderable=False,
+        attrs={"input": {"name": "ids", "form": "bulk-form"}, "td": {"class": "select"}},
+    )
     name = tables.TemplateColumn(
         template_name="portal/members.html#name-cell", verbose_name=_("Name"), order_by=("name", "phone")
     )
@@ -105,11 +147,18 @@ class MemberTable(PortalTable):
         accessor="account__points_balance",
         attrs={"td": {"class": "number"}, "th": {"class": "number"}},
     )
+    last_visit = tables.DateColumn(
+        verbose_name=_("Last visit"), accessor="account__last_purchase_at", short=True, default="—"
+    )
     created_at = tables.DateColumn(verbose_name=_("Joined"), short=True)
 
     class Meta(PortalTable.Meta):
         order_by = ("-created_at",)
         empty_text = _("No members match.")
+
+    def __init__(self, data, *, selectable: bool = False, **kwargs):
+        """The checkboxes of a bulk action only for those who may act on a selection (managers, owners)."""
+        super().__init__(data, exclude=() if selectable else ("select",), **kwargs)
 
     def render_phone(self, value, record) -> str:
         return _("erased") if record.erased_at else phone_grouped(value)
@@ -122,6 +171,9 @@ class MemberTable(PortalTable):
 
     def value_created_at(self, value) -> str:
         return localtime(value).date().isoformat()
+
+    def value_last_visit(self, value) -> str:
+        return localtime(value).date().isoformat() if value else ""
 
 
 class LedgerTable(PortalTable):

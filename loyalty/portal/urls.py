@@ -1,6 +1,21 @@
 from django.urls import include, path
 
-from .views import editors, history, imports, integrations, members, messages, printing, privacy, program, shops, start
+from .views import (
+    bulk,
+    editors,
+    history,
+    imports,
+    integrations,
+    members,
+    merge,
+    messages,
+    printing,
+    privacy,
+    program,
+    records,
+    shops,
+    start,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -27,6 +42,8 @@ urlpatterns = [
     path("program/history/<int:version_id>/restore/", history.version_restore_view, name="program_version_restore"),
     path("members/", members.member_list, name="members"),
     path("members/new/", members.member_add, name="member_add"),
+    path("members/bulk/", bulk.member_bulk, name="member_bulk"),
+    path("members/bulk/<int:action_id>/", bulk.member_bulk_action, name="member_bulk_action"),
     path("members/import/", imports.member_import_new, name="member_import_new"),
     path("members/import/<int:import_id>/", imports.member_import_detail, name="member_import"),
     path("members/import/<int:import_id>/columns/", imports.member_import_mapping, name="member_import_mapping"),
@@ -35,6 +52,8 @@ urlpatterns = [
     path("members/<int:member_id>/", members.member_detail, name="member"),
     path("members/<int:member_id>/details/", members.member_details, name="member_details"),
     path("members/<int:member_id>/adjust/", members.member_adjust, name="member_adjust"),
+    path("members/<int:member_id>/merge/", merge.member_merge, name="member_merge"),
+    path("members/<int:member_id>/tags/<int:tag_id>/remove/", members.member_tag_remove, name="member_tag_remove"),
     path("members/<int:member_id>/consent/", members.member_consent, name="member_consent"),
     path("members/<int:member_id>/data.json", privacy.member_data_export, name="member_data_export"),
     path("members/<int:member_id>/erase/", privacy.member_data_erase, name="member_data_erase"),
@@ -53,6 +72,9 @@ urlpatterns = [
     path("api-keys/webhooks/<int:endpoint_id>/secret/", integrations.webhook_secret, name="webhook_secret"),
     path("api-keys/webhooks/<int:endpoint_id>/disable/", integrations.webhook_disable, name="webhook_disable"),
     path("api-keys/webhooks/deliveries/<uuid:delivery_id>/resend/", integrations.webhook_resend, name="webhook_resend"),
+    path("purchases/", records.purchase_list, name="purchases"),
+    path("ledger/", records.ledger_list, name="ledger"),
+    path("vouchers/", records.voucher_list, name="vouchers"),
     path("messages/", messages.message_list, name="messages"),
     path("messages/marketing-cap/", messages.marketing_cap, name="marketing_cap"),
     path("rewards/", include("rewards.urls")),

@@ -372,6 +372,32 @@ def points_adjust(*, account_id: int, actor: Actor, points: int, reason: str, at
     return entry
 
 
+def points_grant(
+    *, account_id: int, actor: Actor, points: int, reason: str, source: str, event_key: str, at: datetime, tz=None
+) -> LedgerEntry | None:
+    """Points given in bulk (a campaign's, a selection of members'): a bonus lot available at once with the
+    program's expiry, once per account and `event_key` (its unique index decides: a second grant of the same key
+    returns None and changes nothing). The caller holds the transaction."""
+    assert points > 0, "a grant adds points"
+    account = account_lock(account_id)
+    if LedgerEntry.objects.filter(account=account, event_key=event_key).exists():
+        return None
+    lot = lot_create(
+        account=account,
+        actor=actor,
+        kind=EntryKind.BONUS,
+        points=points,
+        occurred_at=at,
+        available_at=at,
+        expires_at=lot_expiry(account.program, at, tz),
+        source=source,
+        reason=reason,
+        event_key=event_key,
+    )
+    points_changed(actor.shop, account, change=points, reason=source)
+    return lot
+
+
 def merge_points(*, source: Account, target: Account, actor: Actor, at: datetime) -> None:
     """Close the source's points into the target: one `merge` entry consumes every open lot of the source,
     and a `merge` lot with the same dates opens on the target for each. Both accounts are locked."""

@@ -12,12 +12,12 @@ from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from loyalty import hooks
 from loyalty.errors import CardInUse, MemberExists, NotFound, ValidationFailed
-from loyalty.models import Account, Card, ConsentChange, Member, MemberChange, Shop, StampProgress, TierLevel
+from loyalty.models import Account, Card, ConsentChange, Member, MemberChange, Purchase, Shop, StampProgress, TierLevel
 from rewards.models import Voucher
 
 from .bonuses import bonus_award
@@ -479,13 +479,27 @@ def members_merge(*, keep: Member, duplicate: Member, actor: Actor, at: datetime
     wallet_move(source=source, target=target, shop=keep.shop)
     _stamps_move(source, target)
     Voucher.objects.filter(account=source).update(account=target, member=keep)
-    duplicate.purchases.update(member=keep)
+    _purchases_move(duplicate, keep, source, target)
     Account.objects.filter(pk=source.pk).update(closed_at=at)
     Card.objects.filter(member=duplicate, blocked_at__isnull=True).update(blocked_at=at)
     duplicate.merged_into = keep
     duplicate.save(update_fields=["merged_into"])
     hooks.emit(hooks.MembersMerged(keep=keep, duplicate=duplicate, at=at))
     return keep
+
+
+def _purchases_move(duplicate: Member, keep: Member, source: Account, target: Account) -> None:
+    """The duplicate's purchases become the kept member's, on the kept account (what the apps count from the
+    account, a challenge's visits, counts them there), with the account's purchase figures."""
+    moved = Purchase.objects.filter(member=duplicate, account=source).update(member=keep, account=target)
+    duplicate.purchases.update(member=keep)
+    if not moved:
+        return
+    last = max(filter(None, (source.last_purchase_at, target.last_purchase_at)), default=None)
+    Account.objects.filter(pk=source.pk).update(purchases_count=F("purchases_count") - moved)
+    Account.objects.filter(pk=target.pk).update(purchases_count=F("purchases_count") + moved, last_purchase_at=last)
+    target.purchases_count += moved
+    target.last_purchase_at = last
 
 
 def _stamps_move(source: Account, target: Account) -> None:

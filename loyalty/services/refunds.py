@@ -103,6 +103,8 @@ def _reverse_points(purchase, account, refund, actor, complete) -> int:
     to_reverse = lot.points - kept_share_of(lot.points, purchase, complete) - already
     if to_reverse <= 0:
         return 0
+    if lot.account_id != account.pk:  # a duplicate's purchase merged into this account: its lifetime stayed there
+        account = account_lock(lot.account_id)
     points_reverse(
         account=account, actor=actor, lot=lot, points=to_reverse, refund=refund, reason=f"refund {refund.external_id}"
     )

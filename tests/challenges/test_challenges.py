@@ -220,3 +220,17 @@ def test_nothing_is_counted_for_a_shop_without_challenges(db):
     member = customer(shop)
     buy(shop, member)
     assert not Progress.objects.exists()
+
+
+def test_a_merge_moves_the_duplicates_visits_so_the_kept_member_completes_with_them(cafe):
+    """The duplicate's purchases move with their account: the kept member's next visit counts all of them."""
+    from loyalty.services.ledger import Actor
+    from loyalty.services.members import members_merge
+
+    keep, duplicate = customer(cafe, name="Keep"), customer(cafe, name="Duplicate")
+    for _visit in range(3):
+        buy(cafe, duplicate)
+    buy(cafe, keep)
+    members_merge(keep=keep, duplicate=duplicate, actor=Actor(shop=cafe))
+    buy(cafe, keep)
+    assert progress(keep).value == 5 and progress(keep).completed_at is not None

@@ -164,3 +164,36 @@ def test_merging_a_duplicate_moves_points_with_their_dates_and_closes_it(shop):
     with pytest.raises(NotFound):
         member_lookup(shop, duplicate.phone)
     assert ledger_violations() == []
+
+
+def test_a_merge_moves_the_purchases_to_the_kept_account_with_their_figures(shop):
+    """What the apps count from the account (a challenge's visits) follows the purchases; a refund of a moved
+    purchase takes its points back from the kept account, where they went, not from the closed one."""
+    keep, duplicate = enrol(shop, name="Keep"), enrol(shop, name="Duplicate")
+    now = timezone.now()
+    purchase_record(shop=shop, external_id="A-1", amount=Decimal("200000"), member=duplicate, now=now)
+    purchase_record(shop=shop, external_id="A-2", amount=Decimal("80000"), member=keep, now=now - timedelta(days=2))
+    members_merge(keep=keep, duplicate=duplicate, actor=Actor(shop=shop))
+    assert set(shop.purchases.values_list("account_id", flat=True)) == {keep.account_id}
+    keep.account.refresh_from_db()
+    duplicate.account.refresh_from_db()
+    assert (keep.account.purchases_count, duplicate.account.purchases_count) == (2, 0)
+    assert keep.account.last_purchase_at == now
+    assert ledger_violations() == []
+
+
+def test_a_purchase_merged_from_a_duplicate_can_still_be_refunded(shop):
+    """Its earning lot stayed on the closed account with the lifetime it counted: the reversal is written there,
+    so the kept account's lifetime never goes below zero and the ledger stays sound."""
+    from loyalty.services.refunds import purchase_refund
+
+    keep, duplicate = enrol(shop, name="Keep"), enrol(shop, name="Duplicate")
+    purchase = purchase_record(
+        shop=shop, external_id="B-1", amount=Decimal("200000"), member=duplicate, now=timezone.now()
+    ).purchase
+    members_merge(keep=keep, duplicate=duplicate, actor=Actor(shop=shop))
+    result = purchase_refund(shop=shop, purchase_id=purchase.pk, amount=Decimal("200000"), external_id="R-1")
+    assert result.points_reversed == 5
+    keep.account.refresh_from_db()
+    assert keep.account.lifetime_earned == 0
+    assert ledger_violations() == []

@@ -201,3 +201,28 @@ def test_the_partner_cannot_bind_themselves_through_their_own_link(db):
 def test_binding_times_are_the_enrolments(courses):
     member = customer(courses, at=T0 - timedelta(days=3))
     assert Binding.objects.get(member=member).bound_at == T0 - timedelta(days=3)
+
+
+def test_a_merge_moves_the_duplicates_binding_and_commissions_to_the_kept_member(pho):
+    from loyalty.services.ledger import Actor
+    from loyalty.services.members import members_merge
+
+    keep = enrol(pho, name="Keep", channel="till")
+    duplicate = customer(pho, partner_code="BLOG-ANH")
+    buy(pho, duplicate, "500000")
+    members_merge(keep=keep, duplicate=duplicate, actor=Actor(shop=pho))
+    assert Binding.objects.get(member=keep).partner.code == "BLOG-ANH"
+    assert not Binding.objects.filter(member=duplicate).exists()
+    assert set(Commission.objects.filter(shop=pho).values_list("member_id", flat=True)) == {keep.pk}
+
+
+def test_a_merge_keeps_the_kept_members_own_binding(pho):
+    """One binding per customer: the kept member's stays, the duplicate's is left on the closed duplicate."""
+    from loyalty.services.ledger import Actor
+    from loyalty.services.members import members_merge
+
+    keep, duplicate = customer(pho, partner_code="BLOG-ANH"), customer(pho, partner_code="BLOG-ANH")
+    kept_binding = Binding.objects.get(member=keep)
+    members_merge(keep=keep, duplicate=duplicate, actor=Actor(shop=pho))
+    assert Binding.objects.get(member=keep) == kept_binding
+    assert Binding.objects.filter(member=duplicate).count() == 1

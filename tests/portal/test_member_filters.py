@@ -53,3 +53,35 @@ def test_the_filtered_page_costs_the_same_queries_for_more_members(owner_client,
     with CaptureQueriesContext(connection) as more:
         owner_client.get(MEMBERS, query)
     assert len(more) == len(few)
+
+
+def test_the_apps_filters_appear_only_with_something_to_choose(owner_client, shop):
+    """Insights offers its segments (the RFM ones always); memberships its plans, only once the shop has one."""
+    html = owner_client.get(MEMBERS).content.decode()
+    assert 'name="segment"' in html and 'name="membership"' not in html
+
+
+def test_the_segment_filter_keeps_the_members_the_segment_names(owner_client, shop):
+    from insights.services.rules import segment_save
+
+    agreed, _other = enrol(shop, name="Agreed", marketing_consent=True, consent_source="portal"), enrol(shop, name="No")
+    segment = segment_save(
+        shop=shop, name="Reachable", match="all", rules=[{"field": "consent", "op": "eq", "value": True}]
+    )
+    assert names(owner_client, segment=f"custom:{segment.pk}") == {agreed.name}
+    assert names(owner_client, segment="rfm:champions") == set()
+    assert names(owner_client, segment="custom:999999") == {"Agreed", "No"}  # not a choice: no filter
+
+
+def test_the_membership_filter_uses_the_plans_members_now(owner_client, shop):
+    from memberships.models import Membership, MembershipPlan
+
+    plan = MembershipPlan.objects.create(shop=shop, code="vip", name="VIP", prices=[{"price": "100000"}])
+    member, _other = enrol(shop, name="Vip"), enrol(shop, name="Plain")
+    now = timezone.now()
+    Membership.objects.create(shop=shop, member=member, plan=plan, status="active", started_at=now - timedelta(days=1),
+                              period_start=now - timedelta(days=1), ends_at=now + timedelta(days=30),
+                              grace_ends_at=now + timedelta(days=33))  # fmt: skip
+    assert names(owner_client, membership="plan:vip") == {"Vip"}
+    assert names(owner_client, membership="any") == {"Vip"}
+    assert names(owner_client, membership="none") == {"Plain"}

@@ -116,7 +116,7 @@ def test_the_csv_has_every_matching_member_on_every_page(cashier_client, cafe, l
     response = cashier_client.get(MEMBERS, {"export": "csv"})
     assert response["Content-Disposition"] == 'attachment; filename="portal-cafe-members.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["Name", "Phone", "Email", "Card", "Tier", "Points", "Joined"]
+    assert rows[0] == ["Name", "Phone", "Email", "Card", "Tier", "Points", "Last visit", "Joined"]
     assert len(rows) == 32
     lan_row = next(row for row in rows if row[0] == "Nguyễn Thị Lan")
     assert lan_row[1:3] == ["+84 901 234 567", "lan@example.com"] and lan_row[4] == "Green"
@@ -202,7 +202,7 @@ def test_the_member_page_costs_the_same_queries_however_long_the_history(cashier
     reward_redeem(member=lan, reward_code="free-coffee", actor=Actor(shop=lan.shop))
     with CaptureQueriesContext(connection) as long:
         cashier_client.get(member_url(lan))
-    assert len(long) == len(short) == 17  # … and the changes to its details
+    assert len(long) == len(short) == 18  # … the changes to its details and its tags
 
 
 def test_a_merged_member_points_to_the_one_kept(manager_client, cafe, lan):

@@ -107,6 +107,24 @@ def _member_import(shop: Shop):
     return import_upload(shop=shop, user=None, file_name="walk.csv", data=b"phone\n0901234567\n")
 
 
+def _tag(shop: Shop):
+    from loyalty.portal.bulk import tag_for
+
+    return tag_for(shop, "walk")
+
+
+def _bulk_action(shop: Shop):
+    """A tag given to one of the shop's members (a bulk action done at once)."""
+    import uuid
+
+    from loyalty.models import Member
+    from loyalty.portal.bulk import bulk_start
+
+    member = _member(shop)
+    members = Member.objects.filter(pk=member.pk)
+    return bulk_start(shop=member.shop, user=None, key=uuid.uuid4().hex, kind="tag", members=members, tag="walk")
+
+
 def _config_version(shop: Shop):
     """A version of the shop's configuration: a new one, or the last when nothing changed since it was kept."""
     from loyalty.portal.models import ConfigVersion
@@ -137,6 +155,8 @@ OBJECTS = {
     "card_id": lambda shop: _member(shop).cards.get().pk,
     "import_id": lambda shop: _member_import(shop).pk,
     "version_id": lambda shop: _config_version(shop).pk,
+    "action_id": lambda shop: _bulk_action(shop).pk,
+    "tag_id": lambda shop: _tag(shop).pk,
 }
 
 

@@ -23,6 +23,7 @@ from loyalty.services.members import member_enrol, member_update, phone_grouped
 from loyalty.services.tiers import tier_here
 from rewards.selectors import reward_names, vouchers_open_for
 
+from ..bulk_forms import SelectionForm
 from ..decorators import staff_required
 from ..filters import MemberFilter
 from ..forms import (
@@ -33,8 +34,9 @@ from ..forms import (
     PointsAdjustForm,
     add_domain_error,
 )
+from ..models import MemberTag
 from ..queries import ledger_of, member_of, members_of, purchases_of
-from ..tables import LedgerTable, MemberTable, PurchaseTable, csv_response, csv_url, wants_csv
+from ..tables import LedgerTable, MemberTable, PurchaseTable, bounded_pages, csv_response, csv_url, wants_csv
 
 MEMBERS_PER_PAGE = 25
 PURCHASES_PER_PAGE = 10
@@ -43,25 +45,39 @@ LEDGER_PER_PAGE = 20
 
 @staff_required()
 def member_list(request):
-    """With HTMX (the search box as it is typed in) only the results are sent back."""
+    """With HTMX (the search box as it is typed in) only the results are sent back. Managers tick rows (or every
+    member matching the filter) for a bulk action."""
     shop = request.shop
     filterset = MemberFilter(request.GET or None, queryset=members_of(shop), shop=shop)
-    table = MemberTable(filterset.qs)
+    selectable = Role.at_least(request.membership.role, Role.MANAGER)
+    table = MemberTable(filterset.qs, selectable=selectable)
     if wants_csv(request):
         RequestConfig(request, paginate=False).configure(table)
         return csv_response(table, f"{shop.slug}-members")
-    RequestConfig(request, paginate={"per_page": MEMBERS_PER_PAGE}).configure(table)
+    RequestConfig(request, paginate=bounded_pages(MEMBERS_PER_PAGE)).configure(table)
     template = "portal/members.html#results" if request.htmx else "portal/members.html"
     return TemplateResponse(
         request,
         template,
         {
             "filter": filterset,
+            "app_filters": [filterset.form[key] for key in filterset.app_filters],
             "table": table,
             "has_tiers": shop.program.has_tiers,
             "csv_url": csv_url(request),
+            "selectable": selectable,
+            "bulk_actions": SelectionForm().fields["action"].choices,
+            "filter_query": filter_query(request),
         },
     )
+
+
+def filter_query(request) -> str:
+    """The page's filters without its page, ordering or export: what "every member matching the filter" means."""
+    query = request.GET.copy()
+    for name in ("page", "sort", "export"):
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def member_or_404(shop, member_id: int, *, current: bool = False) -> Member:
@@ -107,6 +123,7 @@ def member_context(
         "can_export": Role.at_least(request.membership.role, Role.MANAGER),
         "can_erase": request.membership.role == Role.OWNER and not (member.merged_into_id or member.erased_at),
         "adjust_form": adjust_form or PointsAdjustForm(),
+        "tags": list(MemberTag.objects.filter(member=member).select_related("tag").order_by("tag__name")),
     }
 
 
@@ -162,6 +179,16 @@ def member_consent(request, member_id: int):
     messages.success(request, _("Marketing consent recorded.") if consent else _("Marketing consent withdrawn."))
     if request.htmx:
         return TemplateResponse(request, "portal/member.html#consent", {"member": member})
+    return redirect("portal:member", member_id=member.pk)
+
+
+@require_POST
+@staff_required(role=Role.MANAGER)
+def member_tag_remove(request, member_id: int, tag_id: int):
+    """Takes a tag off the member (the tag stays the shop's, on its other members)."""
+    member = member_or_404(request.shop, member_id)
+    MemberTag.objects.filter(member=member, tag_id=tag_id, tag__shop=request.shop).delete()
+    messages.success(request, _("The tag was taken off."))
     return redirect("portal:member", member_id=member.pk)
 
 
