@@ -14,7 +14,7 @@ import phonenumbers
 
 from .members import phone_normalise
 
-SEPARATORS = str.maketrans("", "", " -.()/\u00a0\t")
+SEPARATORS = str.maketrans("", "", " -.()/\u00a0")
 TYPE_DESCS = (
     "premium_rate",
     "toll_free",
