@@ -3,10 +3,11 @@
     python -m bench.members_import            # 100,000 customers, then the same file again
     python -m bench.members_import --quick    # 10,000
 
-a. first import: reading the file (decode, CSV), validating every row (phones parsed with phonenumbers, emails,
-   dates, cards checked against the database) and writing the members set-based (accounts, members, cards,
+a. first import: reading the file (decode, CSV), validating every row (phones of the shop's country by the fast
+   path of loyalty/services/phone_reader.py, emails, dates, cards checked against the database) and writing the
+   members set-based (one COPY into a staging table, then one INSERT … SELECT each for accounts, members, cards,
    opening-balance lots, consent records, then the ledger's invariants over the new accounts): rows per second
-   over the whole run and per step, and the SQL statements it took (constant per chunk of 2,000 rows, not per row);
+   over the whole run and per step, and the SQL statements it took (constant, whatever the file's size);
 b. the same file again: every phone is a member now, nothing changes (updated N, no new ledger entries);
 c. the program editor's live preview on that shop: one answer (apply the draft, evaluate a purchase, roll back)
    timed 30 times after a warm-up, median and p95 in milliseconds.

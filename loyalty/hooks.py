@@ -47,6 +47,19 @@ class MemberEnrolled:
 
 
 @dataclass(frozen=True)
+class MembersImported:
+    """Members an import made (`manage.py members_import`, the portal's import page), all at once: an import of
+    100,000 customers emits this once, never MemberEnrolled per member (docs/portal.md). `member_ids` are the new
+    members' ids in the file's order; the members it only updated are not in it."""
+
+    shop: Any
+    member_ids: tuple
+    actor: Any
+    at: datetime
+    channel: str = "import"
+
+
+@dataclass(frozen=True)
 class PurchaseRecorded:
     """A purchase of a member, recorded; `first` when it is the account's first purchase ever."""
 

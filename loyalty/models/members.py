@@ -149,6 +149,7 @@ class ConsentSource(models.TextChoices):
     UNSUBSCRIBE = "unsubscribe", _("Unsubscribe link")
     PORTAL = "portal", _("Portal")
     ERASURE = "erasure", _("Erasure")
+    IMPORT = "import", _("Import")
 
 
 class ConsentChange(models.Model):

@@ -177,22 +177,37 @@ def test_a_card_of_another_member_or_twice_in_the_file_is_refused(shop, tmp_path
 
 
 def test_a_crash_midway_leaves_nothing(shop, tmp_path, monkeypatch):
-    from loyalty.services import member_import_write
+    """SQLite writes chunk by chunk: the second chunk fails. PostgreSQL writes set-based: the statement after the
+    members went in fails. Either way nothing is left."""
+    from django.db import connection
 
-    monkeypatch.setattr(member_import_write, "CHUNK", 2)
+    from loyalty.services import member_import_staged, member_import_write
+
     calls = []
-    original = member_import_write._NewMembers.write
+    if connection.vendor == "postgresql":
+        original = member_import_staged.StagedNewMembers._cards
 
-    def failing(self, rows):
-        calls.append(len(rows))
-        if len(calls) == 2:
+        def failing(self):
+            calls.append(Member.objects.count())
             raise RuntimeError("the worker died")
-        return original(self, rows)
 
-    monkeypatch.setattr(member_import_write._NewMembers, "write", failing)
+        monkeypatch.setattr(member_import_staged.StagedNewMembers, "_cards", failing)
+        expected = [3]  # the members were in when it died
+    else:
+        monkeypatch.setattr(member_import_write, "CHUNK", 2)
+        original = member_import_write._NewMembers.write
+
+        def failing(self, rows):
+            calls.append(len(rows))
+            if len(calls) == 2:
+                raise RuntimeError("the worker died")
+            return original(self, rows)
+
+        monkeypatch.setattr(member_import_write._NewMembers, "write", failing)
+        expected = [2, 1]
     with pytest.raises(RuntimeError):
         run(shop, tmp_path, "phone,points\n0901234561,1\n0901234562,2\n0901234563,3\n")
-    assert calls == [2, 1]
+    assert calls == expected
     assert not Member.objects.exists() and not LedgerEntry.objects.exists()
 
 
