@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0013_report_indexes'),
+        ('loyalty', '0016_member_table_indexes'),
     ]
 
     operations = [
