@@ -24,7 +24,7 @@ from .services.plans import membership_quote, plan_get
 router = Router(tags=["memberships"])
 
 
-class QuoteOut(Schema):
+class MembershipQuoteOut(Schema):
     plan: str
     price: str
     currency: str
@@ -44,7 +44,7 @@ class MembershipIn(s.Strict):
     payment_method: str | None = Field(None, max_length=20)
 
 
-class MembershipOut(Schema):
+class MembershipStateOut(Schema):
     plan: str
     status: str
     starts_at: datetime
@@ -61,7 +61,7 @@ class PaymentOut(Schema):
 
 
 class MembershipEnvelope(Schema):
-    membership: MembershipOut
+    membership: MembershipStateOut
     payment: PaymentOut | None = None
 
 
@@ -80,7 +80,9 @@ def membership_out(membership: Membership, starts_at: datetime, at: datetime) ->
     }
 
 
-@router.get("/memberships/quote", response={200: QuoteOut, **ERRORS}, summary="What a plan costs this member now")
+@router.get(
+    "/memberships/quote", response={200: MembershipQuoteOut, **ERRORS}, summary="What a plan costs this member now"
+)
 def quote(request, member: str, plan: str):
     shop = request.auth.shop
     found = member_get(shop, member)

@@ -12,6 +12,20 @@ from loyalty.errors import DomainError
 log = logging.getLogger(__name__)
 
 
+def nul_field(value, path: tuple = ()) -> str | None:
+    """The first field of a JSON body whose text holds U+0000, as a JSON path: valid JSON, but no text column can
+    store it (PostgreSQL refuses), so it is refused as input instead of failing at the write."""
+    if isinstance(value, str):
+        return _field_name(path) if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return _field_name((*path, key))
+        if (found := nul_field(item, (*path, key))) is not None:
+            return found
+    return None
+
+
 def error_response(status: int, code: str, message: str, fields: dict | None = None, headers=None) -> JsonResponse:
     body = {"error": {"code": code, "message": message}}
     if fields:

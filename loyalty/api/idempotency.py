@@ -20,7 +20,7 @@ from loyalty.services.idempotency import idempotency_store
 from loyalty.services.transactions import whole_or_nothing
 
 from .auth import api_key_resolve
-from .errors import error_response
+from .errors import error_response, nul_field
 
 API_PREFIX = "/api/v1/"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -87,6 +87,10 @@ class IdempotencyMiddleware:
             return error_response(400, "invalid_json", "The body is not valid JSON.")
         if not isinstance(body, dict):
             return error_response(400, "invalid_json", "The body must be a JSON object.")
+        if (field := nul_field(body)) is not None:
+            return error_response(
+                422, "validation_error", "Some values are not valid.", {field: "must not contain NUL characters"}
+            )
         return body
 
     def _once(self, request, shop_id: int, key: str, print_: str) -> HttpResponse:

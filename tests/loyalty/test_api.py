@@ -137,6 +137,15 @@ def test_a_body_that_is_not_a_json_object_is_400(till):
         assert response.status_code == 400 and error_of(response)["code"] == "invalid_json"
 
 
+def test_a_nul_character_in_any_text_is_422_naming_the_field(till):
+    """Found by the stateful fuzzer: PostgreSQL text cannot hold U+0000, so the write failed with a 500. Fails if
+    the check in the idempotency middleware's body reading goes."""
+    response = till.post("/members", {"phone": next_phone(), "name": "Linh\u0000"})
+    assert response.status_code == 422 and error_of(response)["fields"] == {"name": "must not contain NUL characters"}
+    nested = till.post("/purchases", {"external_id": "R-NUL", "amount": "1", "items": [{"sku": "a\u0000"}]})
+    assert nested.status_code == 422 and "items[0].sku" in error_of(nested)["fields"]
+
+
 def test_idempotency_key_required_and_validated(till):
     missing = till.post("/members", {"phone": next_phone()}, idem=False)
     assert missing.status_code == 400 and error_of(missing)["code"] == "idempotency_key_required"

@@ -121,7 +121,7 @@ def till(db):
 def test_the_links_reach_real_objects(till):
     """The walk answers no 500 and nothing outside the document, and goes past validation: a purchase, a refund
     and a voucher used or shown were reached through the links (without them the ids are random: 404)."""
-    till.run(settings=budget(20, stateful_step_count=6))
+    till.run(settings=budget(40, stateful_step_count=8))
     reached = {path for _method, path in till.seen}
     if RANDOM:  # `make fuzz` hunts for 500s and schema violations; how far a random seed walks varies
         return
