@@ -209,3 +209,21 @@ def test_templates_scale_amounts_to_the_shops_currency(db):
     program_template_apply(shop=shop, code="coffee-stars")
     exported = config_export(Shop.objects.get(pk=shop.pk))
     assert exported["program"]["earn"]["per_amount"] == "3.56"  # 40,000 VND at a 45,000 VND coffee → 4 USD
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("vi", "program.expiry.days: phải là số nguyên"),
+        ("fa", "program.expiry.days: باید عدد صحیح باشد"),
+        ("en", "program.expiry.days: must be a whole number"),
+    ],
+)
+def test_errors_speak_the_readers_language_and_keep_the_json_path(db, language, expected):
+    """The portal shows these to the owner in their language; the path is the JSON they edit and stays as written.
+    Fails if the reader's messages lose their gettext (English for every shop, as before)."""
+    from django.utils import translation
+
+    with translation.override(language), pytest.raises(ConfigurationError) as caught:
+        config_import(broken(["program", "expiry"], {"policy": "days_after_earn"}))
+    assert caught.value.message == expected
