@@ -18,6 +18,7 @@ from loyalty.hooks import job
 from loyalty.models import EntryKind, LedgerEntry, Member, TierLevel
 from loyalty.models.ledger import WalletKind
 from loyalty.money import round_money
+from loyalty.services.expiry import points_expire
 from loyalty.services.ledger import Actor, account_lock, points_give_back, points_spend, spend_lots
 from loyalty.services.sql import insert_unless_conflict
 from loyalty.services.transactions import atomic_service
@@ -278,8 +279,10 @@ def voucher_cancel(*, shop, code: str, actor: Actor, at: datetime | None = None)
 def vouchers_expire(*, as_of: datetime, batch: int = 500) -> int:
     """The job: close issued vouchers past their date; points go back where the reward says so.
     Each voucher is its own short transaction holding at most one account lock (one lock order with merges
-    and purchases); a re-run finds only what is still open."""
-    expired, after = 0, 0
+    and purchases); a re-run finds only what is still open.
+    Points given back keep their own dates (LEDGER.md), so some come back already past them: they expire here,
+    because the points' own expiry ran earlier in the same round of jobs and a second round must change nothing."""
+    expired, gave_back, after = 0, False, 0
     while True:
         due = list(
             Voucher.objects.select_related("reward", "redemption_entry", "shop")
@@ -288,16 +291,21 @@ def vouchers_expire(*, as_of: datetime, batch: int = 500) -> int:
         )
         for voucher in due:
             with transaction.atomic():
-                expired += voucher_close(
+                closed = voucher_close(
                     voucher,
                     VoucherStatus.EXPIRED,
                     voucher.expires_at,
                     give_points_back=voucher.reward.refund_points_on_expiry,
                     actor=Actor(shop=voucher.shop),
                 )
+            expired += closed
+            gave_back |= closed and voucher.reward.refund_points_on_expiry and voucher.redemption_entry_id is not None
         if len(due) < batch:
-            return expired
+            break
         after = due[-1].pk
+    if gave_back:
+        points_expire(as_of=as_of)
+    return expired
 
 
 # ---------------------------------------------------------------- the catalogue (the portal's writes)
