@@ -203,3 +203,20 @@ def test_a_shop_that_left_still_reads_its_statements_up_to_the_month_it_left():
     assert "Form a coalition" not in page and url in page
     response = client.get(url)
     assert response.status_code == 200 and "₫54,000" in response.content.decode()
+
+
+def test_the_invited_owner_sees_the_invitation_on_the_dashboard_until_it_is_answered():
+    store, _brand = two_shops()
+    florist = ProgramFactory(shop__slug="florist").shop
+    invitation = coalition_invite(
+        inviter=store, target="florist", cost_per_point=D("110"), reimbursement_per_point=D("95")
+    )
+    dashboard = reverse("portal:home")
+    owner, manager = client_of(florist), client_of(florist, Role.MANAGER)
+    page = owner.get(dashboard).content.decode()
+    assert 'id="coalition-invitations"' in page and f"{store.name} invites your shop to join Club" in page
+    assert HOME in page
+    assert 'id="coalition-invitations"' not in manager.get(dashboard).content.decode(), "the owner answers"
+    assert 'id="coalition-invitations"' not in client_of(store).get(dashboard).content.decode()
+    owner.post(reverse("coalitions:decline", kwargs={"coalition_invitation_id": invitation.pk}))
+    assert 'id="coalition-invitations"' not in owner.get(dashboard).content.decode()
