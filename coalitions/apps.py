@@ -14,6 +14,7 @@ class CoalitionsConfig(AppConfig):
         from loyalty.models import Role
 
         from . import (
+            api_fields,  # noqa: F401  (the till API's Member.coalition)
             dashboard,  # noqa: F401  (the owner's pending invitations on the portal's dashboard)
             demo,  # noqa: F401  (the demo's coalition of two shops)
             notices,  # noqa: F401  (the member card's notice after their shop left)

@@ -58,9 +58,10 @@ def member_out(member: Member, at: datetime) -> dict:
         "wallet": money_str(account.wallet_balance, currency),
         "stamps": stamp_cards_of(account, program_of_member(member)),
         "membership": None,
+        "coalition": None,
         "referral_code": member.referral_code,
         "vouchers": [voucher_out(v) for v in vouchers_open_for(member, at).select_related("reward")],
-        **hooks.member_fields(member, at),  # the program apps' fields (a membership)
+        **hooks.member_fields(member, at),  # the program apps' fields (a membership, a coalition)
     }
 
 

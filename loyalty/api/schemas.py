@@ -52,6 +52,15 @@ class MembershipOut(Schema):
     ends_at: datetime | None = None
 
 
+class CoalitionOut(Schema):
+    """The coalition whose shops share the member's balance (filled by the coalitions app)."""
+
+    code: str
+    name: str
+    points_name: str
+    shops: list[str]  # the merchants' slugs, in the coalition's order
+
+
 class MemberOut(Schema):
     id: str
     card_number: str | None
@@ -65,6 +74,7 @@ class MemberOut(Schema):
     wallet: str
     stamps: list[StampsOut]
     membership: MembershipOut | None
+    coalition: CoalitionOut | None = None
     referral_code: str
     vouchers: list[VoucherOut]
 

@@ -108,6 +108,19 @@ def test_the_till_lookup_answers_the_asking_shops_member_with_the_shared_balance
     assert body["points"]["available"] == 100
     assert body["card_number"] != member_card_number(customer)
     assert customer.referral_code not in answer.content.decode()
+    assert body["coalition"] == {
+        "code": "c-club",
+        "name": "Club",
+        "points_name": "hearts",
+        "shops": ["c-store", "c-brand"],
+    }
+
+
+def test_a_shop_outside_a_coalition_answers_no_coalition():
+    shop = config_import(document("alone", program("10000")))
+    member = enrol(shop)
+    body = Till(shop).get("/members/lookup", q=member.phone).json()
+    assert body["coalition"] is None and body["points"]["available"] == 0
 
 
 def test_each_shop_shows_its_own_stamp_cards_on_the_shared_account():

@@ -75,8 +75,10 @@ def purchase_body(member, receipt: str) -> dict:
 
 
 def warm(till, member):
-    """Loads the program's rules and stamps the key's last use, as a running till has."""
+    """Loads the program's rules (and the apps' per-program caches: a coalition's) and stamps the key's last use,
+    as a running till has."""
     assert post(till, "/api/v1/purchases", purchase_body(member, f"W-{uuid.uuid4().hex}")).status_code == 201
+    assert till.get("/api/v1/members/lookup", {"q": member.phone}).status_code == 200
 
 
 def purchase_statements() -> int:
