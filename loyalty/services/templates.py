@@ -20,7 +20,8 @@ from loyalty.money import format_money, quantum
 from loyalty.points_names import basis_phrase, points_phrase, points_unit
 from rewards.selectors import reward_names
 
-from .config import config_export, config_import
+from .config import config_import
+from .config_export import config_export
 
 FOLDER = Path(__file__).resolve().parent.parent / "program_templates"
 

@@ -10,7 +10,8 @@ from django.apps import apps
 
 from challenges.models import Challenge, Surprise
 from loyalty.errors import ConfigurationError
-from loyalty.services.config import config_export, config_import
+from loyalty.services.config import config_import
+from loyalty.services.config_export import config_export
 
 from .conftest import challenge, fun_document
 

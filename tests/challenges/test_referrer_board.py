@@ -13,7 +13,8 @@ from django.urls import reverse
 from challenges.models import LeaderboardAward, LeaderboardPrize, MemberBadge
 from challenges.selectors import member_badges
 from challenges.services.leaderboards import leaderboard, leaderboard_opt_in, leaderboard_prizes
-from loyalty.services.config import config_export, config_import
+from loyalty.services.config import config_import
+from loyalty.services.config_export import config_export
 from referrals.services.approval import referrals_approve
 from rewards.models import Voucher
 from tests.referrals.conftest import T0, buy, friend, referral_document, referrer_of, refund

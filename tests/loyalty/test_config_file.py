@@ -9,7 +9,8 @@ from django.core.management.base import CommandError
 
 from loyalty.errors import ConfigurationError
 from loyalty.models import Shop
-from loyalty.services.config import config_export, config_import
+from loyalty.services.config import config_import
+from loyalty.services.config_export import config_export
 from loyalty.services.templates import program_summary, program_template_apply, program_templates
 
 from .documents import document, program, reward

@@ -15,7 +15,8 @@ from loyalty import hooks
 from loyalty.errors import ConfigurationError, ValidationFailed
 from loyalty.models import LedgerEntry, Member, Purchase
 from loyalty.selectors import member_discount_percent
-from loyalty.services.config import config_export, config_import
+from loyalty.services.config import config_import
+from loyalty.services.config_export import config_export
 from loyalty.services.config_reader import Reader
 from loyalty.services.jobs import run_all
 from loyalty.services.ledger import Actor

@@ -168,7 +168,8 @@ def test_an_unreachable_gateway_is_said_and_changes_nothing_but_the_checkout(vip
 
 
 def test_a_vietnamese_shop_with_an_account_shows_a_vietqr_transfer_the_cashier_confirms(db):
-    from loyalty.services.config import config_export, config_import
+    from loyalty.services.config import config_import
+    from loyalty.services.config_export import config_export
     from loyalty.vietqr import crc16_ccitt_false
 
     from .conftest import vip_document

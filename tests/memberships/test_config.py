@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from loyalty.errors import ConfigurationError
-from loyalty.services.config import config_export, config_import
+from loyalty.services.config import config_import
+from loyalty.services.config_export import config_export
 from memberships.models import MembershipPlan
 
 from .conftest import WASH_PACK, box_plan, vip_document, vip_plan

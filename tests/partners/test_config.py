@@ -9,7 +9,8 @@ from django.core.management import call_command
 
 from loyalty.errors import ConfigurationError
 from loyalty.models import Shop
-from loyalty.services.config import config_export, config_import
+from loyalty.services.config import config_import
+from loyalty.services.config_export import config_export
 from partners.models import Commission, Partner, PartnerProgram, Plan
 
 from .conftest import buy, customer, partner, partner_of, plan, usd_document, vnd_document

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from loyalty.models import EntryKind, LedgerEntry
 from loyalty.portal.models import ConfigVersion
-from loyalty.services.config import config_export
+from loyalty.services.config_export import config_export
 from loyalty.services.purchases import purchase_record
 from tests.factories import enrol
 

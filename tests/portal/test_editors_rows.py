@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from loyalty.portal.editors.campaigns import month_calendar
 from loyalty.portal.models import ConfigVersion
-from loyalty.services.config import config_export
+from loyalty.services.config_export import config_export
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 TUESDAY_EVENING = "2026-12-08T18:00"

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from loyalty.portal.models import ConfigVersion
 from loyalty.portal.versions import document_diff, version_record, version_restore
-from loyalty.services.config import config_export
+from loyalty.services.config_export import config_export
 from loyalty.services.templates import program_template_apply
 
 HISTORY = reverse("portal:program_history")

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from loyalty.models import Shop
-from loyalty.services.config import config_export, config_import
+from loyalty.services.config import config_import
+from loyalty.services.config_export import config_export
 
 PROGRAM = reverse("portal:program")
 HTMX = {"HX-Request": "true"}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from loyalty.errors import ConfigurationError
-from loyalty.services.config import config_export, config_import
+from loyalty.services.config import config_import
+from loyalty.services.config_export import config_export
 from referrals.models import ReferralProgram
 
 from .conftest import referral_document

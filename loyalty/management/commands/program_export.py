@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from loyalty.models import Shop
-from loyalty.services.config import config_export
+from loyalty.services.config_export import config_export
 
 
 class Command(BaseCommand):

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from loyalty.models import Program, Shop
 from loyalty.models.purchases import PaymentMethod
 from loyalty.money import money_str
-from loyalty.services.config import config_export, config_import
+from loyalty.services.config import config_import
+from loyalty.services.config_export import config_export
 from loyalty.services.rules import Context, Explanation, Line, ProgramRules, explain_points, stamps_for
 
 from ..forms import DateTimeLocalInput

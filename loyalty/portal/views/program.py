@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from loyalty.errors import ConfigurationError
 from loyalty.formats import display_locale
 from loyalty.models import Role, Shop
-from loyalty.services.config import config_export, config_import, parse_document
+from loyalty.services.config import config_import, parse_document
+from loyalty.services.config_export import config_export
 from loyalty.services.purchases import purchase_quote
 from loyalty.services.rules import Context, Explanation, Line, explain_points, rules_for
 from loyalty.services.templates import program_summary, program_template_apply, program_templates
