@@ -13,7 +13,7 @@ from .selectors import coalition_of, current_shops
 
 @hooks.member_field("coalition")
 def coalition_field(member, at: datetime) -> dict | None:
-    coalition = coalition_of(member.shop, member.account.program)
+    coalition = coalition_of(member.shop)  # the asking shop's: the till API holds its program with the key
     if coalition is None:
         return None
     return {
