@@ -1,15 +1,9 @@
 """A real Celery worker process against Redis: a webhook queued after commit is delivered by the worker; a worker
 killed in the middle of the expiry job leaves nothing half-done and the task runs again on the next worker."""
 
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -25,53 +19,10 @@ from loyalty.services.webhooks import webhook_endpoint_create
 from loyalty.tasks import run_periodic_jobs
 from tests.factories import ProgramFactory, enrol
 
+from .celery_worker import WORKER_MARKS, kill_worker, start_worker, stop_worker, wait_for, worker_output
 from .test_webhooks import Receiver
 
-BROKER = os.environ.get("CELERY_BROKER_URL", "")
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.celery_worker,
-    pytest.mark.skipif(not BROKER.startswith("redis://"), reason="needs CELERY_BROKER_URL=redis://… (CI sets it)"),
-]
-
-
-def start_worker(pool: str = "solo", **env) -> subprocess.Popen:
-    """`celery -A loyalty worker` on the test database, taking tasks from the same Redis as this process. Its
-    output goes to a file (`worker_output` reads it): a pipe nobody reads would stop the worker once full."""
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - open while the worker runs, closed with the test
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "loyalty.settings.test", **env}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "loyalty", "worker", f"--pool={pool}", "--concurrency=1",
-         "--loglevel=warning",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so that a kill takes its pool's processes too
-    )  # fmt: skip
-    process.log = log
-    return process
-
-
-def worker_output(process: subprocess.Popen) -> str:
-    process.log.seek(0)
-    return process.log.read()
-
-
-def stop_worker(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-@pytest.fixture
-def eager_off(transactional_db, monkeypatch):
-    """Tasks go to Redis for a worker process, not run in this one; what earlier runs left queued is dropped."""
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
-    celery_app.control.purge()
+pytestmark = WORKER_MARKS
 
 
 @pytest.fixture
@@ -79,11 +30,6 @@ def worker(eager_off):
     process = start_worker()
     yield process
     stop_worker(process)
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def test_a_worker_delivers_a_webhook_queued_by_an_enrolment(worker):
@@ -102,13 +48,6 @@ def test_a_worker_delivers_a_webhook_queued_by_an_enrolment(worker):
         assert f'"member": "{member.pk}"' in receiver.received[0][1].decode()
     finally:
         receiver.close()
-
-
-def wait_for(condition, what: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
-        time.sleep(0.2)
 
 
 def lock_waiters() -> int:
@@ -147,9 +86,7 @@ def test_a_worker_killed_in_the_middle_of_the_expiry_job_leaves_the_ledger_a_cle
                 Account.objects.select_for_update().get(pk=last)  # the job will wait here, mid-transaction
                 run_periodic_jobs.delay()
                 wait_for(lambda: lock_waiters() > 0 or first.poll() is not None, "the job to wait for the lock")
-                assert first.poll() is None, worker_output(first)
-                os.killpg(first.pid, signal.SIGKILL)
-                first.wait(timeout=20)
+                kill_worker(first)
         finally:
             stop_worker(first)
         assert not LedgerEntry.objects.filter(kind=EntryKind.EXPIRE).exists(), "the killed run left nothing"

@@ -1,6 +1,7 @@
 """Webhooks: endpoints, events recorded with their changes, signed delivery to a real local HTTP server,
 retries with backoff until a failing receiver recovers, and re-sending."""
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -28,20 +29,29 @@ from tests.factories import enrol
 
 
 class Receiver:
-    """A local HTTP server that answers the status codes it is given, in order, and keeps what it got."""
+    """A local HTTP server that answers the status codes it is given, in order, and keeps what it got.
+    With `hold_first`, the first POST is kept and its answer waits for `release()` (`holding` is set meanwhile):
+    a sender killed then never learns that it was received."""
 
-    def __init__(self, statuses):
+    def __init__(self, statuses, *, hold_first: bool = False):
         self.statuses, self.received = list(statuses), []
+        self.holding, self._released = threading.Event(), threading.Event()
+        self._hold = hold_first
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append((dict(self.headers), body))
+                receiver._wait_if_held()
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 self.end_headers()
                 self.wfile.write(b"ok" if status < 300 else b"try later")
+
+            def handle(self):
+                with contextlib.suppress(ConnectionError):  # the sender died waiting for the answer
+                    super().handle()
 
             def log_message(self, *args):
                 pass
@@ -50,7 +60,17 @@ class Receiver:
         self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def _wait_if_held(self):
+        if self._hold:
+            self._hold = False
+            self.holding.set()
+            self._released.wait(timeout=60)
+
+    def release(self):
+        self._released.set()
+
     def close(self):
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 
