@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from loyalty.models import Purchase, PurchaseLine, Shop
+from loyalty.models.programs import TierBasis
 
 from .ledger import Actor
 from .member_import import chunks
@@ -41,9 +42,17 @@ def purchases_import(
             done += len(chunk)
             if progress is not None:
                 progress(done, total)
-        account_ids = sorted({row.account_id for row in plan.new})
-        raised = tiers_raise(shop.program, account_ids, as_of=at, tz=shop.tz, reason=TIER_REASON)
+        raised = _tiers_raised(shop, sorted({row.account_id for row in plan.new}), at)
     return PurchaseImportResult(imported=written, skipped=plan.rows - written, tiers_raised=raised)
+
+
+def _tiers_raised(shop: Shop, account_ids: list[int], at: datetime) -> int:
+    """The levels the imported spend or visits reach; a basis of points earned is not moved by purchases that
+    earned none."""
+    program = shop.program
+    if program.tier_basis == TierBasis.POINTS_EARNED or not account_ids:
+        return 0
+    return tiers_raise(program, account_ids, as_of=at, tz=shop.tz, reason=TIER_REASON)
 
 
 def _write(shop: Shop, rows: list[PurchaseRow], actor: Actor) -> int:

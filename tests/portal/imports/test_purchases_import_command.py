@@ -239,3 +239,34 @@ def test_an_imported_purchase_can_be_refunded_with_no_points_to_reverse(shop, an
     an.account.refresh_from_db()
     assert purchase.refunded_amount == Decimal("40000") and an.account.points_balance == 0
     assert not LedgerEntry.objects.filter(account=an.account).exists()
+
+
+def _import_queries(shop, rows: list[str]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from loyalty.services.csv_files import csv_rows
+    from loyalty.services.ledger import Actor
+    from loyalty.services.member_import import columns_exact
+    from loyalty.services.purchase_import import COLUMNS, REQUIRED, purchases_plan
+    from loyalty.services.purchase_import_write import purchases_import
+
+    header, cells = csv_rows(("phone,amount,occurred_at,category\n" + "\n".join(rows)).encode())
+    with CaptureQueriesContext(connection) as queries:
+        plan = purchases_plan(shop, cells, columns_exact(header, COLUMNS, REQUIRED)[0])
+        purchases_import(plan=plan, actor=Actor(shop=shop))
+    assert not plan.errors
+    return len(queries)
+
+
+def test_the_import_is_set_based_whatever_the_number_of_rows(shop):
+    shop.program.tier_basis = "amount_spent"
+    shop.program.save()
+    gold = TierLevel.objects.create(program=shop.program, code="gold", name="Gold", threshold=1)
+    phones = [enrol(shop).phone for _ in range(6)]
+    _import_queries(shop, [f"{phones[5]},500,2024-01-01,"])  # the shop's program is read once, then kept
+    few = _import_queries(shop, [f"{phones[0]},1000,2025-01-0{n},tea" for n in range(1, 3)])
+    many = _import_queries(shop, [f"{phone},2000,2025-02-0{n},cake" for phone in phones[1:5] for n in range(1, 9)])
+    assert many == few
+    assert Purchase.objects.filter(shop=shop, imported=True).count() == 35
+    assert TierChange.objects.filter(to_tier=gold, reason="import").count() == 6
