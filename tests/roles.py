@@ -175,6 +175,11 @@ LEAST_ROLE = {
     "portal:member_import_mapping": MANAGER,
     "portal:member_import_start": MANAGER,
     "portal:member_import_errors": MANAGER,
+    "portal:purchase_import_new": MANAGER,
+    "portal:purchase_import": MANAGER,
+    "portal:purchase_import_mapping": MANAGER,
+    "portal:purchase_import_start": MANAGER,
+    "portal:purchase_import_errors": MANAGER,
     # Insights: the figures, segments and campaigns of the whole shop.
     "insights:dashboard": MANAGER,
     "insights:report_csv": MANAGER,

@@ -40,6 +40,8 @@ class Purchase(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     api_key = models.ForeignKey("loyalty.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Brought in from the shop's old system (purchases_import): history and tier basis only, it earned nothing.
+    imported = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

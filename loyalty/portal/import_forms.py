@@ -5,9 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.services.member_import import COLUMNS
-
-FIELD_LABELS = {
+FIELD_LABELS = {  # in the order of member_import.COLUMNS
     "phone": _("Phone"),
     "name": _("Name"),
     "email": _("Email"),
@@ -31,9 +29,9 @@ class ImportUploadForm(forms.Form):
 class ImportMappingForm(forms.Form):
     """One select per column of the file: which of the member's fields it holds, or nothing."""
 
-    def __init__(self, *args, header: list[str], mapping: dict[int, str], **kwargs):
+    def __init__(self, *args, header: list[str], mapping: dict[int, str], labels: dict = FIELD_LABELS, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", _("— leave out —")), *[(column, FIELD_LABELS[column]) for column in COLUMNS]]
+        choices = [("", _("— leave out —")), *labels.items()]
         for index, name in enumerate(header):
             self.fields[f"column_{index}"] = forms.ChoiceField(
                 label=name or _("Column %(n)s") % {"n": index + 1},

@@ -19,10 +19,17 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class ImportKind(models.TextChoices):
+    MEMBERS = "members", _("Members")
+    PURCHASES = "purchases", _("Past purchases")
+
+
 class MemberImport(models.Model):
-    """A CSV file an owner brings in: its columns' mapping, what checking it found, and the import's progress."""
+    """A CSV file an owner brings in: its columns' mapping, what checking it found, and the import's progress.
+    Of members, or of past purchases (loyalty.portal.purchase_imports)."""
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=ImportKind.choices, default=ImportKind.MEMBERS)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     file_name = models.CharField(max_length=200)

@@ -231,6 +231,10 @@ class PurchaseTable(PortalTable):
     def render_refunded_amount(self, value) -> str:
         return format_money(value, self.currency, self.locale) if value else "—"
 
+    def render_points_earned(self, value, record):
+        # A past purchase brought in from the shop's old system earned nothing here.
+        return _("imported") if record.imported else value
+
 
 class ApiKeyTable(PortalTable):
     name = tables.Column(verbose_name=_("Name"))

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import bulk, imports
+from . import bulk, imports, purchase_imports
 
 
 @shared_task(acks_late=True)
@@ -18,3 +18,13 @@ def member_import_run(import_id: int) -> None:
 @shared_task(acks_late=True)
 def bulk_action_run(action_id: int) -> None:
     bulk.bulk_run(action_id)
+
+
+@shared_task(acks_late=True)
+def purchase_import_check(import_id: int) -> None:
+    purchase_imports.purchase_import_check(import_id)
+
+
+@shared_task(acks_late=True)
+def purchase_import_run(import_id: int) -> None:
+    purchase_imports.purchase_import_run(import_id)

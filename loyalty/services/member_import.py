@@ -112,26 +112,30 @@ def _header_key(header: str) -> str:
     return " ".join(header.strip().lower().replace("_", " ").split())
 
 
-def columns_exact(header: list[str]) -> tuple[dict[int, str], list[RowError]]:
-    """The command's mapping: each header must be one of COLUMNS (any case); unknown or repeated ones are refused."""
+def columns_exact(
+    header: list[str], columns: tuple[str, ...] = COLUMNS, required: tuple[tuple[str, ...], ...] = (("phone",),)
+) -> tuple[dict[int, str], list[RowError]]:
+    """The command's mapping: each header must be one of `columns` (any case); unknown or repeated ones are refused,
+    and of each group in `required` one column must be there."""
     mapping, errors = {}, []
-    known = {_header_key(name): name for name in COLUMNS}
+    known = {_header_key(name): name for name in columns}
     for index, cell in enumerate(header):
         column = known.get(_header_key(cell))
         if column is None:
-            errors.append(RowError(1, cell or f"#{index + 1}", _("unknown column (columns: %s)") % ", ".join(COLUMNS)))
+            errors.append(RowError(1, cell or f"#{index + 1}", _("unknown column (columns: %s)") % ", ".join(columns)))
         elif column in mapping.values():
             errors.append(RowError(1, cell, _("the column appears twice")))
         else:
             mapping[index] = column
-    if "phone" not in mapping.values():
-        errors.append(RowError(1, "phone", _("the phone column is missing")))
+    for group in required:
+        if not set(group) & set(mapping.values()):
+            errors.append(RowError(1, group[0], _("the %s column is missing") % " / ".join(group)))
     return mapping, errors
 
 
-def columns_guess(header: list[str]) -> dict[int, str]:
+def columns_guess(header: list[str], known: dict[str, tuple[str, ...]] = COLUMN_GUESSES) -> dict[int, str]:
     """The portal's first guess at which column is which, by the usual names in English and Vietnamese."""
-    guesses = {_header_key(alias): column for column, aliases in COLUMN_GUESSES.items() for alias in aliases}
+    guesses = {_header_key(alias): column for column, aliases in known.items() for alias in aliases}
     mapping = {}
     for index, cell in enumerate(header):
         column = guesses.get(_header_key(cell))
@@ -187,7 +191,7 @@ def _name(raw: str) -> str:
     return name
 
 
-def _card(raw: str) -> str:
+def card_cell(raw: str) -> str:
     number = raw.strip().replace(" ", "").replace("-", "")
     if not card_number_valid(number):
         raise ValueError(_("not a card number (its check digit is wrong)"))
@@ -208,7 +212,7 @@ CELL_READERS = {
     "email": _email,
     "birthday": _birthday,
     "points": _points,
-    "card_number": _card,
+    "card_number": card_cell,
     "marketing_consent": _consent,
 }
 
@@ -281,7 +285,7 @@ def _conflicts(earlier: ImportRow, later: ImportRow, plan: ImportPlan) -> bool:
     return found
 
 
-def _chunks(items: list, size: int = 5000):
+def chunks(items: list, size: int = 5000):
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -298,7 +302,7 @@ def _members_by_phone(shop: Shop, phones: list[str]) -> dict[str, int]:
             )
             return dict(cursor.fetchall())
     found = {}
-    for chunk in _chunks(phones):
+    for chunk in chunks(phones):
         found.update(Member.objects.current().filter(shop=shop, phone__in=chunk).values_list("phone", "id").iterator())
     return found
 
@@ -317,7 +321,7 @@ def _check_cards(shop: Shop, by_phone: dict[str, ImportRow], plan: ImportPlan) -
             refused.add(row.phone)
         else:
             holders[row.card_number] = row
-    for chunk in _chunks(list(holders)):
+    for chunk in chunks(list(holders)):
         cards = Card.objects.filter(number__in=chunk).values_list("number", "shop_id", "member__phone", "blocked_at")
         for number, shop_id, phone, blocked_at in cards:
             row = holders[number]
@@ -329,7 +333,7 @@ def _check_cards(shop: Shop, by_phone: dict[str, ImportRow], plan: ImportPlan) -
 
 def accounts_with_opening_balance(account_ids: list[int]) -> set[int]:
     found = set()
-    for chunk in _chunks(account_ids):
+    for chunk in chunks(account_ids):
         found.update(
             LedgerEntry.objects.filter(account_id__in=chunk, event_key=OPENING_BALANCE_KEY)
             .values_list("account_id", flat=True)

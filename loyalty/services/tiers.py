@@ -152,6 +152,28 @@ def tiers_review(program: Program, *, as_of: datetime, tz) -> dict:
     return {"up": sum(m[3] == "review_up" for m in moves), "down": sum(m[3] == "review_down" for m in moves)}
 
 
+def tiers_raise(program: Program, account_ids: list[int], *, as_of: datetime, tz, reason: str) -> int:
+    """Move the accounts up, never down, to the level their basis earns at `as_of` (after past purchases are
+    imported: the review's downgrades wait for the review). Set-based: one basis query and one UPDATE per level
+    per chunk. Quiet: no tier-up message or webhook (nothing happened today). Returns how many moved."""
+    tiers = list(program.tiers.order_by("threshold"))
+    if not tiers:
+        return 0
+    by_pk = {t.pk: t for t in tiers}
+    moves = []
+    for start in range(0, len(account_ids), 5000):
+        chunk = account_ids[start : start + 5000]
+        basis = basis_by_account(program, as_of, tz, account_ids=chunk)
+        accounts = Account.objects.filter(pk__in=chunk, program=program, closed_at__isnull=True)
+        for account_id, tier_id in accounts.values_list("id", "tier_id"):
+            target = tier_for_basis(tiers, basis.get(account_id, Decimal(0)))
+            current = by_pk.get(tier_id)
+            if target is not None and (current is None or target.threshold > current.threshold):
+                moves.append((account_id, tier_id, target, reason))
+    _apply_moves(moves, as_of)
+    return len(moves)
+
+
 def _apply_moves(moves: list, at: datetime) -> list[TierChange]:
     changes = TierChange.objects.bulk_create(
         [TierChange(account_id=a, from_tier_id=f, to_tier=t, at=at, reason=r) for a, f, t, r in moves], batch_size=5000

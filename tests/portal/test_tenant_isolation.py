@@ -107,6 +107,12 @@ def _member_import(shop: Shop):
     return import_upload(shop=shop, user=None, file_name="walk.csv", data=b"phone\n0901234567\n")
 
 
+def _purchase_import(shop: Shop):
+    from loyalty.portal.purchase_imports import purchase_import_upload
+
+    return purchase_import_upload(shop=shop, user=None, file_name="walk.csv", data=b"phone,amount\n0901234567,1\n")
+
+
 def _tag(shop: Shop):
     from loyalty.portal.bulk import tag_for
 
@@ -154,6 +160,7 @@ OBJECTS = {
     "batch": lambda shop: _card_batch(shop),
     "card_id": lambda shop: _member(shop).cards.get().pk,
     "import_id": lambda shop: _member_import(shop).pk,
+    "purchase_import_id": lambda shop: _purchase_import(shop).pk,
     "version_id": lambda shop: _config_version(shop).pk,
     "action_id": lambda shop: _bulk_action(shop).pk,
     "tag_id": lambda shop: _tag(shop).pk,

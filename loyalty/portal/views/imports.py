@@ -17,13 +17,14 @@ from ..decorators import staff_required
 from ..forms import add_domain_error
 from ..import_forms import FIELD_LABELS, ImportMappingForm, ImportStartForm, ImportUploadForm
 from ..imports import errors_csv, import_map, import_preview, import_start, import_upload, mapping_of
-from ..models import ImportStatus, MemberImport
+from ..models import ImportKind, ImportStatus, MemberImport
 
 ERRORS_SHOWN = 20
 
 
 def import_of(request, import_id: int) -> MemberImport:
-    member_import = MemberImport.objects.filter(shop=request.shop, pk=import_id).defer("data").first()
+    member_import = MemberImport.objects.filter(shop=request.shop, pk=import_id, kind=ImportKind.MEMBERS)
+    member_import = member_import.defer("data").first()
     if member_import is None:
         raise Http404
     return member_import
@@ -42,7 +43,7 @@ def member_import_new(request):
             add_domain_error(form, error)
         else:
             return redirect("portal:member_import", import_id=member_import.pk)
-    recent = MemberImport.objects.filter(shop=request.shop).defer("data")[:10]
+    recent = MemberImport.objects.filter(shop=request.shop, kind=ImportKind.MEMBERS).defer("data")[:10]
     status = 400 if form.is_bound and form.errors else 200
     return TemplateResponse(request, "portal/member_import_new.html", {"form": form, "recent": recent}, status=status)
 
